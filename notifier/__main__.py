@@ -1,0 +1,5 @@
+"""Allow ``python -m notifier``, which the login item uses."""
+
+from notifier.cli import main
+
+raise SystemExit(main())

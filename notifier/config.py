@@ -1,0 +1,105 @@
+"""Configuration: defaults, then ``config.toml``, then ``CLAUDE_USAGE_NOTIFIER_<KEY>``.
+
+Edge (reads a file and the environment). Validation errors become one
+:class:`ConfigError` line naming the key and the file; unknown keys are
+warnings, not errors, so an old notifier survives a newer config file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from notifier.errors import ConfigError
+from notifier.models import Config
+
+ENV_PREFIX = "CLAUDE_USAGE_NOTIFIER_"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The validated config, where it came from, and what was ignored."""
+
+    config: Config
+    source: Path | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _env_value(raw: str) -> Any:
+    # JSON first so numbers, booleans and lists type-check; a bare comma list
+    # ("75,90") is accepted for thresholds; anything else is a plain string.
+    try:
+        return json.loads(raw)
+    except ValueError:
+        pass
+    if "," in raw:
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        try:
+            return [float(p) for p in parts]
+        except ValueError:
+            return raw
+    return raw
+
+
+def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    fields = set(Config.model_fields) - {"buckets"}
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name.removeprefix(ENV_PREFIX).lower()
+        if key in fields:
+            out[key] = _env_value(raw)
+    return out
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    first = exc.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"{origin}: {location}: {first['msg']}"
+
+
+def load(
+    path: Path | None,
+    default_path: Path,
+    environ: dict[str, str] | None = None,
+) -> LoadedConfig:
+    """Read and validate the configuration.
+
+    ``path`` is ``--config FILE`` (must exist); ``default_path`` is the platform
+    location (may be missing: defaults apply).
+    """
+    env = os.environ if environ is None else environ
+    source = path if path is not None else default_path
+    data: dict[str, Any] = {}
+    try:
+        with source.open("rb") as handle:
+            data = tomllib.load(handle)
+        found: Path | None = source
+    except FileNotFoundError:
+        if path is not None:
+            raise ConfigError(f"config file not found: {path}") from None
+        found = None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read: {exc}") from None
+
+    overrides = _env_overrides(env)
+    merged = {**data, **overrides}
+    origin = str(found) if found is not None else "defaults"
+    try:
+        config = Config.model_validate(merged)
+    except ValidationError as exc:
+        bad = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
+        if bad in overrides:
+            origin = f"environment {ENV_PREFIX}{bad.upper()}"
+        raise ConfigError(_describe(exc, origin)) from None
+    warnings = [f"{origin}: unknown key '{key}' ignored" for key in config.unknown_keys()]
+    return LoadedConfig(config=config, source=found, warnings=warnings)

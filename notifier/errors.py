@@ -1,0 +1,138 @@
+"""The one error tree of the program, shaped by what the user can do about it.
+
+    NotifierError                 every expected failure; the CLI maps it to an exit code
+    ├── ConfigError               bad config.toml / environment value        (exit 2)
+    ├── InputError                a file or argument we cannot use           (exit 2)
+    ├── StoreError                a state/archive file we cannot read or write (exit 2)
+    ├── AgentAlreadyRunning       a second ``run``                           (exit 1)
+    ├── CredentialsError          the token cannot be used                   (exit 3)
+    │   ├── NotLoggedIn           no credentials, or only ``mcpOAuth``
+    │   ├── TokenExpired          ``expiresAt`` passed, or the server said 401
+    │   └── ScopeMissing          the token lacks ``user:profile`` (403)
+    └── ServerError               the endpoint did not give us a usable answer (exit 3)
+        ├── RateLimited           429, with ``retry_after`` seconds when the server said
+        ├── Unreachable           DNS, connection refused/reset, timeout
+        ├── BadResponse           200 that is not a JSON object (HTML portal, garbage)
+        └── ServerFault           5xx or another unexpected status
+
+Foreign exceptions (httpx, OSError, JSON, pydantic) are translated into this tree
+in the edge modules only (``client``, ``credentials``, ``config``, ``store``), so
+the rest of the code, and the CLI's single ``except NotifierError``, never see
+them. Messages never contain the token: edges build them from fixed text.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The contract's exit codes, named."""
+
+    OK = 0
+    FOUND = 1  # "found something" (drift), or the agent is already running
+    BAD_INPUT = 2
+    ENDPOINT = 3
+
+
+class NotifierError(Exception):
+    """Root of every expected failure. ``str(err)`` is the one line the user sees."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+    title: str = "Error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(NotifierError):
+    """The configuration (file or environment) has a value we cannot use."""
+
+    title = "Configuration error"
+
+
+class InputError(NotifierError):
+    """A file or argument given on the command line cannot be used."""
+
+    title = "Bad input"
+
+
+class StoreError(NotifierError):
+    """A file we keep (state, archive, history) cannot be read or written."""
+
+    title = "Storage error"
+
+
+class AgentAlreadyRunning(NotifierError):
+    """Another agent holds the lock."""
+
+    exit_code = ExitCode.FOUND
+    title = "Agent already running"
+
+
+class CredentialsError(NotifierError):
+    """The Claude Code login cannot be used; the fix is usually to log in again."""
+
+    exit_code = ExitCode.ENDPOINT
+    title = "Claude login problem"
+
+
+class NotLoggedIn(CredentialsError):
+    """No Claude Code OAuth credentials were found."""
+
+    title = "Not logged in"
+
+
+class TokenExpired(CredentialsError):
+    """The stored token has expired or was rejected (401)."""
+
+    title = "Claude login expired"
+
+
+class ScopeMissing(CredentialsError):
+    """The token lacks the ``user:profile`` scope (e.g. a ``claude setup-token`` token)."""
+
+    title = "Token lacks a scope"
+
+
+class ServerError(NotifierError):
+    """The usage endpoint did not give a usable answer."""
+
+    exit_code = ExitCode.ENDPOINT
+    title = "Usage endpoint error"
+
+
+class RateLimited(ServerError):
+    """HTTP 429. ``retry_after`` is the server's hint in seconds, or None."""
+
+    title = "Rate limited"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unreachable(ServerError):
+    """The endpoint could not be reached (DNS, refused, reset, timeout)."""
+
+    title = "Endpoint unreachable"
+
+
+class BadResponse(ServerError):
+    """A 200 answer that is not a JSON object (a captive portal, a proxy page)."""
+
+    title = "Unexpected response"
+
+
+class ServerFault(ServerError):
+    """A 5xx or other unexpected HTTP status."""
+
+    title = "Server error"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -1,0 +1,126 @@
+"""Events: frozen facts the core decides and the edges deliver.
+
+Pure. ``to_json`` gives the contract's exact shapes (``replay --json``); nothing
+else may invent event fields. Event names are past-tense nouns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+
+class ChangeKind(Enum):
+    """The four kinds of drift the contract names."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    RENAMED = "renamed"
+    TYPE_CHANGED = "type_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One drift finding at one path (``five_hour.resets_at``, ``limits[].percent``)."""
+
+    change: ChangeKind
+    path: str
+    type: str | None = None  # added: the new JSON type
+    from_path: str | None = None  # renamed: the old path
+    old_type: str | None = None  # type_changed
+    new_type: str | None = None  # type_changed
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's shape for this change kind, and nothing more."""
+        if self.change is ChangeKind.ADDED:
+            return {"change": "added", "path": self.path, "type": self.type}
+        if self.change is ChangeKind.REMOVED:
+            return {"change": "removed", "path": self.path}
+        if self.change is ChangeKind.RENAMED:
+            return {"change": "renamed", "from": self.from_path, "path": self.path}
+        return {
+            "change": "type_changed",
+            "path": self.path,
+            "old_type": self.old_type,
+            "new_type": self.new_type,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        """Inverse of ``to_json`` (archives and exported bundles are read back)."""
+        return cls(
+            change=ChangeKind(data["change"]),
+            path=str(data["path"]),
+            type=data.get("type"),
+            from_path=data.get("from"),
+            old_type=data.get("old_type"),
+            new_type=data.get("new_type"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdCrossed:
+    """A bucket reached a configured percentage (one event per bucket per observation)."""
+
+    bucket: str
+    threshold: float
+    utilization: float
+    observed_at: datetime
+    notify: bool = True
+    resets_at: datetime | None = None  # for the notification text; not in the JSON
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"kind": "threshold", ...}`` per the contract."""
+        return {
+            "kind": "threshold",
+            "bucket": self.bucket,
+            "threshold": self.threshold,
+            "utilization": self.utilization,
+            "observed_at": self.observed_at.isoformat(),
+            "notify": self.notify,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BucketReset:
+    """A bucket's window ended and a new one began."""
+
+    bucket: str
+    previous_utilization: float | None
+    utilization: float
+    observed_at: datetime
+    notify: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"kind": "reset", ...}`` per the contract."""
+        return {
+            "kind": "reset",
+            "bucket": self.bucket,
+            "previous_utilization": self.previous_utilization,
+            "utilization": self.utilization,
+            "observed_at": self.observed_at.isoformat(),
+            "notify": self.notify,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DriftDetected:
+    """A payload of a shape no known variant has (reported once per variant)."""
+
+    observed_at: datetime
+    changes: tuple[Change, ...]
+    fingerprint: str = ""
+    notify: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"kind": "drift", "observed_at", "changes"}`` per the contract."""
+        return {
+            "kind": "drift",
+            "observed_at": self.observed_at.isoformat(),
+            "changes": [change.to_json() for change in self.changes],
+        }
+
+
+Event = ThresholdCrossed | BucketReset | DriftDetected

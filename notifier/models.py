@@ -1,0 +1,241 @@
+"""Plain data: the usage payload (tolerant), the configuration and the persisted state.
+
+Pure: imports pydantic and the standard library only; no I/O, no clock.
+
+The payload models accept everything the endpoint has been seen to send
+(``null`` windows, missing fields, ints or floats, unknown keys) because a
+watcher that fails a whole poll on one surprise is worse than useless. Unknown
+keys are kept (``extra="allow"``) so drift detection still sees them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+
+JSONObject = dict[str, Any]
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """ISO 8601 with its offset kept; ``None`` for null, naive or unparsable values.
+
+    A naive timestamp would be read in local time and move resets by hours, so it
+    is refused rather than guessed.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def as_number(value: object) -> float | None:
+    """A finite JSON number as float; ``None`` for anything else (bools included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+Timestamp = Annotated[datetime | None, BeforeValidator(parse_timestamp)]
+Number = Annotated[float | None, BeforeValidator(as_number)]
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class Window(_Tolerant):
+    """A usage window: ``{"utilization": percent, "resets_at": ISO 8601 | null}``."""
+
+    utilization: Number = None
+    resets_at: Timestamp = None
+
+
+class ExtraUsage(_Tolerant):
+    """Metered pay-as-you-go usage; money fields are minor units (cents)."""
+
+    is_enabled: bool | None = None
+    monthly_limit: Number = None
+    used_credits: Number = None
+    utilization: Number = None
+    currency: str | None = None
+    decimal_places: int | None = None
+
+
+class ScopeModel(_Tolerant):
+    """``limits[].scope.model``."""
+
+    id: str | None = None
+    display_name: str | None = None
+
+
+class Scope(_Tolerant):
+    """``limits[].scope``."""
+
+    model: ScopeModel | None = None
+
+
+class LimitEntry(_Tolerant):
+    """One entry of the self-describing ``limits`` list."""
+
+    kind: str | None = None
+    group: str | None = None
+    percent: Number = None
+    severity: str | None = None
+    resets_at: Timestamp = None
+    scope: Scope | None = None
+    is_active: bool | None = None
+
+
+# --------------------------------------------------------------------------- config
+
+ResetNotifications = Literal["crossed", "always", "never"]
+
+
+def _check_thresholds(values: list[float] | None) -> list[float] | None:
+    if values is None:
+        return None
+    if any(not math.isfinite(v) or v <= 0 for v in values):
+        msg = "thresholds must be positive percentages"
+        raise ValueError(msg)
+    if list(values) != sorted(set(values)):
+        msg = "thresholds must be ascending, without repeats"
+        raise ValueError(msg)
+    return values
+
+
+class BucketConfig(BaseModel):
+    """Per-bucket overrides: ``[buckets.<name>]``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    thresholds: list[float] | None = None
+    enabled: bool = True
+
+    _valid = field_validator("thresholds")(_check_thresholds)
+
+
+class QuietHours(BaseModel):
+    """Local-time span in which notifications are silent or deferred."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    mode: Literal["silent", "defer"] = "silent"
+
+
+class Config(BaseModel):
+    """The user's intent (``config.toml`` + environment). The agent never writes it."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    thresholds: list[float] = Field(default_factory=lambda: [75.0, 90.0, 100.0])
+    hysteresis: float = Field(default=5.0, ge=0)
+    reset_notifications: ResetNotifications = "crossed"
+    poll_interval_seconds: float = Field(default=300.0, gt=0)
+    poll_jitter_seconds: float = Field(default=30.0, ge=0)
+    base_url: str = "https://api.anthropic.com"
+    user_agent: str | None = None
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    read_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Backoff ladders; configurable so tests can compress time instead of sleeping.
+    rate_limit_backoff_seconds: float = Field(default=60.0, gt=0)
+    rate_limit_backoff_max_seconds: float = Field(default=1800.0, gt=0)
+    error_backoff_seconds: float = Field(default=30.0, gt=0)
+    error_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    max_notifications_per_hour: int = Field(default=6, ge=1)
+    quiet_hours: QuietHours | None = None
+    history_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    buckets: dict[str, BucketConfig] = Field(default_factory=dict)
+
+    _valid = field_validator("thresholds")(_check_thresholds)
+
+    def thresholds_for(self, bucket: str) -> tuple[float, ...]:
+        """The thresholds of ``bucket``: its override, else the global list."""
+        override = self.buckets.get(bucket)
+        if override is not None and override.thresholds is not None:
+            return tuple(override.thresholds)
+        return tuple(self.thresholds)
+
+    def is_enabled(self, bucket: str) -> bool:
+        """False when the user disabled the bucket."""
+        override = self.buckets.get(bucket)
+        return override is None or override.enabled
+
+    def unknown_keys(self) -> list[str]:
+        """Top-level keys the program does not know (reported as warnings)."""
+        return sorted(self.model_extra or {})
+
+
+# --------------------------------------------------------------------------- observation
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One timestamped raw payload, as polled or as read from a recording."""
+
+    observed_at: datetime
+    payload: JSONObject
+
+
+# --------------------------------------------------------------------------- state
+
+STATE_VERSION = 1
+
+
+class BucketState(BaseModel):
+    """What the rules remember about one bucket between observations."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    fired: tuple[float, ...] = ()
+    last_utilization: float | None = None
+    resets_at: datetime | None = None
+    # True once any threshold fired in the current window; drives
+    # ``reset_notifications = "crossed"`` even after hysteresis re-armed ``fired``.
+    crossed_in_window: bool = False
+
+
+AgentOutcome = Literal[
+    "ok", "rate_limited", "unreachable", "server_error", "bad_response", "login_required", "never"
+]
+
+
+class AgentState(BaseModel):
+    """What the agent remembers across restarts: backoff and health."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    outcome: AgentOutcome = "never"
+    consecutive_failures: int = 0
+    backoff_until: datetime | None = None
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    login_notified: bool = False
+
+
+class State(BaseModel):
+    """The persisted memory (``state.json``): versioned, apart from the config."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    version: int = STATE_VERSION
+    buckets: dict[str, BucketState] = Field(default_factory=dict)
+    agent: AgentState = Field(default_factory=AgentState)

@@ -1,0 +1,53 @@
+"""Every test runs in a clean, private world: its own app home, no proxies, no Claude dirs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+PAYLOADS = FIXTURES / "payloads"
+
+_SCRUB_PREFIXES = ("CLAUDE_USAGE_NOTIFIER_", "XDG_")
+_SCRUB = {
+    "CLAUDE_CONFIG_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "DBUS_SESSION_BUS_ADDRESS",
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app home and HOME at ``tmp_path``; drop variables that leak in."""
+    for name in list(os.environ):
+        if name in _SCRUB or name.startswith(_SCRUB_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_USAGE_NOTIFIER_HOME", str(tmp_path / "app"))
+    return tmp_path
+
+
+def load_payload(name: str) -> dict[str, Any]:
+    """A shared fixture payload by file name."""
+    data: dict[str, Any] = json.loads((PAYLOADS / name).read_text())
+    return data
+
+
+def all_payload_files() -> list[Path]:
+    """Every shared fixture payload."""
+    return sorted(PAYLOADS.glob("*.json"))

@@ -1,0 +1,171 @@
+"""Bucket discovery on every shared fixture, against values worked out by hand from the files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from notifier.buckets import BucketSource, discover, slug
+from notifier.labels import label
+from tests.conftest import all_payload_files, load_payload
+
+# (file, [(bucket name, utilization)]) read off the fixture files by eye.
+EXPECTED = {
+    "oauth-usage-2025-11.json": [
+        ("five_hour", 6.0),
+        ("seven_day", 35.0),
+        ("seven_day_oauth_apps", 0.0),
+        ("seven_day_opus", 0.0),
+    ],
+    "oauth-usage-classic-2026-03.json": [
+        ("five_hour", 42.0),
+        ("seven_day", 18.0),
+        ("seven_day_sonnet", 3.0),
+        ("extra_usage", 48.15),
+    ],
+    "oauth-usage-credit-grant-2026-09.json": [
+        ("five_hour", 100.0),
+        ("seven_day", 62.0),
+        ("nimbus_quill", 0.0),
+        ("cinder_cove", 100.0),
+        ("extra_usage", 30.615),
+    ],
+    "oauth-usage-design-cowork.json": [
+        ("five_hour", 8.0),
+        ("seven_day", 41.0),
+        ("seven_day_sonnet", 17.0),
+        ("seven_day_opus", 70.5),
+        ("seven_day_omelette", 29.0),
+        ("seven_day_cowork", 9.0),
+    ],
+    "oauth-usage-enterprise.json": [("extra_usage", 38.15)],
+    "oauth-usage-full-2026-07.json": [
+        ("five_hour", 15.0),
+        ("seven_day", 48.0),
+        ("limit:weekly_scoped:fable", 81.0),
+    ],
+    "oauth-usage-low-usage.json": [
+        ("five_hour", 1.0),
+        ("seven_day", 0.0),
+        ("extra_usage", 100.0),
+    ],
+    "oauth-usage-no-session.json": [
+        ("five_hour", 0.0),
+        ("seven_day", 12.0),
+        ("seven_day_sonnet", 0.0),
+    ],
+    "oauth-usage-two-scoped-limits.json": [
+        ("five_hour", 22.0),
+        ("seven_day", 35.0),
+        ("limit:weekly_scoped:opus", 12.0),
+        ("limit:weekly_scoped:unscoped", 29.0),
+    ],
+    "oauth-usage-window-missing-resets-at.json": [
+        ("five_hour", 64.0),
+        ("seven_day", 20.0),
+        ("seven_day_sonnet", 5.0),
+        ("seven_day_opus", 33.0),
+    ],
+    "oauth-usage-window-missing-utilization.json": [("seven_day", 20.0)],
+}
+
+
+def test_every_fixture_is_covered() -> None:
+    assert {p.name for p in all_payload_files()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_discovery_matches_hand_worked_values(name: str) -> None:
+    found = [(b.name, b.utilization) for b in discover(load_payload(name))]
+    assert found == EXPECTED[name]
+
+
+def test_utilization_is_never_rescaled() -> None:
+    # 1.0 means one percent, not a full bucket.
+    (five_hour, *_) = discover(load_payload("oauth-usage-low-usage.json"))
+    assert five_hour.utilization == 1.0
+
+
+def test_timestamps_keep_their_offsets() -> None:
+    buckets = {b.name: b for b in discover(load_payload("oauth-usage-design-cowork.json"))}
+    assert buckets["five_hour"].resets_at == datetime(2026, 6, 1, 12, tzinfo=UTC)
+    cowork = buckets["seven_day_cowork"].resets_at
+    assert cowork is not None
+    assert cowork.utcoffset() == timedelta(hours=2)
+    assert cowork == datetime(2026, 6, 5, 10, tzinfo=UTC)
+    assert cowork == datetime(2026, 6, 5, 12, tzinfo=timezone(timedelta(hours=2)))
+
+
+def test_extra_usage_carries_money_and_no_reset() -> None:
+    buckets = {b.name: b for b in discover(load_payload("oauth-usage-classic-2026-03.json"))}
+    extra = buckets["extra_usage"]
+    assert extra.resets_at is None
+    assert extra.money is not None
+    assert (extra.money.used_minor, extra.money.limit_minor, extra.money.currency) == (
+        963.0,
+        2000.0,
+        "USD",
+    )
+
+
+def test_scoped_limit_is_a_bucket_from_percent() -> None:
+    buckets = {b.name: b for b in discover(load_payload("oauth-usage-full-2026-07.json"))}
+    fable = buckets["limit:weekly_scoped:fable"]
+    assert fable.source is BucketSource.SCOPED_LIMIT
+    assert fable.resets_at == datetime(2026, 7, 23, 14, 59, 59, 571131, tzinfo=UTC)
+
+
+def test_unknown_bucket_is_watched_without_code_changes() -> None:
+    payload = {"seven_day_opus_4_7": {"utilization": 12, "resets_at": None}, "x": 3}
+    assert [(b.name, b.utilization) for b in discover(payload)] == [("seven_day_opus_4_7", 12.0)]
+    assert label("seven_day_opus_4_7") == "7-day Opus 4 7"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Fable", "fable"),
+        ("Opus 4.7", "opus_4_7"),
+        ("  Sonnet--X ", "_sonnet_x_"),
+        ("", "unscoped"),
+        (None, "unscoped"),
+        (42, "unscoped"),
+    ],
+)
+def test_slug(value: object, expected: str) -> None:
+    assert slug(value) == expected
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"utilization": None},
+        {"utilization": "50"},
+        {"utilization": True},
+        {"resets_at": "2026-01-01T00:00:00Z"},
+        {"utilization": float("nan")},
+    ],
+)
+def test_window_without_numeric_utilization_is_not_a_bucket(window: dict[str, object]) -> None:
+    assert discover({"five_hour": window}) == []
+
+
+def test_non_weekly_scoped_limits_are_not_separate_buckets() -> None:
+    payload = {"limits": [{"kind": "session", "percent": 5}, {"kind": "weekly_all", "percent": 7}]}
+    assert discover(payload) == []
+
+
+def test_bad_or_naive_timestamp_becomes_none() -> None:
+    payload = {
+        "a": {"utilization": 1, "resets_at": "tomorrow"},
+        "b": {"utilization": 1, "resets_at": "2026-01-01T00:00:00"},
+    }
+    assert [b.resets_at for b in discover(payload)] == [None, None]
+
+
+def test_labels_for_known_and_scoped_names() -> None:
+    assert label("five_hour") == "5-hour"
+    assert label("seven_day_opus") == "7-day Opus"
+    assert label("limit:weekly_scoped:fable") == "Weekly Fable"
+    assert label("iguana_necktie") == "Iguana Necktie"
