@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="a simulated week through the real pipeline (no account)")
     p.add_argument("--speed", type=float, default=None, help="simulated seconds per real second")
     p.add_argument("--no-notify", action="store_true", help="timeline only, no notifications")
+    p.add_argument("--json", action="store_true", help="print events as replay --json does")
     p.set_defaults(handler="demo:run")
     return parser
 

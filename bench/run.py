@@ -1,0 +1,238 @@
+"""Benchmarks: print each figure next to its goal. Not part of the test run.
+
+    .venv/bin/python bench/run.py            # everything
+    .venv/bin/python bench/run.py replay drift startup agent
+
+Figures are wall-clock on whatever machine runs this; the README's
+"Performance" section records the latest ones and the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import timeit
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO.parent / "shared" / "fixtures" / "payloads"
+SAMPLE = REPO / "notifier" / "data" / "demo-week.jsonl"
+
+
+def _report(name: str, value: str, goal: str, ok: bool) -> None:
+    print(f"{name:<34} {value:>16}   goal {goal:<14} {'ok' if ok else 'MISSED'}")
+
+
+def _sample_payload() -> dict[str, Any]:
+    line = SAMPLE.read_text().splitlines()[0]
+    payload: dict[str, Any] = json.loads(line)["payload"]
+    return payload
+
+
+def make_recording(path: Path, count: int, seed: int = 7) -> None:
+    """A synthetic recording: every five minutes, windows climbing and resetting."""
+    rng = random.Random(seed)
+    base = _sample_payload()
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    five_reset = start + timedelta(hours=5)
+    week_reset = start + timedelta(days=7)
+    five = week = 0.0
+    with path.open("w") as out:
+        for i in range(count):
+            at = start + timedelta(minutes=5 * i)
+            if at >= five_reset:
+                five_reset, five = at + timedelta(hours=5), 0.0
+            if at >= week_reset:
+                week_reset, week = at + timedelta(days=7), 0.0
+            five = min(120.0, five + rng.uniform(0, 2.5))
+            week = min(110.0, week + rng.uniform(0, 0.12))
+            payload = json.loads(json.dumps(base))
+            payload["five_hour"]["utilization"] = round(five, 1)
+            payload["five_hour"]["resets_at"] = five_reset.isoformat()
+            for key in ("seven_day", "seven_day_opus"):
+                payload[key]["utilization"] = round(week, 1)
+                payload[key]["resets_at"] = week_reset.isoformat()
+            out.write(json.dumps({"observed_at": at.isoformat(), "payload": payload}) + "\n")
+
+
+def bench_replay(count: int = 20_000) -> None:
+    """The pure pipeline: read, parse, discover, rules, drift (in-process), and the CLI."""
+    from notifier import drift
+    from notifier.models import Config
+    from notifier.pipeline import Pipeline
+    from notifier.recording import read_recording
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.jsonl"
+        make_recording(path, count)
+        known = drift.load_known()
+        started = time.perf_counter()
+        pipeline = Pipeline(Config(), None, known)
+        events = 0
+        for observation in read_recording(path):
+            events += len(pipeline.process(observation))
+        elapsed = time.perf_counter() - started
+        rate = count / elapsed
+        _report("replay (in-process)", f"{rate:,.0f} obs/s", ">= 5,000 obs/s", rate >= 5000)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "notifier", "replay", str(path), "--json"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - started
+        rate = count / elapsed
+        _report(
+            "replay (CLI, incl. start-up)", f"{rate:,.0f} obs/s", ">= 5,000 obs/s", rate >= 5000
+        )
+        print(f"{'':<34} ({events} events from {count} observations)")
+
+
+def bench_drift() -> None:
+    """drift.check on a payload whose shape is known: the agent's common case."""
+    from notifier import drift
+
+    known = drift.load_known()
+    payload = json.loads((FIXTURES / "oauth-usage-classic-2026-03.json").read_text())
+    assert not drift.check(payload, known).changes, "fixture should be a known shape"
+    runs = 2000
+    seconds = min(timeit.repeat(lambda: drift.check(payload, known), number=runs, repeat=5))
+    micros = seconds / runs * 1e6
+    _report("drift check, known shape", f"{micros:,.1f} us", "< 100 us", micros < 100)
+
+
+def bench_startup(runs: int = 7) -> None:
+    """``status --payload`` as a user runs it: a fresh interpreter each time."""
+    payload = FIXTURES / "oauth-usage-classic-2026-03.json"
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "notifier", "status", "--payload", str(payload)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times) * 1000
+    _report("status --payload start-up (median)", f"{median:,.0f} ms", "<= 250 ms", median <= 250)
+
+
+class _UsageHandler(BaseHTTPRequestHandler):
+    body = b"{}"
+    count = 0
+
+    def do_GET(self) -> None:
+        type(self).count += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def bench_agent(polls: int = 40) -> None:
+    """The agent against a local server: resident memory after N polls, CPU per poll."""
+    import psutil
+
+    _UsageHandler.body = json.dumps(_sample_payload()).encode()
+    _UsageHandler.count = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _UsageHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        claude = Path(tmp) / "claude"
+        claude.mkdir()
+        (claude / ".credentials.json").write_text(
+            json.dumps(
+                {
+                    "claudeAiOauth": {
+                        "accessToken": "sk-ant-oat01-FAKE-BENCH",
+                        "expiresAt": 4102444800000,
+                        "scopes": ["user:profile"],
+                    }
+                }
+            )
+        )
+        env = {
+            **os.environ,
+            "CLAUDE_USAGE_NOTIFIER_HOME": str(Path(tmp) / "app"),
+            "CLAUDE_CONFIG_DIR": str(claude),
+            "CLAUDE_USAGE_NOTIFIER_BASE_URL": f"http://127.0.0.1:{server.server_port}",
+            "CLAUDE_USAGE_NOTIFIER_POLL_INTERVAL_SECONDS": "0.1",
+            "CLAUDE_USAGE_NOTIFIER_POLL_JITTER_SECONDS": "0",
+        }
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "notifier", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            proc = psutil.Process(agent.pid)
+            if not _wait(lambda: _UsageHandler.count >= 10, 60):
+                print("agent did not poll; is `run` implemented?")
+                return
+            rss_10 = proc.memory_info().rss
+            cpu_10 = sum(proc.cpu_times()[:2])
+            polls_10 = _UsageHandler.count
+            _wait(lambda: _UsageHandler.count >= polls_10 + polls, 120)
+            rss_end = proc.memory_info().rss
+            cpu_end = sum(proc.cpu_times()[:2])
+            done = _UsageHandler.count - polls_10
+        finally:
+            agent.terminate()
+            agent.wait(10)
+            server.shutdown()
+    mb = rss_end / 2**20
+    growth = (rss_end - rss_10) / 2**20
+    cpu_ms = (cpu_end - cpu_10) / max(done, 1) * 1000
+    _report(f"agent RSS after {done + polls_10} polls", f"{mb:,.1f} MB", "<= 60 MB", mb <= 60)
+    _report("agent RSS growth (last polls)", f"{growth:+,.2f} MB", "~0", growth < 2)
+    _report("agent CPU per poll", f"{cpu_ms:,.1f} ms", "<= 20 ms", cpu_ms <= 20)
+
+
+BENCHES: dict[str, Callable[[], None]] = {
+    "replay": bench_replay,
+    "drift": bench_drift,
+    "startup": bench_startup,
+    "agent": bench_agent,
+}
+
+
+def main() -> None:
+    """Run the chosen benchmarks (all by default)."""
+    chosen = sys.argv[1:] or list(BENCHES)
+    print(
+        f"{platform.node()}: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+    for name in chosen:
+        BENCHES[name]()
+
+
+if __name__ == "__main__":
+    main()
