@@ -1,0 +1,121 @@
+"""The agent's log: one plain line per record, in a size-capped rotating file.
+
+Edge (writes ``paths.log_file``). The agent runs for weeks under launchd or
+systemd, so the log must stay small (rotation by size, a few backups) and be
+readable with ``tail``: every record is one line, tracebacks folded into it.
+A filter on the handlers scrubs anything token-like (``sk-ant-...``, a
+``Bearer`` credential) as defence in depth: no code should log a token, and if
+some library ever does, it still never reaches the disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import logging.handlers
+import re
+import sys
+from pathlib import Path
+
+from notifier.paths import ensure_private_dir
+
+LOGGER_NAME = "notifier"
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 3
+_HANDLER_NAME = "notifier.logs"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_TOKEN = re.compile(r"sk-ant-[A-Za-z0-9_\-]+")
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]+")
+_SECRET_FIELD = re.compile(
+    r"(?i)(\"?(?:access_?token|refresh_?token|accessToken|refreshToken)\"?\s*[:=]\s*\"?)[^\"\s,}]+"
+)
+
+
+def scrub(text: str) -> str:
+    """``text`` with anything that looks like a credential replaced by ``***``."""
+    text = _TOKEN.sub("sk-ant-***", text)
+    text = _BEARER.sub(r"\1***", text)
+    return _SECRET_FIELD.sub(r"\1***", text)
+
+
+class ScrubFilter(logging.Filter):
+    """Rewrites each record's message (arguments merged in) without token-like strings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Scrub the rendered message and any exception text; never drops a record."""
+        message = scrub(record.getMessage())
+        record.msg, record.args = message, None
+        if record.exc_info and record.exc_info[1] is not None:
+            formatter = logging.Formatter()
+            record.exc_text = scrub(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class OneLineFormatter(logging.Formatter):
+    """The standard format, with newlines (tracebacks included) folded into `` | ``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """One line, always."""
+        return " | ".join(part for part in super().format(record).splitlines() if part)
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Creates every log file (including after a rotation) as 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = super()._open()
+        with contextlib.suppress(OSError):
+            Path(self.baseFilename).chmod(0o600)
+        return stream
+
+
+def configure(
+    log_file: Path,
+    *,
+    level: int = logging.INFO,
+    max_bytes: int = MAX_BYTES,
+    backup_count: int = BACKUP_COUNT,
+    echo: bool | None = None,
+) -> logging.Logger:
+    """Send our records at ``level`` and other libraries' warnings to ``log_file``.
+
+    The handlers sit on the root logger so a library's warning (desktop-notifier's
+    "Notification failed") lands in the same file, scrubbed the same way; its
+    INFO chatter (httpx logs every request) stays out.
+
+    ``echo`` defaults to "stderr is a terminal": someone running ``run`` by hand
+    sees the log; under launchd/systemd stderr is already captured, so
+    writing there too would only double every line.
+    """
+    ensure_private_dir(log_file.parent)
+    root = logging.getLogger()
+    shutdown(root)
+    formatter = OneLineFormatter(FORMAT)
+    handler: logging.Handler = _PrivateRotatingFileHandler(
+        log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
+    )
+    handlers = [handler]
+    if echo if echo is not None else sys.stderr.isatty():
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for each in handlers:
+        each.set_name(_HANDLER_NAME)
+        each.setFormatter(formatter)
+        each.addFilter(ScrubFilter())
+        root.addHandler(each)
+    root.setLevel(logging.WARNING)
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(level)
+    return logger
+
+
+def shutdown(root: logging.Logger | None = None) -> None:
+    """Flush and close the handlers :func:`configure` added (on the root logger)."""
+    root = root or logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() != _HANDLER_NAME:
+            continue  # someone else's (pytest's capture, an embedding app)
+        root.removeHandler(handler)
+        handler.close()
