@@ -1,0 +1,99 @@
+"""``replay RECORDING [--config FILE] [--json]``: a recording through the whole pipeline.
+
+Edge (reads the recording and the config, prints). Fresh state, drift checked
+against the bundled schemas plus the locally accepted ones, no notifications.
+``--json`` prints one contract-shaped event per line; otherwise a timeline in
+local time. Events the agent would not notify about are marked "silent".
+
+A missing or malformed recording is an :class:`~notifier.errors.InputError`
+(exit 2, one line naming the file and line). Events of the lines before a bad
+line have already been printed by then: output is streamed, so a long history
+shows progress and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from notifier.commands.common import load_config, paths
+from notifier.events import BucketReset, ChangeKind, Event, ThresholdCrossed
+from notifier.labels import label
+from notifier.pipeline import Pipeline
+from notifier.recording import read_recording
+
+if TYPE_CHECKING:
+    from notifier.drift import KnownSchemas
+    from notifier.events import Change
+    from notifier.models import Config
+
+
+def replay_events(recording: Path, config: Config, known: KnownSchemas | None) -> Iterator[Event]:
+    """Every event of ``recording`` replayed from a fresh state, in order."""
+    pipeline = Pipeline(config, None, known)
+    for observation in read_recording(recording):
+        yield from pipeline.process(observation)
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return "?"
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
+def _change_text(change: Change) -> str:
+    if change.change is ChangeKind.ADDED:
+        return f"added {change.path} ({change.type})"
+    if change.change is ChangeKind.REMOVED:
+        return f"removed {change.path}"
+    if change.change is ChangeKind.RENAMED:
+        return f"renamed {change.from_path} -> {change.path}"
+    return f"{change.path} changed type {change.old_type} -> {change.new_type}"
+
+
+def timeline_line(event: Event) -> str:
+    """One human line for ``event``: local time, bucket label, what happened."""
+    when = event.observed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(event, ThresholdCrossed):
+        what = f"{label(event.bucket)}: crossed {_pct(event.threshold)} ({event.utilization:.1f}%)"
+    elif isinstance(event, BucketReset):
+        previous = _pct(event.previous_utilization)
+        what = f"{label(event.bucket)}: reset {previous} -> {_pct(event.utilization)}"
+    else:
+        what = "data changed: " + "; ".join(_change_text(c) for c in event.changes)
+    silent = "" if event.notify else "  (silent)"
+    return f"{when}  {what}{silent}"
+
+
+def _write(out: TextIO, events: Iterator[Event], as_json: bool) -> int:
+    count = 0
+    for event in events:
+        count += 1
+        if as_json:
+            out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        else:
+            out.write(timeline_line(event) + "\n")
+    return count
+
+
+def _known() -> KnownSchemas:
+    from notifier import drift  # lazy: the drift module loads heavy libraries
+
+    accepted = paths().accepted_schemas_dir
+    return drift.load_known([accepted] if accepted.is_dir() else [])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Replay ``args.recording``; 0 on success (2 via InputError for a bad file)."""
+    config = load_config(args).config
+    recording: Path = args.recording
+    count = _write(sys.stdout, replay_events(recording, config, _known()), bool(args.json))
+    if not args.json:
+        noun = "event" if count == 1 else "events"
+        sys.stdout.write(f"{count} {noun}\n")
+    return 0

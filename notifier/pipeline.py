@@ -1,0 +1,96 @@
+"""The whole decision pipeline for a stream of observations: buckets, rules, drift.
+
+Pure in behaviour (no clock, no disk, no network): ``replay``, the demo and the
+agent feed it observations and get events back; loading and saving the state,
+notifying and archiving stay with them. It holds the running state between
+observations so the per-observation cost stays small (one pass of
+``buckets.discover``, ``rules.evaluate`` and, when schemas are given,
+``drift.check``).
+
+Order of events within one observation: the drift event (at most one) first,
+then the rules' events in bucket discovery order. Drift comes first because a
+changed shape is the context of whatever the buckets then report (a new bucket
+that appears already at 80 %).
+
+``notifier.drift`` is imported only when schemas are given, so callers that do
+not look for drift never load its dependencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from notifier.buckets import Bucket, discover
+from notifier.events import DriftDetected, Event
+from notifier.models import STATE_VERSION, BucketState, Config, Observation, State
+from notifier.rules import evaluate
+
+if TYPE_CHECKING:
+    from notifier.drift import KnownSchemas
+
+
+class Pipeline:
+    """Observations in, events out, with the per-bucket state carried in between.
+
+    ``state`` seeds the rules (``None``: fresh). ``known`` are the known payload
+    variants (``None``: no drift detection). ``seen_variants`` are the
+    fingerprints already reported (e.g. the archive's), so a variant is
+    announced once per pipeline, and never again when the caller remembers it.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        state: State | None = None,
+        known: KnownSchemas | None = None,
+        seen_variants: Iterable[str] = (),
+    ) -> None:
+        initial = state if state is not None else State()
+        self._config = config
+        self._agent = initial.agent
+        self._buckets: dict[str, BucketState] = dict(initial.buckets)
+        self._known = known
+        self._seen: set[str] = set(seen_variants)
+        self.last_buckets: list[Bucket] = []
+        """The buckets of the last observation, in discovery order."""
+
+    @property
+    def state(self) -> State:
+        """The current persisted-state value (the agent section as given at start)."""
+        return State.model_construct(
+            version=STATE_VERSION, buckets=dict(self._buckets), agent=self._agent
+        )
+
+    @property
+    def seen_variants(self) -> frozenset[str]:
+        """Fingerprints of the variants reported so far (including the seeded ones)."""
+        return frozenset(self._seen)
+
+    def process(self, observation: Observation) -> list[Event]:
+        """The events of one observation, drift first, then rules in bucket order."""
+        events: list[Event] = []
+        if self._known is not None:
+            drift_event = self._drift(observation, self._known)
+            if drift_event is not None:
+                events.append(drift_event)
+        buckets = discover(observation.payload)
+        self._buckets, rule_events = evaluate(
+            self._buckets, buckets, observation.observed_at, self._config
+        )
+        self.last_buckets = buckets
+        events.extend(rule_events)
+        return events
+
+    def _drift(self, observation: Observation, known: KnownSchemas) -> DriftDetected | None:
+        from notifier import drift  # lazy: the real drift module loads deepdiff
+
+        result = drift.check(observation.payload, known)
+        if not result.changes or result.fingerprint in self._seen:
+            return None
+        self._seen.add(result.fingerprint)
+        return DriftDetected(
+            observed_at=observation.observed_at,
+            changes=tuple(result.changes),
+            fingerprint=result.fingerprint,
+        )

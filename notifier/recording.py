@@ -1,0 +1,101 @@
+"""Recordings: the contract's JSON Lines of observations, read and written in one place.
+
+Edge (files). One line per observation: ``{"observed_at": ISO 8601, "payload": {...}}``.
+``replay`` and the demo read recordings; the agent appends its own observations to
+its history file in the same format, so ``replay`` can re-run what the agent saw.
+
+Reading parses each line once and stops at the first malformed line with an
+:class:`~notifier.errors.InputError` naming the file and the 1-based line number.
+Writing the history is append-only, private (0600) and capped: past ``max_bytes``
+the file is rotated to ``<name>.1`` (one old file kept).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from notifier.errors import InputError, StoreError
+from notifier.models import Observation, parse_timestamp
+from notifier.paths import ensure_private_dir
+
+
+def parse_line(text: str, where: str) -> Observation:
+    """One recording line as an :class:`Observation`; ``where`` prefixes the error message."""
+    try:
+        data: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        raise InputError(f"{where}: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a JSON object with observed_at and payload")
+    observed_at = parse_timestamp(data.get("observed_at"))
+    if observed_at is None:
+        raise InputError(f"{where}: observed_at must be an ISO 8601 timestamp with a UTC offset")
+    payload = data.get("payload")
+    if not isinstance(payload, dict):
+        raise InputError(f"{where}: payload must be a JSON object")
+    return Observation(observed_at=observed_at, payload=payload)
+
+
+def read_recording(path: Path) -> Iterator[Observation]:
+    """The observations of a recording, in file order; blank lines are skipped.
+
+    Raises :class:`InputError` when the file cannot be read or a line is
+    malformed (``FILE:LINE: reason``). Lazy: observations before a bad line
+    have already been yielded when the error is raised.
+    """
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            for lineno, raw in enumerate(handle, start=1):
+                if raw.isspace() or not raw:
+                    continue
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InputError(f"{path}:{lineno}: not UTF-8 text") from None
+                yield parse_line(text, f"{path}:{lineno}")
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def observation_to_line(observation: Observation) -> str:
+    """One recording line for ``observation``, without the trailing newline."""
+    return json.dumps(
+        {"observed_at": observation.observed_at.isoformat(), "payload": observation.payload},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def append_observation(path: Path, observation: Observation, max_bytes: int) -> None:
+    """Append ``observation`` to a capped history file (0600, folder 0700).
+
+    When the file would pass ``max_bytes``, it is first renamed to ``<name>.1``
+    (replacing the previous old file), so the history never uses more than about
+    twice ``max_bytes``. The line goes out in one ``write`` on an ``O_APPEND``
+    descriptor, so a concurrent reader never sees half of it interleaved.
+    """
+    data = (observation_to_line(observation) + "\n").encode("utf-8")
+    try:
+        ensure_private_dir(path.parent)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size > 0 and size + len(data) > max_bytes:
+            path.replace(path.with_name(path.name + ".1"))
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,188 @@
+"""The threshold and reset rules: from one observation's buckets, the new state and its events.
+
+Pure: no clock (the observation carries ``observed_at``), no I/O, no globals.
+Imports only the core (``models``, ``buckets``, ``events``). ``evaluate`` is the
+contract's "Threshold and reset events" section, rule by rule, per bucket:
+
+1. Reset: with ``prev`` the stored ``resets_at`` and ``cur`` the new one, a reset
+   happened when ``prev`` is set and either ``cur > prev + 60 s`` and
+   (``observed_at >= prev - 60 s`` or the utilization went down), or ``cur`` is
+   null and ``observed_at >= prev``. It emits one :class:`BucketReset` and clears
+   the fired set (and the stored ``resets_at`` when ``cur`` is null).
+2. Re-arm: a fired threshold ``T`` is cleared when utilization ``< T - hysteresis``.
+3. Cross: the thresholds ``T <= utilization`` not yet fired are crossed; ONE
+   :class:`ThresholdCrossed` carries the highest of them and all are marked fired.
+
+Decisions the contract leaves open, taken here on purpose:
+
+- ``resets_at`` stored: the last non-null value, except that a move *back* by
+  more than the 60 s jitter is not trusted: the later stored value is kept. A
+  stale reading from an old window then cannot make the next normal reading look
+  like a second reset, and a genuinely shortened window is still caught by the
+  "utilization went down" clause or, at the latest, when the kept time passes.
+- ``previous_utilization`` of a reset is the last stored utilization (``None``
+  only for a hand-made state without one).
+- A disabled bucket emits nothing and its state is dropped: if the user enables
+  it again it starts fresh, like a bucket that appears for the first time, so
+  its current level is announced once and no stale reset is reported.
+- A bucket absent from the observation (``discover`` omits windows whose
+  utilization is missing or null) keeps its state untouched: absence is not a reset.
+- Threshold events always notify. Reset events notify per
+  ``reset_notifications``: ``"always"``, ``"never"``, or ``"crossed"`` (only when
+  a threshold fired in the window that just ended; tracked by
+  ``BucketState.crossed_in_window``, which hysteresis re-arming does not clear).
+- Events come in bucket discovery order; within a bucket, the reset comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from notifier.buckets import Bucket
+from notifier.events import BucketReset, Event, ThresholdCrossed
+from notifier.models import BucketState, Config
+
+# A change of ``resets_at`` of a minute or less is jitter, not a reset.
+JITTER = timedelta(seconds=60)
+
+_FRESH = BucketState()
+
+
+def _reset_happened(
+    prev: datetime | None,
+    cur: datetime | None,
+    utilization: float,
+    last_utilization: float | None,
+    observed_at: datetime,
+) -> bool:
+    """Rule 1 of the contract, verbatim."""
+    if prev is None:
+        return False
+    if cur is None:
+        return observed_at >= prev
+    if cur - prev > JITTER:
+        went_down = last_utilization is not None and utilization < last_utilization
+        return observed_at >= prev - JITTER or went_down
+    return False
+
+
+def _stored_resets_at(prev: datetime | None, cur: datetime | None) -> datetime | None:
+    """The ``resets_at`` to remember after a non-reset observation (see module docstring)."""
+    if cur is None:
+        return prev
+    if prev is not None and prev - cur > JITTER:
+        return prev  # moved back: not trusted
+    return cur
+
+
+def _reset_notify(config: Config, crossed_in_window: bool) -> bool:
+    mode = config.reset_notifications
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    return crossed_in_window
+
+
+def evaluate_bucket(
+    old: BucketState,
+    bucket: Bucket,
+    observed_at: datetime,
+    config: Config,
+    events: list[Event],
+) -> BucketState:
+    """Apply the three rules to one bucket; append its events to ``events``.
+
+    Returns ``old`` itself when nothing about the bucket changed, so a steady
+    bucket costs no allocation.
+    """
+    utilization = bucket.utilization
+    cur = bucket.resets_at
+    prev = old.resets_at
+    fired = old.fired
+    crossed_in_window = old.crossed_in_window
+
+    if _reset_happened(prev, cur, utilization, old.last_utilization, observed_at):
+        events.append(
+            BucketReset(
+                bucket=bucket.name,
+                previous_utilization=old.last_utilization,
+                utilization=utilization,
+                observed_at=observed_at,
+                notify=_reset_notify(config, crossed_in_window),
+            )
+        )
+        fired = ()
+        crossed_in_window = False
+        resets_at = cur  # None when the window expired to null: cleared too
+    else:
+        resets_at = _stored_resets_at(prev, cur)
+
+    if fired:
+        hysteresis = config.hysteresis
+        if any(utilization < t - hysteresis for t in fired):
+            fired = tuple(t for t in fired if not utilization < t - hysteresis)
+
+    highest: float | None = None
+    new_fired: list[float] | None = None
+    for threshold in config.thresholds_for(bucket.name):
+        if threshold > utilization:
+            break  # thresholds are ascending (validated in Config)
+        if threshold not in fired:
+            if new_fired is None:
+                new_fired = list(fired)
+            new_fired.append(threshold)
+            highest = threshold
+    if new_fired is not None and highest is not None:
+        fired = tuple(sorted(new_fired))
+        crossed_in_window = True
+        events.append(
+            ThresholdCrossed(
+                bucket=bucket.name,
+                threshold=highest,
+                utilization=utilization,
+                observed_at=observed_at,
+                notify=True,
+                resets_at=resets_at,
+            )
+        )
+
+    if (
+        fired == old.fired
+        and utilization == old.last_utilization
+        and resets_at == old.resets_at
+        and crossed_in_window == old.crossed_in_window
+    ):
+        return old
+    # Unvalidated construction: every value here is already of the right type,
+    # and this runs for every bucket of every observation.
+    return BucketState.model_construct(
+        fired=fired,
+        last_utilization=utilization,
+        resets_at=resets_at,
+        crossed_in_window=crossed_in_window,
+    )
+
+
+def evaluate(
+    buckets_state: Mapping[str, BucketState],
+    buckets: Sequence[Bucket],
+    observed_at: datetime,
+    config: Config,
+) -> tuple[dict[str, BucketState], list[Event]]:
+    """The new per-bucket state and the events of one observation.
+
+    ``buckets`` is ``buckets.discover(payload)`` of the observation taken at
+    ``observed_at`` (an aware datetime). ``buckets_state`` is not modified.
+    """
+    new_state = dict(buckets_state)
+    events: list[Event] = []
+    for bucket in buckets:
+        name = bucket.name
+        if not config.is_enabled(name):
+            new_state.pop(name, None)
+            continue
+        old = buckets_state.get(name, _FRESH)
+        new_state[name] = evaluate_bucket(old, bucket, observed_at, config, events)
+    return new_state, events
