@@ -1,0 +1,172 @@
+"""``install``, ``uninstall`` and ``agent-status``: the login item, from the command line.
+
+Builds the :class:`~notifier.loginitem.LoginItem` for the chosen platform and
+prints what it did. ``--dry-run`` prints the file and the commands and touches
+nothing (it works for the other platform too, as a preview). ``agent-status``
+adds what the state file knows (last successful poll, backoff) and whether
+some agent holds the lock, so "installed but not running" and "running by
+hand" are told apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from notifier import lock, loginitem
+from notifier.commands import common
+from notifier.errors import InputError, StoreError
+from notifier.loginitem import AgentCommand, LoginItem, Platform
+from notifier.models import AgentState, State
+from notifier.paths import Paths
+from notifier.runner import CommandRunner, SubprocessRunner
+from notifier.store import read_json
+
+STATUS_SCHEMA_VERSION = 1
+
+
+def _platform(args: argparse.Namespace) -> Platform:
+    chosen: Platform | None = getattr(args, "platform", None)
+    if chosen is not None:
+        return chosen
+    if sys.platform.startswith(("win", "cygwin")):
+        raise InputError("login items are supported on macOS (launchd) and Linux (systemd) only")
+    return loginitem.this_platform()
+
+
+def build(
+    args: argparse.Namespace,
+    where: Paths | None = None,
+    runner: CommandRunner | None = None,
+) -> LoginItem:
+    """The login item this invocation is about (``runner`` is injectable for tests)."""
+    resolved = where or common.paths()
+    command = AgentCommand.current(resolved, config_file=getattr(args, "config", None))
+    return loginitem.for_platform(_platform(args), command, runner or SubprocessRunner())
+
+
+def _print_plan(title: str, item: LoginItem, commands: list[list[str]]) -> None:
+    out = sys.stdout
+    out.write(f"# {title} (dry run: nothing was written or run)\n")
+    out.write(f"# file: {item.file}\n")
+    out.write(item.render().decode("utf-8"))
+    out.write("# commands:\n")
+    for argv in commands:
+        out.write(f"{shlex.join(argv)}\n")
+
+
+def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> int:
+    """Write the login item and start the agent now (idempotent)."""
+    where = common.paths()
+    if getattr(args, "config", None) is not None:
+        common.load_config(args, where)  # refuse to install with a config that cannot load
+    item = build(args, where, runner)
+    if args.dry_run:
+        _print_plan("install", item, item.plan_install(replacing=item.file.exists()))
+        return 0
+    report = item.install()
+    if not report.changed:
+        sys.stdout.write(f"already installed and loaded: {report.file}\n")
+        return 0
+    sys.stdout.write(f"installed {report.file}\n")
+    for argv in report.commands:
+        sys.stdout.write(f"ran: {shlex.join(argv)}\n")
+    return 0
+
+
+def uninstall(args: argparse.Namespace, runner: CommandRunner | None = None) -> int:
+    """Stop the agent and remove the login item (safe when not installed)."""
+    item = build(args, runner=runner)
+    if args.dry_run:
+        plan = item.plan_uninstall()
+        sys.stdout.write("# uninstall (dry run: nothing was removed or run)\n")
+        sys.stdout.write(f"# would remove: {item.file}\n# commands:\n")
+        for argv in plan:
+            sys.stdout.write(f"{shlex.join(argv)}\n")
+        return 0
+    report = item.uninstall()
+    if report.changed:
+        sys.stdout.write(f"removed {report.file}\n")
+    else:
+        sys.stdout.write(f"not installed (no {report.file})\n")
+    for argv in report.commands:
+        sys.stdout.write(f"ran: {shlex.join(argv)}\n")
+    return 0
+
+
+def _read_agent_state(path: Path) -> tuple[AgentState, list[str]]:
+    # Read-only on purpose: statefile.load_state moves a bad file aside, which a
+    # status command must not do under a running agent's feet.
+    try:
+        data = read_json(path)
+    except FileNotFoundError:
+        return AgentState(), []
+    except StoreError as exc:
+        return AgentState(), [str(exc)]
+    try:
+        return State.model_validate(data).agent, []
+    except ValidationError:
+        return AgentState(), [f"{path}: not a valid state file"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
+    """Everything ``agent-status`` reports, as the ``--json`` document."""
+    facts = item.status()
+    agent, warnings = _read_agent_state(where.state_file)
+    return {
+        "schema_version": STATUS_SCHEMA_VERSION,
+        "platform": item.platform,
+        "file": str(facts.file),
+        "installed": facts.installed,
+        "loaded": facts.loaded,
+        "running": facts.running,
+        "pid": facts.pid,
+        "lock_holder_pid": lock.holder(where.lock_file),
+        "outcome": agent.outcome,
+        "last_success_at": _iso(agent.last_success_at),
+        "last_poll_at": _iso(agent.last_poll_at),
+        "backoff_until": _iso(agent.backoff_until),
+        "last_error": agent.last_error,
+        "state_warnings": warnings,
+    }
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) -> int:
+    """Installed? loaded? running? last successful poll? (``--json`` for scripts)."""
+    where = common.paths()
+    item = build(args, where, runner)
+    data = status_data(item, where)
+    if args.json:
+        common.emit_json(data)
+        return 0
+    holder = data["lock_holder_pid"]
+    running = _yes(data["running"]) + (f" (pid {data['pid']})" if data["pid"] else "")
+    lines = [
+        f"login item:   {data['file']}",
+        f"installed:    {_yes(data['installed'])}",
+        f"loaded:       {_yes(data['loaded'])}",
+        f"running:      {running}",
+        f"agent lock:   {f'held by pid {holder}' if holder else 'free (no agent running)'}",
+        f"last success: {data['last_success_at'] or 'never'}",
+        f"last outcome: {data['outcome']}",
+    ]
+    if data["backoff_until"]:
+        lines.append(f"backing off until: {data['backoff_until']}")
+    if data["last_error"]:
+        lines.append(f"last error:   {data['last_error']}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
