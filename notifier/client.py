@@ -1,0 +1,272 @@
+"""The usage endpoint client: one GET, its headers, its deadline, and its failures named.
+
+Edge. :class:`UsageClient` is given an ``httpx.AsyncClient`` (tests pass one
+over ``httpx.MockTransport`` or point it at a loopback server) and a token
+provider that re-reads the Claude Code login before every request. httpx
+exceptions and HTTP statuses become the :class:`~notifier.errors.NotifierError`
+tree here and nowhere else; ``httpx.Response`` never leaves this module.
+
+    401            re-read the token once, retry once, then TokenExpired
+    403            ScopeMissing (a ``claude setup-token`` token lacks user:profile)
+    429            RateLimited(retry_after) from ``Retry-After`` (seconds or HTTP-date)
+    other status   ServerFault(status)     (redirects are not followed)
+    2xx non-object BadResponse             (HTML portal, garbage, an array, NaN)
+    network        Unreachable             (DNS, refused, reset, timeout)
+
+Time limits: httpx's connect/read timeouts bound each step, and one overall
+deadline of ``connect_timeout_seconds + read_timeout_seconds`` (40 s by
+default) bounds the whole :meth:`UsageClient.fetch`, retry included, so a
+server that drips one byte at a time cannot hold a command past it.
+
+The token is sent in the ``Authorization`` header only. Messages are built
+from fixed text, the URL and status codes; httpx masks ``authorization`` in
+``Headers`` reprs and logs no request headers (a test checks both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from notifier import __version__
+from notifier.errors import (
+    BadResponse,
+    ConfigError,
+    RateLimited,
+    ScopeMissing,
+    ServerFault,
+    TokenExpired,
+    Unreachable,
+)
+from notifier.jsondoc import NotAnObject, decode_object
+from notifier.models import Config
+
+USAGE_PATH = "/api/oauth/usage"
+ANTHROPIC_BETA = "oauth-2025-04-20"
+DEFAULT_USER_AGENT = f"claude-usage-notifier/{__version__} (python-httpx/{httpx.__version__})"
+# A usage payload is a few kilobytes; anything past this is not one.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+TokenProvider = Callable[[], str]
+
+
+def usage_url(base_url: str) -> str:
+    """``{base_url}/api/oauth/usage``, or ConfigError for a base URL httpx cannot use."""
+    try:
+        parsed = httpx.URL(base_url.strip())
+    except (httpx.InvalidURL, TypeError):
+        parsed = None
+    if parsed is None or parsed.scheme not in {"http", "https"} or not parsed.host:
+        raise ConfigError(f"base_url {base_url!r} is not an http(s) URL")
+    return str(parsed).rstrip("/") + USAGE_PATH
+
+
+def user_agent(config: Config) -> str:
+    """The configured User-Agent, else our own honest name and version."""
+    return config.user_agent or DEFAULT_USER_AGENT
+
+
+def overall_deadline(config: Config) -> float:
+    """Seconds one :meth:`UsageClient.fetch` may take in total, retry included."""
+    return config.connect_timeout_seconds + config.read_timeout_seconds
+
+
+def make_http_client(
+    config: Config, *, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The ``httpx.AsyncClient`` production uses: our timeouts, no redirects."""
+    timeout = httpx.Timeout(
+        connect=config.connect_timeout_seconds,
+        read=config.read_timeout_seconds,
+        write=config.read_timeout_seconds,
+        pool=config.connect_timeout_seconds,
+    )
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP-date.
+
+    ``"0"`` is 0.0 (the caller still backs off on its own ladder); a date in the
+    past is 0.0; a missing, negative or unparsable value is ``None``.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return float(int(text))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - now).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The parts of an HTTP response we use; keeps ``httpx.Response`` in this module."""
+
+    status: int
+    content_type: str
+    retry_after: str | None
+    body: bytes
+
+
+class UsageClient:
+    """Fetches the raw usage payload; every failure is a typed, token-free error."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, config: Config, token_provider: TokenProvider
+    ) -> None:
+        self._http = http
+        self._config = config
+        self._token_provider = token_provider
+        self._url = usage_url(config.base_url)
+        self._deadline = overall_deadline(config)
+
+    def __repr__(self) -> str:
+        return f"UsageClient(url={self._url!r})"
+
+    @property
+    def url(self) -> str:
+        """The usage endpoint this client calls."""
+        return self._url
+
+    async def fetch(self) -> dict[str, Any]:
+        """GET the usage payload: the raw JSON object, or a NotifierError."""
+        token = self._token_provider()
+        # The deadline starts after the first token read: a Keychain prompt is the user's time.
+        end = asyncio.get_running_loop().time() + self._deadline
+        answer = await self._send_by(token, end)
+        if answer.status == 401:
+            # Claude Code may have refreshed the token since we read it: one re-read, one retry.
+            answer = await self._send_by(self._token_provider(), end)
+            if answer.status == 401:
+                raise TokenExpired(
+                    "the usage endpoint refused the Claude login (401): "
+                    "run `claude` to log in again"
+                )
+        return self._interpret(answer)
+
+    async def _send_by(self, token: str, end: float) -> _Answer:
+        try:
+            async with asyncio.timeout_at(end):
+                return await self._send(token)
+        except TimeoutError:
+            raise Unreachable(
+                f"no complete answer from {self._url} within {self._deadline:g} s"
+            ) from None
+
+    async def _send(self, token: str) -> _Answer:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "anthropic-beta": ANTHROPIC_BETA,
+            "Accept": "application/json",
+            "User-Agent": user_agent(self._config),
+        }
+        try:
+            async with self._http.stream("GET", self._url, headers=headers) as response:
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BODY_BYTES:
+                        raise BadResponse(
+                            f"{self._url} sent more than {MAX_BODY_BYTES // 1024 // 1024} MiB: "
+                            "not a usage payload"
+                        )
+                return _Answer(
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type", ""),
+                    retry_after=response.headers.get("retry-after"),
+                    body=bytes(body),
+                )
+        except httpx.TimeoutException as exc:
+            raise Unreachable(f"{self._url} timed out ({_timeout_kind(exc)})") from None
+        except httpx.ConnectError as exc:
+            raise Unreachable(f"cannot connect to {self._url}: {_reason(exc, token)}") from None
+        except httpx.DecodingError:
+            raise BadResponse(f"{self._url} sent a body that cannot be decoded") from None
+        except httpx.TransportError as exc:
+            # reset, closed without an answer, proxy failure, protocol error
+            raise Unreachable(f"connection to {self._url} failed: {_reason(exc, token)}") from None
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"request to {self._url} failed: {_reason(exc, token)}") from None
+
+    def _interpret(self, answer: _Answer) -> dict[str, Any]:
+        status = answer.status
+        if 200 <= status < 300:
+            if "html" in answer.content_type.lower():
+                raise BadResponse(_html_message(self._url, status))
+            try:
+                return decode_object(answer.body)
+            except NotAnObject as exc:
+                if exc.reason.startswith("is an HTML"):
+                    raise BadResponse(_html_message(self._url, status)) from None
+                raise BadResponse(
+                    f"{self._url} answered HTTP {status} with a body that {exc.reason}"
+                ) from None
+        if status == 403:
+            raise ScopeMissing(
+                "the usage endpoint refused the token for a missing scope (403): it needs "
+                "`user:profile`, which `claude setup-token` tokens lack; "
+                "log in with `claude` instead"
+            )
+        if status == 429:
+            retry_after = parse_retry_after(answer.retry_after, datetime.now(UTC))
+            hint = f", retry after {retry_after:g} s" if retry_after is not None else ""
+            raise RateLimited(
+                f"the usage endpoint is rate limiting us (429){hint}; "
+                "if it never clears, the token may lack the `user:profile` scope",
+                retry_after=retry_after,
+            )
+        if 500 <= status < 600:
+            raise ServerFault(f"the usage endpoint failed (HTTP {status})", status=status)
+        raise ServerFault(f"the usage endpoint answered HTTP {status} unexpectedly", status=status)
+
+
+def _html_message(url: str, status: int) -> str:
+    return (
+        f"{url} answered HTTP {status} with an HTML page instead of JSON: "
+        "a proxy, captive portal or bot check is in the way"
+    )
+
+
+def _timeout_kind(exc: httpx.TimeoutException) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connecting"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "waiting for the answer"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "sending the request"
+    return "waiting for a free connection"
+
+
+def _reason(exc: Exception, token: str) -> str:
+    # httpx messages hold no headers, but scrub anyway: the token must never surface.
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.replace(token, "[token]") if token else text
+
+
+async def fetch_usage(
+    config: Config,
+    *,
+    token_provider: TokenProvider | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> dict[str, Any]:
+    """One-shot fetch for ``status``: a fresh client, one :meth:`UsageClient.fetch`, closed."""
+    if token_provider is None:
+        from notifier import credentials
+
+        token_provider = credentials.token_provider()
+    async with make_http_client(config, transport=transport) as http:
+        return await UsageClient(http, config, token_provider).fetch()

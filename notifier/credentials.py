@@ -1,0 +1,241 @@
+"""The Claude Code OAuth token: found, read, checked. Never written, never refreshed.
+
+Edge (reads a file, runs ``/usr/bin/security`` through an injectable
+:class:`~notifier.runner.CommandRunner`, reads the environment and the clock
+unless they are passed in). OS and JSON failures become the
+:class:`~notifier.errors.CredentialsError` family here and nowhere else.
+
+Where Claude Code keeps the login (``docs/endpoint.md``, ``platform-notes.md``):
+
+- macOS: a Keychain generic password, service ``Claude Code-credentials``;
+  with ``CLAUDE_CONFIG_DIR`` set, newer Claude Code appends ``-`` and the first
+  8 hex digits of the sha256 of that path. We try the suffixed name, then the
+  plain one. ``security -w`` may print the JSON hex-encoded (``7b0a...``).
+- everywhere (and as the macOS fallback): ``$CLAUDE_CONFIG_DIR/.credentials.json``,
+  default ``~/.claude/.credentials.json``.
+
+Why never refresh: refresh tokens rotate, and a second program refreshing
+them logs the user out of Claude Code. Claude Code refreshes on its own, so
+callers re-read the token before every request (:func:`token_provider`).
+
+The token lives only in :attr:`Credentials.access_token` (hidden from
+``repr``) and messages are built from fixed text, file names and dates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import string
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from notifier.errors import CredentialsError, NotLoggedIn, TokenExpired
+from notifier.runner import CommandRunner, SubprocessRunner
+
+SERVICE = "Claude Code-credentials"
+SECURITY = "/usr/bin/security"
+# `security find-generic-password` exit status when no such item exists.
+KEYCHAIN_ITEM_NOT_FOUND = 44
+# The first read may show a Keychain prompt; give the user time to answer it.
+KEYCHAIN_TIMEOUT = 120.0
+CONFIG_DIR_ENV = "CLAUDE_CONFIG_DIR"
+FILE_NAME = ".credentials.json"
+LOGIN_HINT = "run `claude` and log in"
+
+_HEX = frozenset(string.hexdigits)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A usable Claude Code login. ``repr``/``str`` never show the token."""
+
+    access_token: str = field(repr=False)
+    expires_at: datetime | None
+    scopes: tuple[str, ...]
+    subscription_type: str | None
+    source: str  # where it came from, for messages: a file path or a Keychain item
+
+    @property
+    def fingerprint(self) -> str:
+        """A short sha256 of the token: a key for per-token memory (backoff) without the token."""
+        return hashlib.sha256(self.access_token.encode()).hexdigest()[:16]
+
+    def __str__(self) -> str:
+        return f"Claude Code login from {self.source}"
+
+
+def credentials_file(environ: Mapping[str, str] | None = None) -> Path:
+    """``$CLAUDE_CONFIG_DIR/.credentials.json``, default ``~/.claude/.credentials.json``."""
+    env = os.environ if environ is None else environ
+    config_dir = env.get(CONFIG_DIR_ENV)
+    base = Path(config_dir).expanduser() if config_dir else Path.home() / ".claude"
+    return base / FILE_NAME
+
+
+def keychain_services(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Keychain service names to try, most specific first."""
+    env = os.environ if environ is None else environ
+    config_dir = env.get(CONFIG_DIR_ENV)
+    if not config_dir:
+        return [SERVICE]
+    # Claude Code hashes the variable's value as given (NFC-normalised), not a resolved path.
+    digest = hashlib.sha256(unicodedata.normalize("NFC", config_dir).encode()).hexdigest()
+    return [f"{SERVICE}-{digest[:8]}", SERVICE]
+
+
+def _decode_keychain_output(raw: bytes) -> bytes:
+    # `security -w` prints a secret that contains newlines as bare hex ("7b0a...").
+    text = raw.strip()
+    try:
+        as_text = text.decode("ascii")
+    except UnicodeDecodeError:
+        return text
+    if len(as_text) % 2 == 0 and as_text[:2] == "7b" and set(as_text) <= _HEX:
+        return bytes.fromhex(as_text)
+    return text
+
+
+def parse(raw: bytes, source: str, now: datetime) -> Credentials:
+    """Credentials from the JSON Claude Code stores; ``source`` names it in messages."""
+    try:
+        data: Any = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise CredentialsError(
+            f"{source} is not valid JSON; {LOGIN_HINT} again to rewrite it"
+        ) from None
+    oauth = data.get("claudeAiOauth") if isinstance(data, dict) else None
+    if not isinstance(oauth, dict):
+        if isinstance(data, dict) and "mcpOAuth" in data:
+            raise NotLoggedIn(
+                f"{source} holds only MCP server logins, no Claude login: {LOGIN_HINT}"
+            )
+        raise NotLoggedIn(f"{source} holds no Claude login: {LOGIN_HINT}")
+    token = oauth.get("accessToken")
+    if not isinstance(token, str) or not token.strip():
+        raise NotLoggedIn(f"{source} holds no access token: {LOGIN_HINT}")
+    expires_at = _expiry(oauth.get("expiresAt"))
+    if expires_at is not None and now >= expires_at:
+        stamp = expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+        raise TokenExpired(
+            f"the Claude login in {source} expired at {stamp}: "
+            "run `claude` so it renews the login (this tool never refreshes tokens)"
+        )
+    scopes = oauth.get("scopes")
+    subscription = oauth.get("subscriptionType")
+    return Credentials(
+        access_token=token.strip(),
+        expires_at=expires_at,
+        scopes=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else (),
+        subscription_type=subscription if isinstance(subscription, str) else None,
+        source=source,
+    )
+
+
+def _expiry(value: object) -> datetime | None:
+    # expiresAt is epoch milliseconds; anything else is treated as "not stated".
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _from_keychain(
+    runner: CommandRunner, services: list[str], now: datetime
+) -> tuple[Credentials | None, CredentialsError | None]:
+    """The first Keychain item that holds a login, else the most useful error (or None)."""
+    problem: CredentialsError | None = None
+    for service in services:
+        result = runner(
+            [SECURITY, "find-generic-password", "-s", service, "-w"], timeout=KEYCHAIN_TIMEOUT
+        )
+        if result.returncode == KEYCHAIN_ITEM_NOT_FOUND:
+            continue
+        where = f"the Keychain item '{service}'"
+        if not result.ok:
+            detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            reason = detail[0] if detail else f"exit status {result.returncode}"
+            problem = problem or CredentialsError(
+                f"cannot read {where} ({reason}): unlock the Keychain or allow access, then retry"
+            )
+            continue
+        try:
+            return parse(_decode_keychain_output(result.stdout), where, now), None
+        except TokenExpired:
+            raise
+        except CredentialsError as exc:
+            problem = problem or exc
+    return None, problem
+
+
+def _from_file(path: Path, now: datetime) -> Credentials | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise CredentialsError(f"{path} is a folder, not a credentials file") from None
+    except OSError as exc:
+        raise CredentialsError(
+            f"cannot read {path}: {exc.strerror or type(exc).__name__}"
+        ) from None
+    return parse(raw, str(path), now)
+
+
+def load(
+    *,
+    environ: Mapping[str, str] | None = None,
+    system: str | None = None,
+    runner: CommandRunner | None = None,
+    now: datetime | None = None,
+) -> Credentials:
+    """Find and check the Claude Code login, or raise a :class:`CredentialsError`.
+
+    On macOS (``system == "Darwin"``) the Keychain comes first and the file is
+    the fallback; elsewhere only the file is read.
+    """
+    env = os.environ if environ is None else environ
+    current = now if now is not None else datetime.now(UTC)
+    path = credentials_file(env)
+    keychain_problem: CredentialsError | None = None
+    on_macos = (system if system is not None else platform.system()) == "Darwin"
+    if on_macos:
+        found, keychain_problem = _from_keychain(
+            runner if runner is not None else SubprocessRunner(), keychain_services(env), current
+        )
+        if found is not None:
+            return found
+    try:
+        from_file = _from_file(path, current)
+    except NotLoggedIn:
+        if keychain_problem is not None:
+            raise keychain_problem from None
+        raise
+    if from_file is not None:
+        return from_file
+    if keychain_problem is not None:
+        raise keychain_problem
+    where = f"the macOS Keychain or {path}" if on_macos else str(path)
+    raise NotLoggedIn(f"no Claude login found in {where}: {LOGIN_HINT}")
+
+
+def token_provider(
+    *,
+    environ: Mapping[str, str] | None = None,
+    system: str | None = None,
+    runner: CommandRunner | None = None,
+) -> Callable[[], str]:
+    """A callable that re-reads the login on every call (Claude Code rotates the token)."""
+
+    def provide() -> str:
+        return load(environ=environ, system=system, runner=runner).access_token
+
+    return provide
