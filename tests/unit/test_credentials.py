@@ -1,0 +1,292 @@
+"""Reading the Claude Code login: temp CLAUDE_CONFIG_DIR files, the Keychain via the fake runner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from notifier.credentials import (
+    SERVICE,
+    Credentials,
+    credentials_file,
+    keychain_services,
+    load,
+    token_provider,
+)
+from notifier.errors import CredentialsError, NotLoggedIn, TokenExpired
+from notifier.runner import CommandResult, RecordingRunner
+from tests.conftest import FIXTURES
+
+CONFIG_FIXTURES = FIXTURES / "claude-config"
+NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+FAKE = "sk-ant-oat01-FAKE-UNIT-TOKEN-0123456789abcdef"
+# 2030-01-01T00:00:00Z in epoch milliseconds
+FUTURE_MS = 1_893_456_000_000
+
+
+def login(token: str = FAKE, expires_at: object = FUTURE_MS, **extra: object) -> dict[str, object]:
+    return {
+        "claudeAiOauth": {
+            "accessToken": token,
+            "refreshToken": "sk-ant-ort01-FAKE-REFRESH",
+            "expiresAt": expires_at,
+            "scopes": ["user:inference", "user:profile"],
+            "subscriptionType": "max",
+            **extra,
+        }
+    }
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "claude-config"
+    folder.mkdir()
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(folder))
+    return folder
+
+
+def write_login(folder: Path, data: object) -> Path:
+    path = folder / ".credentials.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def linux() -> Credentials:
+    return load(system="Linux", now=NOW)
+
+
+# ----------------------------------------------------------------------------- file
+
+
+def test_valid_file_gives_the_token_and_its_facts(config_dir: Path) -> None:
+    path = write_login(config_dir, login())
+    creds = linux()
+    assert creds.access_token == FAKE
+    assert creds.expires_at == datetime(2030, 1, 1, tzinfo=UTC)
+    assert creds.scopes == ("user:inference", "user:profile")
+    assert creds.subscription_type == "max"
+    assert creds.source == str(path)
+
+
+def test_shared_fixture_login_reads(config_dir: Path) -> None:
+    shutil.copy(CONFIG_FIXTURES / ".credentials.json", config_dir / ".credentials.json")
+    assert linux().access_token.startswith("sk-ant-oat01-FAKE-TEST-TOKEN-")
+
+
+def test_default_location_is_home_dot_claude() -> None:
+    home = Path(os.environ["HOME"])
+    (home / ".claude").mkdir()
+    write_login(home / ".claude", login())
+    assert credentials_file() == home / ".claude" / ".credentials.json"
+    assert linux().access_token == FAKE
+
+
+def test_token_never_in_repr_or_str(config_dir: Path) -> None:
+    write_login(config_dir, login())
+    creds = linux()
+    assert "FAKE" not in repr(creds)
+    assert "FAKE" not in str(creds)
+    assert "FAKE" not in creds.fingerprint
+    assert creds.fingerprint == hashlib.sha256(FAKE.encode()).hexdigest()[:16]
+
+
+def test_missing_file_is_not_logged_in(config_dir: Path) -> None:
+    with pytest.raises(NotLoggedIn) as caught:
+        linux()
+    path = config_dir / ".credentials.json"
+    assert str(caught.value) == f"no Claude login found in {path}: run `claude` and log in"
+
+
+def test_mcp_only_file_is_not_logged_in(config_dir: Path) -> None:
+    shutil.copy(CONFIG_FIXTURES / "credentials-mcp-only.json", config_dir / ".credentials.json")
+    with pytest.raises(NotLoggedIn) as caught:
+        linux()
+    assert "only MCP server logins" in str(caught.value)
+    assert str(caught.value).endswith("run `claude` and log in")
+
+
+def test_expired_fixture_is_token_expired(config_dir: Path) -> None:
+    # expiresAt 1700000000000 ms = 2023-11-14T22:13:20Z, long before NOW
+    shutil.copy(CONFIG_FIXTURES / "credentials-expired.json", config_dir / ".credentials.json")
+    with pytest.raises(TokenExpired) as caught:
+        linux()
+    message = str(caught.value)
+    assert "expired at 2023-11-1" in message  # the 14th or 15th, depending on the local zone
+    assert "run `claude`" in message
+    assert "FAKE" not in message
+
+
+def test_expiry_is_checked_against_the_given_now(config_dir: Path) -> None:
+    write_login(config_dir, login(expires_at=int(NOW.timestamp() * 1000)))
+    with pytest.raises(TokenExpired):
+        load(system="Linux", now=NOW)
+    assert load(system="Linux", now=datetime(2026, 7, 1, 11, 59, tzinfo=UTC)).access_token == FAKE
+
+
+def test_missing_expiry_is_not_an_error(config_dir: Path) -> None:
+    write_login(config_dir, login(expires_at=None))
+    assert linux().expires_at is None
+
+
+def test_not_json_names_the_file_not_its_contents(config_dir: Path) -> None:
+    path = config_dir / ".credentials.json"
+    path.write_text('{"claudeAiOauth": {"accessToken": "sk-FAKE-SECRET-IN-BROKEN-FILE", ')
+    with pytest.raises(CredentialsError) as caught:
+        linux()
+    assert type(caught.value) is CredentialsError
+    assert (
+        str(caught.value)
+        == f"{path} is not valid JSON; run `claude` and log in again to rewrite it"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_names_the_file(config_dir: Path) -> None:
+    path = write_login(config_dir, login())
+    path.chmod(0)
+    with pytest.raises(CredentialsError) as caught:
+        linux()
+    assert str(caught.value) == f"cannot read {path}: Permission denied"
+
+
+def test_folder_in_place_of_the_file_names_it(config_dir: Path) -> None:
+    path = config_dir / ".credentials.json"
+    path.mkdir()
+    with pytest.raises(CredentialsError) as caught:
+        linux()
+    assert str(caught.value) == f"{path} is a folder, not a credentials file"
+
+
+def test_file_without_access_token_is_not_logged_in(config_dir: Path) -> None:
+    write_login(config_dir, login(token=""))
+    with pytest.raises(NotLoggedIn):
+        linux()
+
+
+def test_token_provider_rereads_every_call(config_dir: Path) -> None:
+    write_login(config_dir, login("sk-FAKE-first"))
+    provide = token_provider(system="Linux")
+    assert provide() == "sk-FAKE-first"
+    write_login(config_dir, login("sk-FAKE-rotated"))
+    assert provide() == "sk-FAKE-rotated"
+
+
+def test_linux_never_runs_security(config_dir: Path) -> None:
+    write_login(config_dir, login())
+    runner = RecordingRunner()
+    load(system="Linux", runner=runner, now=NOW)
+    assert runner.calls == []
+
+
+# ----------------------------------------------------------------------------- Keychain
+
+
+def keychain(items: dict[str, CommandResult]) -> RecordingRunner:
+    """A fake `security`: answers per service name, exit 44 (not found) otherwise."""
+
+    def respond(argv: Sequence[str]) -> CommandResult:
+        service = argv[argv.index("-s") + 1]
+        return items.get(service, CommandResult(44, b"", b"security: SecKeychainSearch...\n"))
+
+    return RecordingRunner(respond=respond)
+
+
+def mac(runner: RecordingRunner) -> Credentials:
+    return load(system="Darwin", runner=runner, now=NOW)
+
+
+def test_keychain_plain_json() -> None:
+    runner = keychain({SERVICE: CommandResult(0, json.dumps(login()).encode() + b"\n")})
+    creds = mac(runner)
+    assert creds.access_token == FAKE
+    assert creds.source == "the Keychain item 'Claude Code-credentials'"
+    assert runner.calls == [
+        ["/usr/bin/security", "find-generic-password", "-s", "Claude Code-credentials", "-w"]
+    ]
+
+
+def test_keychain_hex_output_is_decoded() -> None:
+    text = json.dumps(login(), indent=2).encode()  # has newlines, so security prints hex
+    hex_output = text.hex().encode() + b"\n"
+    assert hex_output.startswith(b"7b0a")
+    creds = mac(keychain({SERVICE: CommandResult(0, hex_output)}))
+    assert creds.access_token == FAKE
+
+
+def test_keychain_missing_item_falls_back_to_the_file(config_dir: Path) -> None:
+    write_login(config_dir, login("sk-FAKE-from-file"))
+    runner = keychain({})
+    assert mac(runner).access_token == "sk-FAKE-from-file"
+    assert len(runner.calls) == 2  # suffixed, then plain name
+
+
+def test_keychain_missing_and_no_file_is_not_logged_in() -> None:
+    with pytest.raises(NotLoggedIn) as caught:
+        mac(keychain({}))
+    path = Path(os.environ["HOME"]) / ".claude" / ".credentials.json"
+    assert str(caught.value) == (
+        f"no Claude login found in the macOS Keychain or {path}: run `claude` and log in"
+    )
+
+
+def test_keychain_suffix_for_claude_config_dir(config_dir: Path) -> None:
+    digest = hashlib.sha256(str(config_dir).encode()).hexdigest()[:8]
+    suffixed = f"Claude Code-credentials-{digest}"
+    assert keychain_services() == [suffixed, "Claude Code-credentials"]
+    runner = keychain({suffixed: CommandResult(0, json.dumps(login("sk-FAKE-suffixed")).encode())})
+    assert mac(runner).access_token == "sk-FAKE-suffixed"
+    assert runner.calls[0][3] == suffixed
+    assert len(runner.calls) == 1
+
+
+def test_keychain_falls_back_to_the_plain_service_name(config_dir: Path) -> None:
+    del config_dir
+    runner = keychain({SERVICE: CommandResult(0, json.dumps(login("sk-FAKE-plain")).encode())})
+    assert mac(runner).access_token == "sk-FAKE-plain"
+    assert [call[3] for call in runner.calls][1] == SERVICE
+
+
+def test_no_suffix_without_claude_config_dir() -> None:
+    assert keychain_services() == ["Claude Code-credentials"]
+
+
+def test_keychain_mcp_only_is_not_logged_in() -> None:
+    mcp_only = (CONFIG_FIXTURES / "credentials-mcp-only.json").read_bytes()
+    with pytest.raises(NotLoggedIn) as caught:
+        mac(keychain({SERVICE: CommandResult(0, mcp_only)}))
+    assert str(caught.value) == (
+        "the Keychain item 'Claude Code-credentials' holds only MCP server logins, "
+        "no Claude login: run `claude` and log in"
+    )
+
+
+def test_keychain_expired_is_token_expired_even_with_a_file(config_dir: Path) -> None:
+    write_login(config_dir, login("sk-FAKE-stale-file"))
+    expired = (CONFIG_FIXTURES / "credentials-expired.json").read_bytes()
+    with pytest.raises(TokenExpired):
+        mac(keychain({SERVICE: CommandResult(0, expired)}))
+
+
+def test_keychain_denied_says_so_when_no_file() -> None:
+    denied = CommandResult(51, b"", b"security: User interaction is not allowed.\n")
+    with pytest.raises(CredentialsError) as caught:
+        mac(keychain({SERVICE: denied}))
+    assert str(caught.value) == (
+        "cannot read the Keychain item 'Claude Code-credentials' "
+        "(security: User interaction is not allowed.): unlock the Keychain or allow access, "
+        "then retry"
+    )
+
+
+def test_keychain_garbage_is_a_credentials_error_without_contents() -> None:
+    with pytest.raises(CredentialsError) as caught:
+        mac(keychain({SERVICE: CommandResult(0, b"sk-FAKE-raw-token-not-json\n")}))
+    assert "FAKE" not in str(caught.value)
+    assert "Keychain item 'Claude Code-credentials' is not valid JSON" in str(caught.value)
