@@ -40,8 +40,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from notifier.buckets import Bucket
-from notifier.events import BucketReset, Event, ThresholdCrossed
+from notifier.events import BucketReset, ThresholdCrossed
 from notifier.models import BucketState, Config
+
+RuleEvent = ThresholdCrossed | BucketReset
+"""The events the rules can emit (drift events come from ``drift``)."""
 
 # A change of ``resets_at`` of a minute or less is jitter, not a reset.
 JITTER = timedelta(seconds=60)
@@ -90,7 +93,7 @@ def evaluate_bucket(
     bucket: Bucket,
     observed_at: datetime,
     config: Config,
-    events: list[Event],
+    events: list[RuleEvent],
 ) -> BucketState:
     """Apply the three rules to one bucket; append its events to ``events``.
 
@@ -120,9 +123,9 @@ def evaluate_bucket(
         resets_at = _stored_resets_at(prev, cur)
 
     if fired:
+        # Rule 2: T stays fired unless utilization < T - hysteresis.
         hysteresis = config.hysteresis
-        if any(utilization < t - hysteresis for t in fired):
-            fired = tuple(t for t in fired if not utilization < t - hysteresis)
+        fired = tuple(t for t in fired if not utilization < t - hysteresis)
 
     highest: float | None = None
     new_fired: list[float] | None = None
@@ -170,14 +173,14 @@ def evaluate(
     buckets: Sequence[Bucket],
     observed_at: datetime,
     config: Config,
-) -> tuple[dict[str, BucketState], list[Event]]:
+) -> tuple[dict[str, BucketState], list[RuleEvent]]:
     """The new per-bucket state and the events of one observation.
 
     ``buckets`` is ``buckets.discover(payload)`` of the observation taken at
     ``observed_at`` (an aware datetime). ``buckets_state`` is not modified.
     """
     new_state = dict(buckets_state)
-    events: list[Event] = []
+    events: list[RuleEvent] = []
     for bucket in buckets:
         name = bucket.name
         if not config.is_enabled(name):

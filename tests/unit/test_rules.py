@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from notifier.buckets import Bucket
-from notifier.events import BucketReset, Event, ThresholdCrossed
+from notifier.events import BucketReset, ThresholdCrossed
 from notifier.models import BucketConfig, BucketState, Config
-from notifier.rules import evaluate
+from notifier.rules import RuleEvent, evaluate
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # the stored resets_at in most cases
 DEFAULT = Config()  # thresholds [75, 90, 100], hysteresis 5, reset_notifications "crossed"
@@ -31,13 +31,13 @@ def run_one(
     observed_at: datetime,
     config: Config = DEFAULT,
     name: str = "five_hour",
-) -> tuple[BucketState | None, list[Event]]:
+) -> tuple[BucketState | None, list[RuleEvent]]:
     before = {} if state is None else {name: state}
     after, events = evaluate(before, [Bucket(name, utilization, resets_at)], observed_at, config)
     return after.get(name), events
 
 
-def kinds(events: list[Event]) -> list[str]:
+def kinds(events: list[RuleEvent]) -> list[str]:
     return [type(e).__name__ for e in events]
 
 

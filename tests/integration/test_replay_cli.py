@@ -1,0 +1,106 @@
+"""``replay`` as a user runs it: a real subprocess, real files, exit codes, no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from notifier.cli import main
+from tests.conftest import FIXTURES
+
+RECORDINGS = FIXTURES / "recordings"
+WEEK = RECORDINGS / "example-week.jsonl"
+
+pytestmark = pytest.mark.slow
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    # The autouse fixture already pointed HOME and the app home at tmp_path.
+    return subprocess.run(
+        [sys.executable, "-m", "notifier", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
+        check=False,
+    )
+
+
+def key(event: dict[str, Any]) -> tuple[Any, ...]:
+    """What the acceptance compares: bucket, kind, threshold, the instant, notify."""
+    instant = datetime.fromisoformat(event["observed_at"])
+    return (event["bucket"], event["kind"], event.get("threshold"), instant, event["notify"])
+
+
+def test_example_week_json_equals_the_hand_checked_events() -> None:
+    result = cli("replay", WEEK, "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    got = [json.loads(line) for line in result.stdout.splitlines()]
+    rules = [e for e in got if e["kind"] in {"threshold", "reset"}]
+    expected = [
+        json.loads(line)
+        for line in (RECORDINGS / "example-week.events.jsonl").read_text().splitlines()
+    ]
+    assert [key(e) for e in rules] == [key(e) for e in expected]
+    # Exactly the contract's fields, nothing more.
+    for event in rules:
+        fields = {"kind", "bucket", "utilization", "observed_at", "notify"}
+        extra = {"threshold"} if event["kind"] == "threshold" else {"previous_utilization"}
+        assert set(event) == fields | extra
+
+
+def test_a_malformed_line_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    lines = WEEK.read_text().splitlines()
+    bad = tmp_path / "bad.jsonl"
+    torn = '{"observed_at": "2026-11-02T14:00:00Z", "payload": '
+    bad.write_text("\n".join([*lines[:5], torn, *lines[5:]]) + "\n")
+    result = cli("replay", bad, "--json")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert f"{bad}:6:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_recording_exits_2(tmp_path: Path) -> None:
+    result = cli("replay", tmp_path / "absent.jsonl")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "absent.jsonl" in result.stderr
+
+
+def test_timeline_reads_well(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(WEEK)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 21  # 20 events and the count
+    local = datetime(2026, 11, 2, 12, 30, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert out[1] == f"{local}  5-hour: crossed 90% (93.0%)"
+    assert out[2].endswith("5-hour: reset 93% -> 0%")
+    assert out[4].endswith("5-hour: reset 57% -> 20%  (silent)")
+    assert out[-1] == "20 events"
+
+
+def test_replay_uses_the_given_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'thresholds = [50]\nreset_notifications = "never"\n[buckets.five_hour]\nenabled = false\n'
+    )
+    assert main(["replay", str(WEEK), "--config", str(config), "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # Opus reaches 61 on Nov 2 at 12:00, seven_day 52 on Nov 3 at 12:00; the weekly
+    # windows all reset on Nov 7, silently; five_hour is disabled: nothing from it.
+    assert [(e["bucket"], e["kind"], e.get("threshold"), e["notify"]) for e in events] == [
+        ("seven_day_opus", "threshold", 50.0, True),
+        ("seven_day", "threshold", 50.0, True),
+        ("seven_day", "reset", None, False),
+        ("seven_day_opus", "reset", None, False),
+        ("seven_day_sonnet", "reset", None, False),
+    ]

@@ -1,0 +1,108 @@
+"""The pipeline: buckets, rules and drift over a stream of observations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from notifier import drift
+from notifier.events import Change, ChangeKind, DriftDetected, ThresholdCrossed
+from notifier.models import AgentState, BucketState, Config, Observation, State
+from notifier.pipeline import Pipeline
+from notifier.recording import read_recording
+from tests.conftest import FIXTURES
+
+RECORDINGS = FIXTURES / "recordings"
+T = datetime(2026, 11, 2, 8, tzinfo=UTC)
+RESETS_AT = datetime(2026, 11, 2, 13, tzinfo=UTC)  # five_hour's resets_at in observation()
+ADDED = Change(ChangeKind.ADDED, "nimbus_quill", type="object")
+
+
+def observation(minutes: int, five_hour: float, **extra: Any) -> Observation:
+    payload = {"five_hour": {"utilization": five_hour, "resets_at": "2026-11-02T13:00:00Z"}}
+    return Observation(T + timedelta(minutes=minutes), payload | extra)
+
+
+@pytest.fixture
+def fake_check(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """drift.check answering from the payload: a ``shape`` key names the variant."""
+    seen: list[dict[str, Any]] = []
+
+    def check(payload: dict[str, Any], known: drift.KnownSchemas) -> drift.DriftResult:
+        seen.append(payload)
+        shape = payload.get("shape")
+        if shape is None:
+            return drift.DriftResult(fingerprint="known")
+        return drift.DriftResult(fingerprint=str(shape), changes=(ADDED,))
+
+    monkeypatch.setattr(drift, "check", check)
+    return seen
+
+
+def test_example_week_gives_the_hand_checked_events() -> None:
+    expected = [
+        json.loads(line)
+        for line in (RECORDINGS / "example-week.events.jsonl").read_text().splitlines()
+    ]
+    pipeline = Pipeline(Config())
+    observations = read_recording(RECORDINGS / "example-week.jsonl")
+    got = [e.to_json() for o in observations for e in pipeline.process(o)]
+    assert got == expected
+
+
+def test_without_known_schemas_drift_is_not_checked(fake_check: list[dict[str, Any]]) -> None:
+    events = Pipeline(Config()).process(observation(0, 80, shape="new"))
+    assert fake_check == []
+    assert [type(e) for e in events] == [ThresholdCrossed]
+
+
+def test_a_new_variant_is_reported_once_and_before_the_rules_events(
+    fake_check: list[dict[str, Any]],
+) -> None:
+    pipeline = Pipeline(Config(), known=drift.KnownSchemas())
+    first = pipeline.process(observation(0, 80, shape="v2"))
+    again = pipeline.process(observation(10, 81, shape="v2"))
+    other = pipeline.process(observation(20, 82, shape="v3"))
+    known = pipeline.process(observation(30, 83))
+    assert len(fake_check) == 4  # every observation is checked
+    assert first == [
+        DriftDetected(observed_at=T, changes=(ADDED,), fingerprint="v2"),
+        ThresholdCrossed("five_hour", 75.0, 80.0, T, True, RESETS_AT),
+    ]
+    assert again == []
+    assert [type(e) for e in other] == [DriftDetected]
+    assert known == []
+    assert pipeline.seen_variants == {"v2", "v3"}
+
+
+def test_seeded_variants_are_not_reported_again(fake_check: list[dict[str, Any]]) -> None:
+    pipeline = Pipeline(Config(), known=drift.KnownSchemas(), seen_variants=["v2"])
+    assert pipeline.process(observation(0, 1, shape="v2")) == []
+    assert [type(e) for e in pipeline.process(observation(1, 1, shape="v9"))] == [DriftDetected]
+
+
+def test_state_carries_over_and_keeps_the_agent_section() -> None:
+    agent = AgentState(outcome="ok", consecutive_failures=0, last_poll_at=T)
+    start = State(
+        buckets={"five_hour": BucketState(fired=(75.0,), last_utilization=80, resets_at=RESETS_AT)},
+        agent=agent,
+    )
+    pipeline = Pipeline(Config(), start)
+    events = pipeline.process(observation(0, 85))
+    assert events == []  # 75 already fired in this window
+    assert pipeline.state.agent == agent
+    assert pipeline.state.buckets["five_hour"].last_utilization == 85
+    assert start.buckets["five_hour"].last_utilization == 80  # the input is not changed
+
+
+def test_last_buckets_are_the_last_observation_s() -> None:
+    pipeline = Pipeline(Config())
+    assert pipeline.last_buckets == []
+    pipeline.process(observation(0, 10, seven_day={"utilization": 55, "resets_at": None}))
+    assert [(b.name, b.utilization) for b in pipeline.last_buckets] == [
+        ("five_hour", 10.0),
+        ("seven_day", 55.0),
+    ]
