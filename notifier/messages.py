@@ -1,0 +1,291 @@
+"""Notification texts: events (plus the buckets of the same observation) -> messages.
+
+Pure: no clock (``now`` is a parameter), no I/O, no desktop-notifier. The local
+time zone is a parameter too (``tz=None`` means the machine's zone, resolved by
+``datetime.astimezone``), so tests pin it. Delivery lives in ``notify``, rate
+limiting and quiet hours in ``throttle``; this module only decides what a person
+reads. Imports only the pure core (events, buckets, labels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from enum import Enum
+
+from notifier.buckets import Bucket
+from notifier.events import BucketReset, ChangeKind, DriftDetected, Event, ThresholdCrossed
+from notifier.labels import label
+
+USAGE_URL = "https://claude.ai/settings/usage"
+"""Where a click on a usage notification leads."""
+
+CRITICAL_AT = 100.0
+"""At or above this percent a usage notification is critical; below it, normal."""
+
+DRIFT_ID_LENGTH = 12
+"""``drift show <id>`` takes the first 12 hex characters of the variant fingerprint."""
+
+COMMAND = "claude-usage-notifier"
+_SUMMARY_LINES = 5
+
+
+class Urgency(Enum):
+    """How loudly a message asks for attention (our own enum, not desktop-notifier's)."""
+
+    NORMAL = "normal"
+    CRITICAL = "critical"
+
+
+class MessageKind(Enum):
+    """What a message is about (for logs, tests and the demo)."""
+
+    THRESHOLD = "threshold"
+    RESET = "reset"
+    DRIFT = "drift"
+    LOGIN = "login"
+    SUMMARY = "summary"
+    TEST = "test"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One notification as a person will read it. ``sound=False`` in silent quiet hours."""
+
+    title: str
+    body: str
+    urgency: Urgency
+    open_url: str | None
+    kind: MessageKind
+    sound: bool = True
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def percent(value: float) -> str:
+    """``92.4`` -> ``92.4%``, ``90.0`` -> ``90%``: exact to two decimals, no noise."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def countdown(delta: timedelta) -> str:
+    """``in 2 d 3 h``, ``in 3 h 5 min``, ``in 12 min``; ``now`` when due or past."""
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return "now"
+    if seconds < 60:
+        return "in less than a minute"
+    minutes_total = seconds // 60
+    days, rest = divmod(minutes_total, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"in {days} d {hours} h" if hours else f"in {days} d"
+    if hours:
+        return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
+    return f"in {minutes} min"
+
+
+def local_time(at: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """``today 14:00``, ``tomorrow 09:30`` or ``Tue 3 Jun 14:00``, in local time."""
+    when = at.astimezone(tz)
+    today = now.astimezone(tz).date()
+    clock = when.strftime("%H:%M")
+    if when.date() == today:
+        return f"today {clock}"
+    if when.date() == today + timedelta(days=1):
+        return f"tomorrow {clock}"
+    return f"{when.strftime('%a')} {when.day} {when.strftime('%b')} {clock}"
+
+
+def _urgency(utilization: float) -> Urgency:
+    # Normal below 100 (90..99 included, as the issue says), critical at 100 or more.
+    return Urgency.CRITICAL if utilization >= CRITICAL_AT else Urgency.NORMAL
+
+
+def _find(buckets: Sequence[Bucket], name: str) -> Bucket | None:
+    return next((bucket for bucket in buckets if bucket.name == name), None)
+
+
+def _next_closest(buckets: Sequence[Bucket], name: str) -> Bucket | None:
+    others = [bucket for bucket in buckets if bucket.name != name]
+    return max(others, key=lambda bucket: bucket.utilization, default=None)
+
+
+def _when(resets_at: datetime | None, now: datetime, tz: tzinfo | None) -> str | None:
+    if resets_at is None:
+        return None
+    return f"{local_time(resets_at, now, tz)} ({countdown(resets_at - now)})"
+
+
+# --------------------------------------------------------------------------- per event
+
+
+def threshold_message(
+    event: ThresholdCrossed, buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
+) -> Message:
+    """``Claude 7-day Opus at 90%``: exact percent, reset time, next closest bucket."""
+    name = label(event.bucket)
+    current = _find(buckets, event.bucket)
+    resets_at = event.resets_at or (current.resets_at if current else None)
+    lines = [f"{name} is at {percent(event.utilization)} of its limit."]
+    when = _when(resets_at, now, tz)
+    if when:
+        lines.append(f"Resets {when}.")
+    other = _next_closest(buckets, event.bucket)
+    if other is not None:
+        lines.append(f"Next closest: {label(other.name)} at {percent(other.utilization)}.")
+    return Message(
+        title=f"Claude {name} at {percent(event.threshold)}",
+        body="\n".join(lines),
+        urgency=_urgency(event.utilization),
+        open_url=USAGE_URL,
+        kind=MessageKind.THRESHOLD,
+    )
+
+
+def reset_message(
+    event: BucketReset, buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
+) -> Message:
+    """``Claude 7-day Opus has reset``: the new percent, the old one, the next reset."""
+    name = label(event.bucket)
+    first = f"Now at {percent(event.utilization)}"
+    if event.previous_utilization is not None:
+        first += f" (was {percent(event.previous_utilization)})"
+    lines = [first + "."]
+    current = _find(buckets, event.bucket)
+    when = _when(current.resets_at if current else None, now, tz)
+    if when:
+        lines.append(f"Next reset {when}.")
+    return Message(
+        title=f"Claude {name} has reset",
+        body="\n".join(lines),
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.RESET,
+    )
+
+
+def _is_top_level(path: str) -> bool:
+    return "." not in path and "[" not in path
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:3])
+    return shown if len(names) <= 3 else f"{shown} and {len(names) - 3} more"
+
+
+def drift_message(event: DriftDetected) -> Message:
+    """``Usage data changed: new bucket X`` (or ``N changes``) with the ``drift show`` hint.
+
+    A new bucket is an ``added`` top-level key of type object; a bucket that came
+    alive is a top-level ``type_changed`` from null to object. Everything else is
+    counted. The id in the hint is the first 12 hex characters of the fingerprint.
+    """
+    added: list[str] = []
+    alive: list[str] = []
+    for change in event.changes:
+        if not _is_top_level(change.path):
+            continue
+        if change.change is ChangeKind.ADDED and change.type == "object":
+            added.append(change.path)
+        elif (
+            change.change is ChangeKind.TYPE_CHANGED
+            and change.old_type == "null"
+            and change.new_type == "object"
+        ):
+            alive.append(change.path)
+    found = added + alive
+    if len(found) == 1 and added:
+        title = f"Usage data changed: new bucket {added[0]}"
+    elif len(found) == 1:
+        title = f"Usage data changed: bucket {alive[0]} now reports usage"
+    elif found:
+        title = f"Usage data changed: new buckets {_names(found)}"
+    else:
+        title = f"Usage data changed: {_plural(len(event.changes), 'change')}"
+    lines = []
+    if found:
+        others = len(event.changes) - len(found)
+        if others:
+            lines.append(f"Also {_plural(others, 'other change')}.")
+        lines.append("New buckets are watched with the default thresholds.")
+    variant = event.fingerprint[:DRIFT_ID_LENGTH]
+    # Without a fingerprint there is no id to show; the list is the next best hint.
+    hint = f"drift show {variant}" if variant else "drift list"
+    lines.append(f"Details: run `{COMMAND} {hint}`")
+    return Message(
+        title=title,
+        body="\n".join(lines),
+        urgency=Urgency.NORMAL,
+        open_url=None,
+        kind=MessageKind.DRIFT,
+    )
+
+
+def event_message(
+    event: Event, buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
+) -> Message:
+    """The message for one event, whatever its kind."""
+    if isinstance(event, ThresholdCrossed):
+        return threshold_message(event, buckets, now, tz)
+    if isinstance(event, DriftDetected):
+        return drift_message(event)
+    return reset_message(event, buckets, now, tz)
+
+
+def event_messages(
+    events: Sequence[Event], buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
+) -> list[Message]:
+    """Messages for the events that want one (``notify=False`` events are skipped)."""
+    return [event_message(event, buckets, now, tz) for event in events if event.notify]
+
+
+# --------------------------------------------------------------------------- others
+
+
+def login_message(detail: str = "") -> Message:
+    """One critical message naming the fix; ``detail`` is the agent's reason, if any."""
+    body = "Run `claude` and log in. Usage checks resume on their own."
+    if detail.strip():
+        body += f"\n({detail.strip()})"
+    return Message(
+        title="Claude login expired",
+        body=body,
+        urgency=Urgency.CRITICAL,
+        open_url=None,
+        kind=MessageKind.LOGIN,
+    )
+
+
+def summary_message(messages: Sequence[Message]) -> Message:
+    """Many messages as one: their titles as lines, the highest urgency, one click target."""
+    lines = [f"• {message.title}" for message in messages[:_SUMMARY_LINES]]
+    if len(messages) > _SUMMARY_LINES:
+        lines.append(f"• and {len(messages) - _SUMMARY_LINES} more")
+    critical = any(message.urgency is Urgency.CRITICAL for message in messages)
+    url = next((message.open_url for message in messages if message.open_url), None)
+    return Message(
+        title=f"Claude usage: {len(messages)} updates",
+        body="\n".join(lines),
+        urgency=Urgency.CRITICAL if critical else Urgency.NORMAL,
+        open_url=url,
+        kind=MessageKind.SUMMARY,
+        sound=all(message.sound for message in messages),
+    )
+
+
+def sample_message() -> Message:
+    """The sample ``notify --test`` sends."""
+    return Message(
+        title="Claude usage notifier: test",
+        body="Notifications work. Clicking one opens your usage page.",
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.TEST,
+    )

@@ -1,0 +1,113 @@
+"""No spam: grouping, a per-hour cap and quiet hours, as one pure decision.
+
+Pure: ``decide(pending, state, now, ...)`` returns what to send now and the next
+:class:`ThrottleState`; no clock, no I/O. The state is plain data that lives in
+memory for the agent's lifetime (``notify.Notifier`` keeps it): a restart forgets
+the last hour's count, which at worst lets one more hour's cap through. Imports
+only the pure core (models for the config shapes, messages for the summary).
+
+Rules, in order:
+
+1. Messages held earlier (over the cap, or deferred by quiet hours) go first,
+   then this poll's messages.
+2. Quiet hours (local ``start``..``end``, may wrap midnight; ``start == end``
+   means no quiet hours): ``defer`` holds everything until the span ends;
+   ``silent`` delivers without sound.
+3. At most ``max_per_hour`` notifications in any rolling hour. Over the cap,
+   messages are held; the next allowed notification summarises them.
+4. More than two messages (or more than the cap still allows) become one
+   summary notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta, tzinfo
+
+from notifier.messages import Message, summary_message
+from notifier.models import Config, QuietHours
+
+WINDOW = timedelta(hours=1)
+GROUP_ABOVE = 2
+"""A poll with more than this many messages sends one summary instead."""
+
+MAX_HELD = 100
+"""Held messages kept at most (the oldest are dropped); a summary shows only a few."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleState:
+    """What the throttle remembers: recent send times and the messages it holds."""
+
+    sent_at: tuple[datetime, ...] = ()
+    held: tuple[Message, ...] = ()
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def in_quiet_hours(quiet: QuietHours | None, now: datetime, tz: tzinfo | None = None) -> bool:
+    """True when local ``now`` is in ``[start, end)``; a span may wrap past midnight."""
+    if quiet is None:
+        return False
+    start, end = _clock(quiet.start), _clock(quiet.end)
+    local = now.astimezone(tz).time().replace(second=0, microsecond=0, tzinfo=None)
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def decide(
+    pending: Sequence[Message],
+    state: ThrottleState,
+    now: datetime,
+    *,
+    max_per_hour: int = 6,
+    quiet: QuietHours | None = None,
+    tz: tzinfo | None = None,
+) -> tuple[list[Message], ThrottleState]:
+    """What to send at ``now`` and the state after sending it.
+
+    Call it every poll, even with nothing pending, so held messages go out as
+    soon as the cap or the quiet hours allow.
+    """
+    recent = tuple(at for at in state.sent_at if now - at < WINDOW)
+    candidates = (*state.held, *pending)[-MAX_HELD:]
+    if not candidates:
+        return [], ThrottleState(sent_at=recent)
+    quiet_now = in_quiet_hours(quiet, now, tz)
+    if quiet_now and quiet is not None and quiet.mode == "defer":
+        return [], ThrottleState(sent_at=recent, held=candidates)
+    slots = max_per_hour - len(recent)
+    if slots <= 0:
+        return [], ThrottleState(sent_at=recent, held=candidates)
+    if len(candidates) <= min(GROUP_ABOVE, slots):
+        to_send = list(candidates)
+    else:
+        to_send = [summary_message(candidates)]
+    if quiet_now:
+        to_send = [replace(message, sound=False) for message in to_send]
+    return to_send, ThrottleState(sent_at=recent + (now,) * len(to_send))
+
+
+def decide_for(
+    pending: Sequence[Message],
+    state: ThrottleState,
+    now: datetime,
+    config: Config,
+    tz: tzinfo | None = None,
+) -> tuple[list[Message], ThrottleState]:
+    """:func:`decide` with the cap and quiet hours taken from ``config``."""
+    return decide(
+        pending,
+        state,
+        now,
+        max_per_hour=config.max_notifications_per_hour,
+        quiet=config.quiet_hours,
+        tz=tz,
+    )

@@ -1,0 +1,147 @@
+"""Grouping, the rolling hourly cap and quiet hours, as pure decisions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from notifier.messages import Message, MessageKind, Urgency
+from notifier.models import Config, QuietHours
+from notifier.throttle import MAX_HELD, ThrottleState, decide, decide_for, in_quiet_hours
+
+NOW = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
+PLUS2 = timezone(timedelta(hours=2))
+
+
+def _m(title: str) -> Message:
+    return Message(title, "body", Urgency.NORMAL, None, MessageKind.THRESHOLD)
+
+
+A, B, C = _m("a"), _m("b"), _m("c")
+
+
+def test_one_or_two_messages_go_out_as_they_are() -> None:
+    sent, state = decide([A, B], ThrottleState(), NOW)
+    assert sent == [A, B]
+    assert state == ThrottleState(sent_at=(NOW, NOW))
+
+
+def test_more_than_two_messages_become_one_summary() -> None:
+    sent, state = decide([A, B, C], ThrottleState(), NOW)
+    assert [m.title for m in sent] == ["Claude usage: 3 updates"]
+    assert sent[0].body == "• a\n• b\n• c"
+    assert state.sent_at == (NOW,)
+    assert state.held == ()
+
+
+def test_over_the_cap_messages_are_held() -> None:
+    earlier = (NOW - timedelta(minutes=50), NOW - timedelta(minutes=10))
+    sent, state = decide([A], ThrottleState(sent_at=earlier), NOW, max_per_hour=2)
+    assert sent == []
+    assert state == ThrottleState(sent_at=earlier, held=(A,))
+
+
+def test_the_hour_is_rolling_a_send_exactly_an_hour_ago_no_longer_counts() -> None:
+    old, recent = NOW - timedelta(hours=1), NOW - timedelta(minutes=59)
+    sent, state = decide([A], ThrottleState(sent_at=(old, recent)), NOW, max_per_hour=2)
+    assert sent == [A]
+    assert state.sent_at == (recent, NOW)
+
+
+def test_held_messages_are_summarised_in_the_next_allowed_notification() -> None:
+    state = ThrottleState(sent_at=(NOW - timedelta(minutes=59),), held=(A, B))
+    sent, after = decide([C], state, NOW, max_per_hour=2)
+    assert [m.title for m in sent] == ["Claude usage: 3 updates"]
+    assert after == ThrottleState(sent_at=(NOW - timedelta(minutes=59), NOW))
+
+
+def test_two_messages_and_one_slot_left_become_one_summary() -> None:
+    state = ThrottleState(sent_at=(NOW - timedelta(minutes=5),), held=(A,))
+    sent, after = decide([B], state, NOW, max_per_hour=2)
+    assert [m.title for m in sent] == ["Claude usage: 2 updates"]
+    assert after.held == ()
+
+
+def test_a_held_message_goes_out_on_a_poll_without_events() -> None:
+    sent, after = decide([], ThrottleState(held=(A,)), NOW)
+    assert sent == [A]
+    assert after == ThrottleState(sent_at=(NOW,))
+
+
+def test_nothing_to_send_only_forgets_old_send_times() -> None:
+    state = ThrottleState(sent_at=(NOW - timedelta(hours=2), NOW - timedelta(minutes=1)))
+    assert decide([], state, NOW) == ([], ThrottleState(sent_at=(NOW - timedelta(minutes=1),)))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "local", "quiet"),
+    [
+        ("09:00", "17:00", "08:59", False),
+        ("09:00", "17:00", "09:00", True),
+        ("09:00", "17:00", "16:59", True),
+        ("09:00", "17:00", "17:00", False),
+        ("22:00", "07:00", "23:30", True),  # wraps midnight
+        ("22:00", "07:00", "03:00", True),
+        ("22:00", "07:00", "06:59", True),
+        ("22:00", "07:00", "07:00", False),
+        ("22:00", "07:00", "12:00", False),
+        ("08:00", "08:00", "08:00", False),  # empty span: never quiet
+    ],
+)
+def test_quiet_hours_span(start: str, end: str, local: str, quiet: bool) -> None:
+    hours, minutes = map(int, local.split(":"))
+    at = datetime(2026, 7, 6, hours, minutes, tzinfo=PLUS2)
+    assert in_quiet_hours(QuietHours(start=start, end=end), at.astimezone(UTC), PLUS2) is quiet
+
+
+def test_quiet_hours_are_local_time() -> None:
+    # 21:30 UTC is 23:30 in UTC+2: inside 22:00-07:00 there, outside it in UTC.
+    night = QuietHours(start="22:00", end="07:00")
+    at = datetime(2026, 7, 6, 21, 30, tzinfo=UTC)
+    assert in_quiet_hours(night, at, PLUS2)
+    assert not in_quiet_hours(night, at, UTC)
+    assert not in_quiet_hours(None, at, PLUS2)
+
+
+def test_defer_holds_until_the_quiet_hours_end() -> None:
+    night = QuietHours(start="22:00", end="07:00", mode="defer")
+    at_night = datetime(2026, 7, 6, 23, 0, tzinfo=UTC)
+    sent, state = decide([A], ThrottleState(), at_night, quiet=night, tz=UTC)
+    assert sent == []
+    assert state.held == (A,)
+    sent, state = decide([B], state, at_night + timedelta(hours=7, minutes=59), quiet=night, tz=UTC)
+    assert sent == []
+    assert state.held == (A, B)
+    morning = datetime(2026, 7, 7, 7, 0, tzinfo=UTC)
+    sent, state = decide([], state, morning, quiet=night, tz=UTC)
+    assert sent == [A, B]
+    assert state == ThrottleState(sent_at=(morning, morning))
+
+
+def test_silent_quiet_hours_deliver_without_sound() -> None:
+    night = QuietHours(start="22:00", end="07:00", mode="silent")
+    at_night = datetime(2026, 7, 6, 23, 0, tzinfo=UTC)
+    sent, _ = decide([A], ThrottleState(), at_night, quiet=night, tz=UTC)
+    assert [(m.title, m.sound) for m in sent] == [("a", False)]
+    sent, _ = decide([A], ThrottleState(), NOW, quiet=night, tz=UTC)
+    assert [(m.title, m.sound) for m in sent] == [("a", True)]
+
+
+def test_held_messages_are_capped_keeping_the_newest() -> None:
+    night = QuietHours(start="22:00", end="07:00", mode="defer")
+    many = [_m(str(i)) for i in range(MAX_HELD + 20)]
+    _, state = decide(
+        many, ThrottleState(), datetime(2026, 7, 6, 23, 0, tzinfo=UTC), quiet=night, tz=UTC
+    )
+    assert len(state.held) == MAX_HELD
+    assert state.held[0].title == "20"
+
+
+def test_decide_for_takes_cap_and_quiet_hours_from_the_config() -> None:
+    config = Config(max_notifications_per_hour=1)
+    sent, state = decide_for([A], ThrottleState(), NOW, config, UTC)
+    assert sent == [A]
+    sent, state = decide_for([B], state, NOW + timedelta(minutes=1), config, UTC)
+    assert sent == []
+    assert state.held == (B,)
