@@ -104,3 +104,30 @@ def test_replay_uses_the_given_config(tmp_path: Path, capsys: pytest.CaptureFixt
         ("seven_day_opus", "reset", None, False),
         ("seven_day_sonnet", "reset", None, False),
     ]
+
+
+def test_a_new_bucket_is_reported_as_drift_once_then_watched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # From the 4th observation on, the server sends a bucket nobody has seen before.
+    lines = []
+    for index, line in enumerate(WEEK.read_text().splitlines()[:6]):
+        record = json.loads(line)
+        if index >= 3:
+            record["payload"]["brand_new_bucket"] = {"utilization": 80 + index, "resets_at": None}
+        lines.append(json.dumps(record))
+    recording = tmp_path / "drift.jsonl"
+    recording.write_text("\n".join(lines) + "\n")
+
+    assert main(["replay", str(recording), "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    drifts = [e for e in events if e["kind"] == "drift"]
+    assert len(drifts) == 1  # one variant, reported once
+    assert drifts[0]["observed_at"] == "2026-11-02T12:30:00+00:00"
+    assert {"change": "added", "path": "brand_new_bucket", "type": "object"} in drifts[0]["changes"]
+    at_1230 = [e["kind"] for e in events if e["observed_at"] == "2026-11-02T12:30:00+00:00"]
+    assert at_1230 == ["drift", "threshold", "threshold"]  # drift first, then the rules
+    new = [e for e in events if e.get("bucket") == "brand_new_bucket"]
+    assert [(e["kind"], e["threshold"], e["utilization"]) for e in new] == [
+        ("threshold", 75.0, 83.0)
+    ]
