@@ -1,0 +1,154 @@
+"""``status [--json] [--payload FILE] [--config FILE]``: every bucket now, closest to cap first.
+
+Edge (reads a file or the endpoint, the clock, stdout). Fetches once through
+:func:`notifier.client.fetch_usage` (imported only then, so ``--payload``
+never loads httpx) or reads FILE, discovers the buckets, and prints either the
+table from :mod:`notifier.render` or the contract's JSON::
+
+    {"schema_version": 1, "fetched_at": ISO 8601,
+     "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...]}
+
+With ``--payload``, ``fetched_at`` is the time the command ran (a saved file
+carries no trustworthy fetch time; its mtime changes when it is copied).
+``resets_at`` keeps the offset the server sent. Errors reach the CLI as
+:class:`~notifier.errors.NotifierError`: exit 2 for a bad FILE or config,
+exit 3 when the endpoint cannot be reached or authenticated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from notifier import render
+from notifier.buckets import Bucket, Money, discover
+from notifier.commands import common
+from notifier.errors import ExitCode, InputError
+from notifier.jsondoc import NotAnObject, decode_object
+from notifier.models import Config, as_number
+
+JSON_SCHEMA_VERSION = 1
+
+
+def read_payload(path: Path) -> dict[str, Any]:
+    """A saved payload file as a JSON object, or one-line :class:`InputError`."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"payload file {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"payload file {path} is a folder") from None
+    except OSError as exc:
+        raise InputError(
+            f"payload file {path}: cannot read: {exc.strerror or type(exc).__name__}"
+        ) from None
+    try:
+        return decode_object(raw)
+    except NotAnObject as exc:
+        raise InputError(f"payload file {path} {exc.reason}") from None
+
+
+def document(buckets: Sequence[Bucket], fetched_at: datetime) -> dict[str, Any]:
+    """The ``--json`` document (contract shape plus ``schema_version``)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "fetched_at": fetched_at.isoformat(),
+        "buckets": [
+            {
+                "name": bucket.name,
+                "utilization": bucket.utilization,
+                "resets_at": bucket.resets_at.isoformat() if bucket.resets_at else None,
+            }
+            for bucket in buckets
+        ],
+    }
+
+
+def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str | None:
+    """Money spent on extra usage when it is no bucket (no monthly limit, so no percent)."""
+    extra = payload.get("extra_usage")
+    if not isinstance(extra, dict) or extra.get("is_enabled") is False:
+        return None
+    if any(bucket.name == "extra_usage" for bucket in buckets):
+        return None  # already a row, with its money
+    used = as_number(extra.get("used_credits"))
+    if used is None:
+        return None
+    places = extra.get("decimal_places")
+    currency = extra.get("currency")
+    spent = render.money_line(
+        Money(
+            used_minor=used,
+            limit_minor=as_number(extra.get("monthly_limit")),
+            currency=currency if isinstance(currency, str) else None,
+            exponent=places if isinstance(places, int) and not isinstance(places, bool) else 2,
+        )
+    )
+    return f"  Extra usage: {spent}"
+
+
+def text_lines(
+    buckets: Sequence[Bucket],
+    fetched_at: datetime,
+    config: Config,
+    *,
+    source: str | None = None,
+    note: str | None = None,
+    ascii_only: bool = False,
+) -> list[str]:
+    """The human table, headed by when (and, for a file, from where) it was read."""
+    muted = frozenset(b.name for b in buckets if not config.is_enabled(b.name))
+    heading = f"Claude usage at {render.local_time(fetched_at, fetched_at)}"
+    if source is not None:
+        heading += f" (from {source})"
+    lines = [heading]
+    if buckets:
+        cells = render.rows(buckets, fetched_at, muted=muted, ascii_only=ascii_only)
+        lines.extend(render.table(cells))
+    else:
+        lines.append("  no usage buckets in this payload")
+    if note is not None:
+        lines.append(note)
+    return lines
+
+
+def _can_draw_blocks() -> bool:
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        render.bar(50.0).encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _fetch(config: Config) -> dict[str, Any]:
+    from notifier.client import fetch_usage  # httpx only when we go to the network
+
+    return asyncio.run(fetch_usage(config))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch (or read ``--payload``) once and show every bucket."""
+    config = common.load_config(args).config
+    payload_file: Path | None = args.payload
+    payload = read_payload(payload_file) if payload_file is not None else _fetch(config)
+    fetched_at = datetime.now(UTC)
+    buckets = render.closest_to_cap(discover(payload))
+    if args.json:
+        common.emit_json(document(buckets, fetched_at))
+    else:
+        lines = text_lines(
+            buckets,
+            fetched_at,
+            config,
+            source=str(payload_file) if payload_file is not None else None,
+            note=extra_usage_note(payload, buckets),
+            ascii_only=not _can_draw_blocks(),
+        )
+        sys.stdout.write("\n".join(lines) + "\n")
+    return int(ExitCode.OK)

@@ -1,0 +1,159 @@
+"""Configuration: defaults, TOML, environment overrides, warnings and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notifier import cli
+from notifier.config import load
+from notifier.errors import ConfigError
+from tests.conftest import PAYLOADS
+
+# The example from contract.md, "Configuration".
+CONTRACT_EXAMPLE = """\
+thresholds = [75, 90, 100]
+hysteresis = 5
+reset_notifications = "crossed"
+poll_interval_seconds = 300
+
+[buckets.five_hour]
+thresholds = [90, 100]
+
+[buckets.seven_day_omelette]
+enabled = false
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_when_no_file(tmp_path: Path) -> None:
+    loaded = load(None, tmp_path / "absent.toml", environ={})
+    config = loaded.config
+    assert loaded.source is None
+    assert loaded.warnings == []
+    assert config.thresholds == [75, 90, 100]
+    assert config.hysteresis == 5
+    assert config.reset_notifications == "crossed"
+    assert config.poll_interval_seconds == 300
+    assert config.base_url == "https://api.anthropic.com"
+    assert config.user_agent is None
+    assert config.thresholds_for("a_bucket_from_tomorrow") == (75, 90, 100)
+
+
+def test_contract_example_file(tmp_path: Path) -> None:
+    path = write(tmp_path, CONTRACT_EXAMPLE.replace("[75, 90, 100]", "[50, 80]"))
+    loaded = load(path, tmp_path / "unused.toml", environ={})
+    config = loaded.config
+    assert loaded.source == path
+    assert config.thresholds == [50, 80]
+    assert config.thresholds_for("five_hour") == (90, 100)
+    assert config.thresholds_for("seven_day") == (50, 80)
+    assert not config.is_enabled("seven_day_omelette")
+    assert config.is_enabled("five_hour")
+
+
+def test_default_path_is_read_when_present(tmp_path: Path) -> None:
+    path = write(tmp_path, "hysteresis = 2\n")
+    assert load(None, path, environ={}).config.hysteresis == 2
+
+
+def test_explicit_config_file_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as caught:
+        load(missing, tmp_path / "default.toml", environ={})
+    assert str(caught.value) == f"config file not found: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "expected"),
+    [
+        ("THRESHOLDS", "60,95", "thresholds", [60, 95]),
+        ("THRESHOLDS", "[50, 70, 100]", "thresholds", [50, 70, 100]),
+        ("HYSTERESIS", "2.5", "hysteresis", 2.5),
+        ("BASE_URL", "http://127.0.0.1:8123", "base_url", "http://127.0.0.1:8123"),
+        ("USER_AGENT", "me/1.0 (a, b)", "user_agent", "me/1.0 (a, b)"),
+    ],
+)
+def test_environment_overrides_the_file(
+    tmp_path: Path, name: str, value: str, field: str, expected: object
+) -> None:
+    path = write(tmp_path, 'thresholds = [80]\nhysteresis = 9\nbase_url = "https://x.test"\n')
+    config = load(path, path, environ={f"CLAUDE_USAGE_NOTIFIER_{name}": value}).config
+    assert getattr(config, field) == expected
+
+
+def test_unknown_key_is_a_warning_naming_it(tmp_path: Path) -> None:
+    path = write(tmp_path, 'colour = "red"\nhysteresis = 3\n')
+    loaded = load(path, path, environ={})
+    assert loaded.config.hysteresis == 3
+    assert loaded.warnings == [f"{path}: unknown key 'colour' ignored"]
+
+
+def test_unrelated_environment_variables_are_ignored(tmp_path: Path) -> None:
+    environ = {"CLAUDE_USAGE_NOTIFIER_HOME": str(tmp_path), "CLAUDE_USAGE_NOTIFIER_LOG_DIR": "/x"}
+    loaded = load(None, tmp_path / "absent.toml", environ=environ)
+    assert loaded.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('hysteresis = "lots"', "hysteresis"),
+        ("thresholds = [90, 75]", "thresholds"),
+        ('reset_notifications = "sometimes"', "reset_notifications"),
+        ("poll_interval_seconds = -1", "poll_interval_seconds"),
+        ('[buckets.five_hour]\nthresholds = "x"', "buckets.five_hour.thresholds"),
+    ],
+)
+def test_wrong_type_names_key_and_file(tmp_path: Path, text: str, key: str) -> None:
+    path = write(tmp_path, text + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load(path, path, environ={})
+    assert str(caught.value).startswith(f"{path}: {key}: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_wrong_type_in_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(None, tmp_path / "absent.toml", environ={"CLAUDE_USAGE_NOTIFIER_HYSTERESIS": "abc"})
+    assert str(caught.value).startswith(
+        "environment CLAUDE_USAGE_NOTIFIER_HYSTERESIS: hysteresis: "
+    )
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    path = write(tmp_path, "thresholds = [\n")
+    with pytest.raises(ConfigError) as caught:
+        load(path, path, environ={})
+    assert str(caught.value).startswith(f"{path}: not valid TOML: ")
+
+
+def test_cli_exits_2_with_one_line_for_a_wrong_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, 'hysteresis = "lots"\n')
+    payload = PAYLOADS / "oauth-usage-2025-11.json"
+    code = cli.main(["status", "--payload", str(payload), "--config", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"claude-usage-notifier: {path}: hysteresis: ")
+    assert err.count("\n") == 1
+
+
+def test_cli_prints_the_unknown_key_warning_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "colour = 1\n")
+    payload = PAYLOADS / "oauth-usage-2025-11.json"
+    code = cli.main(["status", "--json", "--payload", str(payload), "--config", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert err == f"claude-usage-notifier: warning: {path}: unknown key 'colour' ignored\n"
+    assert out.startswith("{")
