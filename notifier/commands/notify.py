@@ -1,0 +1,51 @@
+"""``notify --test``: send one sample notification and say how it was delivered.
+
+Exit codes: 0 when a notification backend took the sample (desktop-notifier's
+``on_dispatched`` ran, or ``osascript`` exited 0); 1 when it could only be
+logged (no session bus, no notification server, dummy backend, failed send),
+with the reason on stderr. Imports desktop-notifier only through ``notify``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from notifier.commands.common import load_config
+from notifier.errors import ExitCode
+from notifier.messages import sample_message
+from notifier.models import Config
+
+PROG = "claude-usage-notifier"
+
+
+def test(args: argparse.Namespace) -> int:
+    """Entry point of ``claude-usage-notifier notify --test``."""
+    config = load_config(args).config
+    from notifier.notify import event_loop_factory
+
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        return runner.run(_send_sample(config))
+
+
+async def _send_sample(config: Config) -> int:
+    from notifier.notify import Delivery, DesktopNotifierSink, LogSink, choose_sink
+
+    sink, description = await choose_sink(config)
+    try:
+        if isinstance(sink, LogSink):
+            sys.stderr.write(f"{PROG}: no notification shown: {sink.reason}\n")
+            return int(ExitCode.FOUND)
+        outcome = await sink.send(sample_message())
+    finally:
+        await sink.close()
+    if outcome is Delivery.DELIVERED:
+        sys.stdout.write(f"Test notification sent: {description}.\n")
+        return int(ExitCode.OK)
+    why = sink.last_failure if isinstance(sink, DesktopNotifierSink) else None
+    sys.stderr.write(
+        f"{PROG}: the test notification was not delivered via {description}"
+        f"{f': {why}' if why else ''}\n"
+    )
+    return int(ExitCode.FOUND)

@@ -1,0 +1,252 @@
+"""Notifications over a real private D-Bus session bus.
+
+What was sent is checked on the server side (dbusmock's notification_daemon),
+because desktop-notifier's ``send()`` would "succeed" either way. Click and
+dismiss go through our own dbus-fast server, which can emit the signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from notifier.buckets import Bucket
+from notifier.events import BucketReset, Event, ThresholdCrossed
+from notifier.messages import USAGE_URL, Message, MessageKind, Urgency
+from notifier.models import Config, QuietHours
+from notifier.notify import (
+    Delivery,
+    DesktopNotifierSink,
+    Interaction,
+    Notifier,
+    choose_sink,
+)
+from tests.integration.dbus_bus import (
+    DbusmockDaemon,
+    PrivateBus,
+    fake_notification_server,
+    notify_calls,
+)
+
+pytestmark = pytest.mark.dbus
+
+NOW = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)  # a Monday
+OPUS_RESETS = datetime(2026, 7, 8, 14, 30, tzinfo=UTC)  # Wednesday, 2 d 4 h 30 min later
+BUCKETS = [
+    Bucket("five_hour", 61.0, datetime(2026, 7, 6, 12, 0, tzinfo=UTC)),
+    Bucket("seven_day", 40.0, OPUS_RESETS),
+    Bucket("seven_day_opus", 92.4, OPUS_RESETS),
+]
+
+
+@pytest.fixture
+def bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateBus]:
+    with PrivateBus() as private:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", private.address)
+        yield private
+
+
+@pytest.fixture
+def dbusmock(bus: PrivateBus, tmp_path: Path) -> Iterator[DbusmockDaemon]:
+    with DbusmockDaemon(bus, tmp_path / "dbusmock.log") as daemon:
+        yield daemon
+
+
+async def _notifier(config: Config | None = None) -> Notifier:
+    config = config or Config()
+    sink, description = await choose_sink(config, system="Linux")
+    return Notifier(sink, description, config, tz=UTC)
+
+
+def _opus(utilization: float, threshold: float) -> ThresholdCrossed:
+    return ThresholdCrossed("seven_day_opus", threshold, utilization, NOW, resets_at=OPUS_RESETS)
+
+
+async def test_chooser_picks_dbus_when_a_server_owns_the_name(
+    bus: PrivateBus, dbusmock: DbusmockDaemon
+) -> None:
+    notifier = await Notifier.create(Config(), system="Linux")
+    try:
+        assert isinstance(notifier.sink, DesktopNotifierSink)
+        assert notifier.description == f"desktop notifications via D-Bus ({bus.address})"
+    finally:
+        await notifier.close()
+
+
+async def test_threshold_notifications_reach_the_server_with_text_urgency_and_click_action(
+    bus: PrivateBus, dbusmock: DbusmockDaemon
+) -> None:
+    notifier = await _notifier()
+    try:
+        deliveries = await notifier.publish([_opus(92.4, 90)], BUCKETS, NOW)
+        deliveries += await notifier.publish([_opus(100.0, 100)], BUCKETS, NOW)
+    finally:
+        await notifier.close()
+
+    assert deliveries == [Delivery.DELIVERED, Delivery.DELIVERED]
+    calls = notify_calls(bus.address)
+    assert len(calls) == 2
+    (first, first_sigs), (second, _) = calls
+    assert first.app_name == "Claude usage"
+    assert first.title == "Claude 7-day Opus at 90%"
+    assert first.body == (
+        "7-day Opus is at 92.4% of its limit.\n"
+        "Resets Wed 8 Jul 14:30 (in 2 d 4 h).\n"
+        "Next closest: 5-hour at 61%."
+    )
+    # The freedesktop urgency hint is a byte: 1 normal, 2 critical.
+    assert first.hints["urgency"] == 1
+    assert first_sigs["urgency"] == "y"
+    # "default" is the action a click on the body invokes; it is what opens the URL.
+    assert first.actions == ["default", ""]
+    assert first.hints["sound-name"] == "default"
+    assert second.title == "Claude 7-day Opus at 100%"
+    assert second.hints["urgency"] == 2
+
+
+async def test_three_events_of_one_poll_arrive_as_one_summary(
+    bus: PrivateBus, dbusmock: DbusmockDaemon
+) -> None:
+    events: list[Event] = [
+        _opus(92.4, 90),
+        ThresholdCrossed("five_hour", 100, 100.0, NOW),
+        BucketReset("seven_day", 88.0, 2.0, NOW),
+    ]
+    notifier = await _notifier()
+    try:
+        deliveries = await notifier.publish(events, BUCKETS, NOW)
+    finally:
+        await notifier.close()
+
+    assert deliveries == [Delivery.DELIVERED]
+    [(call, _)] = notify_calls(bus.address)
+    assert call.title == "Claude usage: 3 updates"
+    assert call.body == (
+        "• Claude 7-day Opus at 90%\n• Claude 5-hour at 100%\n• Claude 7-day all has reset"
+    )
+    assert call.hints["urgency"] == 2  # one of them is at 100 %
+
+
+async def test_silent_quiet_hours_send_without_sound(
+    bus: PrivateBus, dbusmock: DbusmockDaemon
+) -> None:
+    config = Config(quiet_hours=QuietHours(start="09:00", end="11:00", mode="silent"))
+    notifier = await _notifier(config)
+    try:
+        assert await notifier.publish([_opus(92.4, 90)], BUCKETS, NOW) == [Delivery.DELIVERED]
+    finally:
+        await notifier.close()
+
+    [(call, _)] = notify_calls(bus.address)
+    assert call.title == "Claude 7-day Opus at 90%"
+    assert "sound-name" not in call.hints
+
+
+async def test_expired_login_notifies_once_until_restored(
+    bus: PrivateBus, dbusmock: DbusmockDaemon
+) -> None:
+    notifier = await _notifier()
+    try:
+        await notifier.login_expired("The server said 401.", NOW)
+        await notifier.login_expired("The server said 401.", NOW)
+        assert len(notify_calls(bus.address)) == 1
+        notifier.login_restored()
+        await notifier.login_expired("The server said 401.", NOW)
+    finally:
+        await notifier.close()
+
+    calls = [call for call, _ in notify_calls(bus.address)]
+    assert [call.title for call in calls] == ["Claude login expired"] * 2
+    assert "Run `claude` and log in" in calls[0].body
+    assert calls[0].hints["urgency"] == 2
+
+
+async def _until(condition: object, what: str) -> None:
+    for _ in range(200):
+        if callable(condition) and condition():
+            return
+        await asyncio.sleep(0.025)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+async def test_click_opens_the_usage_page(bus: PrivateBus) -> None:
+    opened: list[str] = []
+    seen: list[tuple[Interaction, str]] = []
+    lock = threading.Lock()
+
+    def opener(url: str) -> bool:  # runs in an executor thread
+        with lock:
+            opened.append(url)
+        return True
+
+    async with fake_notification_server(bus.address) as server:
+        sink, reason = await DesktopNotifierSink.probe(
+            opener=opener, on_interaction=lambda what, m: seen.append((what, m.title))
+        )
+        assert sink is not None, reason
+        try:
+            notifier = Notifier(sink, "test", Config(), tz=UTC)
+            assert await notifier.publish([_opus(92.4, 90)], BUCKETS, NOW) == [Delivery.DELIVERED]
+            [call] = server.received
+            assert call.actions == ["default", ""]
+            server.ActionInvoked(call.replaces_id, "default")
+            await _until(lambda: bool(opened), "the opener")
+        finally:
+            await sink.close()
+
+    assert opened == [USAGE_URL]
+    assert seen == [(Interaction.CLICKED, "Claude 7-day Opus at 90%")]
+
+
+async def test_dismiss_is_reported_and_opens_nothing(bus: PrivateBus) -> None:
+    opened: list[str] = []
+    seen: list[tuple[Interaction, MessageKind]] = []
+    async with fake_notification_server(bus.address) as server:
+        sink, reason = await DesktopNotifierSink.probe(
+            opener=opened.append, on_interaction=lambda what, m: seen.append((what, m.kind))
+        )
+        assert sink is not None, reason
+        try:
+            message = Message("t", "b", Urgency.NORMAL, USAGE_URL, MessageKind.RESET)
+            assert await sink.send(message) is Delivery.DELIVERED
+            [call] = server.received
+            server.NotificationClosed(call.replaces_id, server.CLOSED_DISMISSED)
+            await _until(lambda: bool(seen), "the dismiss callback")
+        finally:
+            await sink.close()
+
+    assert seen == [(Interaction.DISMISSED, MessageKind.RESET)]
+    assert opened == []
+
+
+def _cli_env(bus_address: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
+    return env
+
+
+@pytest.mark.slow
+def test_notify_test_command_delivers_over_dbus(bus: PrivateBus, dbusmock: DbusmockDaemon) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "notifier", "notify", "--test"],
+        env=_cli_env(bus.address),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        f"Test notification sent: desktop notifications via D-Bus ({bus.address}).\n"
+    )
+    assert "Traceback" not in done.stderr
+    [(call, _)] = notify_calls(bus.address)
+    assert call.title == "Claude usage notifier: test"
