@@ -17,6 +17,12 @@ The shape
     order are not part of it. The fingerprint is a hash of the sorted table, so a
     payload whose shape is known costs one walk and one set lookup.
 
+Variant identity
+    A drifting payload is identified by a hash of its changes (``variant_id``),
+    not of its raw shape, so a payload carrying the same news while unrelated
+    buckets flip between null and a window is one variant, archived and reported
+    once. A clean payload's ``fingerprint`` is its shape hash.
+
 The comparison (slow path, only for an unseen fingerprint)
     Shapes become small trees of key names and type names (never values), and
     deepdiff (``threshold_to_diff_deeper=0``) compares them:
@@ -50,6 +56,7 @@ Null and codenames (a decision the contract and issue 4 both touch)
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,7 +382,12 @@ class KnownSchemas:
 
 @dataclass(frozen=True)
 class DriftResult:
-    """The shape fingerprint of a payload and how it differs from every known variant."""
+    """A payload's variant identity and how it differs from every known variant.
+
+    ``fingerprint`` is the shape hash when there are no changes, and
+    :func:`variant_id` of the changes when there are: the key the archive and the
+    "report once" logic use (32 hex digits either way).
+    """
 
     fingerprint: str
     changes: tuple[Change, ...] = field(default_factory=tuple)
@@ -398,8 +410,6 @@ def load_known(extra_dirs: Iterable[Path] = ()) -> KnownSchemas:
     Reads files (the only I/O of this module). A file that is not a JSON object is
     skipped: one bad accepted schema must not stop the watcher.
     """
-    import json
-
     documents: list[tuple[str, Mapping[str, Any]]] = []
     folders: list[Any] = [_bundled_schemas_dir(), *extra_dirs]
     for index, folder in enumerate(folders):
@@ -433,9 +443,22 @@ def check(payload: Mapping[str, Any], known: KnownSchemas) -> DriftResult:
     if print_ in known._clean:
         return DriftResult(print_)
     changes = _compare(payload, shape, known)
-    if not changes and len(known._clean) < _MEMO_LIMIT:
-        known._clean.add(print_)
-    return DriftResult(print_, changes)
+    if not changes:
+        if len(known._clean) < _MEMO_LIMIT:
+            known._clean.add(print_)
+        return DriftResult(print_)
+    return DriftResult(variant_id(changes), changes)
+
+
+def variant_id(changes: Iterable[Change]) -> str:
+    """The identity of a drifting variant: a hash of what differs from the known ones.
+
+    Not the raw shape hash: a drifting payload whose *other* buckets flip between
+    ``null`` and a window (``seven_day_sonnet`` does) has a new shape each time, but
+    it is the same news, to be archived and reported once.
+    """
+    text = json.dumps(sorted(json.dumps(c.to_json(), sort_keys=True) for c in changes))
+    return hashlib.blake2b(("variant\n" + text).encode(), digest_size=16).hexdigest()
 
 
 def _type_name(bits: int) -> str:

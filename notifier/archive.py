@@ -1,0 +1,224 @@
+"""The archive of new payload variants: one private file per variant, kept for maintainers.
+
+Edge (files, via :mod:`notifier.store`: atomic, 0600 in a 0700 folder). Each
+variant is keyed by its shape fingerprint and stored once, as
+``<archive_dir>/<fingerprint>.json``::
+
+    {"format": 1, "id": <first 12 hex of the fingerprint>, "fingerprint",
+     "first_seen", "last_seen", "count", "changes": [<Change.to_json()>...],
+     "example": <the redacted payload>, "schema": <JSON Schema of the example>}
+
+Nothing unredacted is ever written: the example goes through
+:func:`notifier.redact.redact` first and the schema is inferred from it. A
+later sighting of the same variant only moves ``last_seen`` and ``count``.
+``export`` bundles every entry (redacted again, in case an older version wrote
+it) for a user to attach to an issue; ``accept`` copies a variant's schema into
+the user's accepted-schemas folder, so ``drift.load_known`` knows it from then on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from notifier import drift, store
+from notifier.errors import InputError, StoreError
+from notifier.events import Change
+from notifier.redact import redact
+
+FORMAT = 1
+BUNDLE_KIND = "claude-usage-notifier/drift-bundle"
+ID_LENGTH = 12
+_FINGERPRINT = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class ArchivedVariant:
+    """One archived variant as read back from its file."""
+
+    id: str
+    fingerprint: str
+    first_seen: str
+    last_seen: str
+    count: int
+    changes: tuple[Change, ...]
+    entry: dict[str, Any]  # the whole file, as written (already redacted)
+
+
+def _file(archive_dir: Path, fingerprint: str) -> Path:
+    if not _FINGERPRINT.fullmatch(fingerprint):
+        # The name comes from drift.fingerprint; anything else must not become a path.
+        raise InputError(f"not a variant fingerprint: {fingerprint[:40]!r}")
+    return archive_dir / f"{fingerprint}.json"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def build_entry(
+    result: drift.DriftResult, payload: Mapping[str, Any], observed_at: datetime
+) -> dict[str, Any]:
+    """The archive entry for a first sighting. Pure: the payload is redacted here."""
+    example = redact(payload)
+    return {
+        "format": FORMAT,
+        "id": result.fingerprint[:ID_LENGTH],
+        "fingerprint": result.fingerprint,
+        "first_seen": _stamp(observed_at),
+        "last_seen": _stamp(observed_at),
+        "count": 1,
+        "changes": [change.to_json() for change in result.changes],
+        "example": example,
+        "schema": drift.infer_schema(example),
+    }
+
+
+def record(
+    archive_dir: Path,
+    result: drift.DriftResult,
+    payload: Mapping[str, Any],
+    observed_at: datetime,
+) -> bool:
+    """Archive a drifting payload; True when this variant is new (first sighting).
+
+    A payload without changes is not archived (False). A known variant gets its
+    ``last_seen`` and ``count`` updated. A corrupt entry is moved aside and the
+    variant is archived afresh. Raises :class:`StoreError` when the disk fails.
+    """
+    if not result.changes:
+        return False
+    path = _file(archive_dir, result.fingerprint)
+    try:
+        existing = store.read_json(path)
+    except FileNotFoundError:
+        existing = None
+    except StoreError:
+        store.move_aside(path, "bad")
+        existing = None
+    if isinstance(existing, dict) and existing.get("fingerprint") == result.fingerprint:
+        updated = dict(existing)
+        seen = _stamp(observed_at)
+        updated["last_seen"] = max(str(existing.get("last_seen", seen)), seen)
+        updated["first_seen"] = min(str(existing.get("first_seen", seen)), seen)
+        updated["count"] = int(existing.get("count", 0)) + 1
+        store.atomic_write_json(path, updated)
+        return False
+    store.atomic_write_json(path, build_entry(result, payload, observed_at))
+    return True
+
+
+def seen_fingerprints(archive_dir: Path) -> set[str]:
+    """The fingerprints of every archived variant (file names; nothing is parsed)."""
+    try:
+        names = [entry.name for entry in archive_dir.iterdir()]
+    except OSError:
+        return set()
+    stems = (name.removesuffix(".json") for name in names if name.endswith(".json"))
+    return {stem for stem in stems if _FINGERPRINT.fullmatch(stem)}
+
+
+def _parse(entry: dict[str, Any]) -> ArchivedVariant:
+    try:
+        return ArchivedVariant(
+            id=str(entry["id"]),
+            fingerprint=str(entry["fingerprint"]),
+            first_seen=str(entry["first_seen"]),
+            last_seen=str(entry["last_seen"]),
+            count=int(entry["count"]),
+            changes=tuple(Change.from_json(c) for c in entry["changes"]),
+            entry=entry,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(f"archived variant is incomplete ({exc})") from None
+
+
+def list_variants(archive_dir: Path) -> list[ArchivedVariant]:
+    """Every readable archived variant, oldest first; unreadable files are skipped."""
+    found: list[ArchivedVariant] = []
+    for fingerprint in seen_fingerprints(archive_dir):
+        try:
+            data = store.read_json(archive_dir / f"{fingerprint}.json")
+            if isinstance(data, dict):
+                found.append(_parse(data))
+        except (FileNotFoundError, StoreError):
+            continue
+    return sorted(found, key=lambda v: (v.first_seen, v.fingerprint))
+
+
+def load(archive_dir: Path, variant_id: str) -> ArchivedVariant:
+    """The variant whose fingerprint starts with ``variant_id`` (an id or a longer prefix)."""
+    wanted = variant_id.strip().lower()
+    if len(wanted) < 4 or not re.fullmatch(r"[0-9a-f]+", wanted):
+        raise InputError(f"not a variant id: {variant_id!r} (see `drift list`)")
+    matches = sorted(fp for fp in seen_fingerprints(archive_dir) if fp.startswith(wanted))
+    if not matches:
+        raise InputError(f"no archived variant {variant_id} (see `drift list`)")
+    if len(matches) > 1:
+        raise InputError(f"variant id {variant_id} is ambiguous: give more characters")
+    data = store.read_json(archive_dir / f"{matches[0]}.json")
+    if not isinstance(data, dict):
+        raise StoreError(f"archived variant {variant_id} is not a JSON object")
+    return _parse(data)
+
+
+def schema_document(variant: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+    """A tidy schema document for an archived or bundled variant (accept, promote)."""
+    schema = variant.get("schema")
+    if not isinstance(schema, dict):
+        raise InputError("the variant carries no schema")
+    short = str(variant.get("id") or str(variant.get("fingerprint", ""))[:ID_LENGTH])
+    first = str(variant.get("first_seen", "unknown"))
+    changes = ", ".join(
+        f"{c.get('change')} {c.get('path')}"
+        for c in variant.get("changes", ())
+        if isinstance(c, dict)
+    )
+    document: dict[str, Any] = {
+        "$schema": drift.SCHEMA_URI,
+        "$id": f"claude-usage-notifier/variants/variant-{short}",
+        "title": f"Usage payload variant {short} (first seen {first[:10]})",
+        "description": (
+            "A payload shape reported by the drift watcher"
+            + (f"; it differed from the known variants by: {changes}." if changes else ".")
+            + " Describe its new buckets here when you know what they are."
+        ),
+        "x-seen": {
+            "when": first,
+            "last_seen": variant.get("last_seen"),
+            "count": variant.get("count"),
+            "where": where,
+            "fingerprint": variant.get("fingerprint"),
+        },
+    }
+    document.update({k: v for k, v in schema.items() if k not in ("$schema", "$id", "title")})
+    return document
+
+
+def accept(archive_dir: Path, variant_id: str, accepted_dir: Path) -> Path:
+    """Make a variant known on this machine: its schema joins ``accepted_dir``."""
+    variant = load(archive_dir, variant_id)
+    target = accepted_dir / f"variant-{variant.id}.schema.json"
+    store.atomic_write_json(target, schema_document(variant.entry, where="accepted locally"))
+    return target
+
+
+def export_bundle(archive_dir: Path, created_at: datetime) -> dict[str, Any]:
+    """Every archived variant in one redacted document a user can attach to an issue."""
+    variants = []
+    for variant in list_variants(archive_dir):
+        entry = dict(variant.entry)
+        entry["example"] = redact(entry.get("example"))  # again: older files, hand edits
+        if isinstance(entry["example"], dict):
+            entry["schema"] = drift.infer_schema(entry["example"])
+        variants.append(entry)
+    return {
+        "kind": BUNDLE_KIND,
+        "format": FORMAT,
+        "created_at": _stamp(created_at),
+        "variants": variants,
+    }
