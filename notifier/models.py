@@ -160,6 +160,9 @@ class Config(BaseModel):
     error_backoff_seconds: float = Field(default=30.0, gt=0)
     error_backoff_max_seconds: float = Field(default=900.0, gt=0)
     max_notifications_per_hour: int = Field(default=6, ge=1)
+    # "log": the agent writes notifications to its log instead of the desktop
+    # (headless machines, and tests that must not depend on a session bus).
+    notify: Literal["auto", "log"] = "auto"
     quiet_hours: QuietHours | None = None
     history_max_bytes: int = Field(default=5_000_000, ge=10_000)
     buckets: dict[str, BucketConfig] = Field(default_factory=dict)

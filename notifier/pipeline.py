@@ -27,7 +27,7 @@ from notifier.models import STATE_VERSION, BucketState, Config, Observation, Sta
 from notifier.rules import evaluate
 
 if TYPE_CHECKING:
-    from notifier.drift import KnownSchemas
+    from notifier.drift import DriftResult, KnownSchemas
 
 
 class Pipeline:
@@ -54,6 +54,9 @@ class Pipeline:
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
         """The buckets of the last observation, in discovery order."""
+        self.last_drift: DriftResult | None = None
+        """The drift check of the last observation (``None`` without schemas); the agent
+        archives every drifting sighting from it, not only the first one reported."""
 
     @property
     def state(self) -> State:
@@ -86,6 +89,7 @@ class Pipeline:
         from notifier import drift  # lazy: the real drift module loads deepdiff
 
         result = drift.check(observation.payload, known)
+        self.last_drift = result
         if not result.changes or result.fingerprint in self._seen:
             return None
         self._seen.add(result.fingerprint)

@@ -1,0 +1,427 @@
+"""The agent: lock, event loop, signals, notifier, then poll / decide / notify / persist / sleep.
+
+Edge, and the one module that sleeps. It wires the parts together and owns
+only the loop's own decisions:
+
+- the start order (style practice 12), visible in :func:`main` and
+  :func:`_serve`: the lock (or exit 1 with a clear message), the event loop
+  (Rubicon's on macOS when importable, so notification clicks reach us),
+  signal handlers that set a stop event, the notifier created inside that
+  loop, then the poll loop; everything released in ``finally``;
+- one poll: fetch (cancelled at once by SIGTERM/SIGINT), append the
+  observation to the history, run the :class:`~notifier.pipeline.Pipeline`,
+  archive a new payload variant, notify, persist the state (including the
+  agent's own memory: outcome, failures, backoff deadline, last success);
+- the wait: :mod:`notifier.schedule` decides the deadline, this module waits
+  for it in short slices and compares the wall clock with the monotonic clock
+  after each, so a laptop that slept polls once soon after waking instead of
+  sleeping on (or bursting through the polls it missed);
+- what the log says: one line per change of outcome (``ok -> rate_limited ->
+  ok``), not one per attempt.
+
+Every failure of a poll is caught and turned into an outcome with a backoff:
+the agent runs for weeks and must not die of a bad answer, a full disk or a
+bug in one payload. SIGTERM and SIGINT end it within a few seconds, exit 0,
+state saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from notifier import __version__, logs, schedule
+from notifier.buckets import Bucket
+from notifier.config import LoadedConfig
+from notifier.errors import (
+    BadResponse,
+    CredentialsError,
+    NotifierError,
+    RateLimited,
+    ServerError,
+    ServerFault,
+    StoreError,
+    Unreachable,
+)
+from notifier.events import DriftDetected, Event
+from notifier.lock import AgentLock
+from notifier.models import AgentState, Config, Observation, State
+from notifier.paths import Paths
+from notifier.pipeline import Pipeline
+from notifier.recording import append_observation
+from notifier.schedule import Outcome
+from notifier.statefile import save_state
+
+if TYPE_CHECKING:
+    from notifier.drift import DriftResult
+
+logger = logging.getLogger(__name__)
+
+# How long one slice of a wait may be: bounds how late a wake from sleep is noticed.
+CHECK_EVERY = timedelta(seconds=15)
+FAST_POLL_WARNING = 60.0
+
+
+class Fetcher(Protocol):
+    """The part of :class:`~notifier.client.UsageClient` the agent uses."""
+
+    async def fetch(self) -> dict[str, Any]:
+        """The raw usage payload, or a NotifierError."""
+        ...
+
+
+class Publisher(Protocol):
+    """The part of :class:`~notifier.notify.Notifier` the agent uses."""
+
+    async def publish(
+        self, events: Sequence[Event], buckets: Sequence[Bucket], now: datetime
+    ) -> Any:
+        """Deliver the notifications for ``events``."""
+        ...
+
+    async def login_expired(self, message: str, now: datetime) -> None:
+        """Tell the user once that the Claude login needs renewing."""
+        ...
+
+    def login_restored(self) -> None:
+        """The login works again."""
+        ...
+
+
+Archiver = Callable[["DriftResult", dict[str, Any], datetime], object]
+"""Records a drifting payload (redacted) in the variant archive: ``archive.record``."""
+
+
+class _Stopped(Exception):
+    """The stop event was set while we were waiting for something."""
+
+
+def utc_now() -> datetime:
+    """The wall clock, aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def _classify(exc: NotifierError) -> Outcome:
+    if isinstance(exc, RateLimited):
+        return Outcome.RATE_LIMITED
+    if isinstance(exc, CredentialsError):
+        return Outcome.LOGIN_REQUIRED
+    if isinstance(exc, Unreachable):
+        return Outcome.UNREACHABLE
+    if isinstance(exc, BadResponse):
+        return Outcome.BAD_RESPONSE
+    if isinstance(exc, ServerFault | ServerError):
+        return Outcome.SERVER_ERROR
+    return Outcome.BAD_RESPONSE
+
+
+def _seconds(delta: timedelta) -> str:
+    total = delta.total_seconds()
+    return f"{total:.0f} s" if total >= 10 else f"{total:.2g} s"
+
+
+class Agent:
+    """The poll loop. Everything it touches is given, so tests can drive it in-process."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        paths: Paths,
+        client: Fetcher,
+        pipeline: Pipeline,
+        notifier: Publisher,
+        agent_state: AgentState,
+        archiver: Archiver | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: schedule.Jitter | None = None,
+        check_every: timedelta = CHECK_EVERY,
+    ) -> None:
+        self.config = config
+        self.paths = paths
+        self.client = client
+        self.pipeline = pipeline
+        self.notifier = notifier
+        self.agent_state = agent_state
+        self.archiver = archiver
+        self.clock = clock
+        self.monotonic = monotonic
+        self.rng = rng or schedule.default_rng()
+        self.check_every = check_every
+        self.polls = 0
+        self._store_warned: set[str] = set()
+
+    # -- the loop -------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until ``stop`` is set; the state is saved on the way out."""
+        now = self.clock()
+        deadline = schedule.resume_deadline(self.agent_state.backoff_until, now, self.config)
+        if deadline > now:
+            logger.info(
+                "resuming the backoff from before the restart: next poll at %s (in %s)",
+                deadline.isoformat(timespec="seconds"),
+                _seconds(deadline - now),
+            )
+        try:
+            while await self._wait_until(deadline, stop):
+                deadline = await self.poll_once(stop)
+        except _Stopped:
+            pass
+        finally:
+            self._save()
+
+    async def poll_once(self, stop: asyncio.Event | None = None) -> datetime:
+        """One poll and everything after it; returns when the next one is due."""
+        previous = self.agent_state
+        retry_after: float | None = None
+        problem: str | None = None
+        payload: dict[str, Any] | None = None
+        try:
+            payload = await self._until_stopped(self.client.fetch(), stop)
+        except NotifierError as exc:
+            outcome, problem = _classify(exc), str(exc)
+            if isinstance(exc, RateLimited):
+                retry_after = exc.retry_after
+        now = self.clock()
+        self.polls += 1
+        if payload is not None:
+            try:
+                await self._handle_payload(payload, now)
+                outcome = Outcome.OK
+            except Exception as exc:  # a bug must cost one poll, never the agent
+                logger.exception("could not process the payload")
+                outcome, problem = Outcome.BAD_RESPONSE, f"internal error: {type(exc).__name__}"
+        elif outcome is Outcome.LOGIN_REQUIRED and not previous.login_notified:
+            await self._tell_login_expired(problem or "the Claude login expired", now)
+
+        failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
+        deadline = schedule.next_poll(outcome, failures, retry_after, now, self.config, self.rng)
+        login_notified = previous.login_notified or outcome is Outcome.LOGIN_REQUIRED
+        if outcome is Outcome.OK:
+            login_notified = False
+        self.agent_state = AgentState(
+            outcome=outcome.value,
+            consecutive_failures=failures,
+            backoff_until=deadline if outcome.is_backoff else None,
+            last_poll_at=now,
+            last_success_at=now if outcome is Outcome.OK else previous.last_success_at,
+            last_error=problem,
+            login_notified=login_notified,
+        )
+        self._log_change(previous, outcome, problem, deadline - now)
+        self._save()
+        return deadline
+
+    async def _handle_payload(self, payload: dict[str, Any], now: datetime) -> None:
+        observation = Observation(observed_at=now, payload=payload)
+        self._guard_store(
+            "history",
+            lambda: append_observation(
+                self.paths.history_file, observation, self.config.history_max_bytes
+            ),
+        )
+        events = self.pipeline.process(observation)
+        drift = self.pipeline.last_drift
+        if drift is not None and drift.changes:
+            # Every sighting: the archive keeps first/last seen and a count per variant.
+            self._archive(drift, payload, now)
+        for event in events:
+            if isinstance(event, DriftDetected):
+                logger.warning(
+                    "the usage payload changed shape (%d change(s)): new variant %s",
+                    len(event.changes),
+                    event.fingerprint[:12],
+                )
+        if self.agent_state.login_notified:
+            self.notifier.login_restored()
+        await self.notifier.publish(events, self.pipeline.last_buckets, now)
+
+    def _archive(self, result: DriftResult, payload: dict[str, Any], now: datetime) -> None:
+        archiver = self.archiver
+        if archiver is not None:
+            self._guard_store("archive", lambda: archiver(result, payload, now))
+
+    async def _tell_login_expired(self, message: str, now: datetime) -> None:
+        try:
+            await self.notifier.login_expired(message, now)
+        except Exception:  # the notifier promises not to raise; if it does, keep polling
+            logger.exception("could not notify about the expired login")
+
+    def _guard_store(self, what: str, action: Callable[[], object]) -> None:
+        # A full disk or a read-only folder must not stop the notifications.
+        try:
+            action()
+        except StoreError as exc:
+            if what not in self._store_warned:
+                self._store_warned.add(what)
+                logger.warning("cannot write the %s (will keep trying quietly): %s", what, exc)
+        else:
+            self._store_warned.discard(what)
+
+    def _save(self) -> None:
+        state: State = self.pipeline.state.model_copy(update={"agent": self.agent_state})
+        self._guard_store("state", lambda: save_state(self.paths.state_file, state))
+
+    def _log_change(
+        self, previous: AgentState, outcome: Outcome, problem: str | None, wait: timedelta
+    ) -> None:
+        if previous.outcome == outcome.value:
+            logger.debug("poll: %s, next in %s", outcome.value, _seconds(wait))
+            return
+        line = f"{previous.outcome} -> {outcome.value}"
+        if problem:
+            line += f": {problem}"
+        line += f"; next poll in {_seconds(wait)}"
+        logger.log(logging.INFO if outcome is Outcome.OK else logging.WARNING, "%s", line)
+
+    # -- waiting --------------------------------------------------------------------------
+
+    async def _until_stopped(
+        self, awaitable: Awaitable[dict[str, Any]], stop: asyncio.Event | None
+    ) -> dict[str, Any]:
+        if stop is None:
+            return await awaitable
+        work = asyncio.ensure_future(awaitable)
+        waiter = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({work, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if work.done():
+            return work.result()
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await work
+        raise _Stopped
+
+    async def _wait_until(self, deadline: datetime, stop: asyncio.Event) -> bool:
+        """Sleep until ``deadline``; False when stopped first. Handles clock jumps."""
+        while not stop.is_set():
+            wall_before, mono_before = self.clock(), self.monotonic()
+            remaining = deadline - wall_before
+            if remaining <= timedelta(0):
+                return True
+            slice_ = min(remaining, self.check_every).total_seconds()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=slice_)
+            wall_after, mono_after = self.clock(), self.monotonic()
+            wall_elapsed = wall_after - wall_before
+            real_elapsed = timedelta(seconds=mono_after - mono_before)
+            if schedule.is_jump(wall_elapsed, real_elapsed):
+                jump = wall_elapsed - real_elapsed
+                moved = schedule.after_jump(deadline, wall_after, jump, self.config)
+                logger.info(
+                    "the clock jumped by %s (sleep/wake or a clock change); next poll in %s",
+                    _seconds(jump),
+                    _seconds(moved - wall_after),
+                )
+                deadline = moved
+        return False
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def _archiver(paths: Paths) -> Archiver:
+    from notifier import archive
+
+    return functools.partial(archive.record, paths.archive_dir)
+
+
+def _seen_variants(paths: Paths) -> Iterable[str]:
+    from notifier import archive
+
+    try:
+        return archive.seen_fingerprints(paths.archive_dir)
+    except (StoreError, OSError) as exc:
+        logger.warning("cannot read the variant archive: %s", exc)
+        return ()
+
+
+async def _serve(paths: Paths, config: Config) -> None:
+    """Signals, notifier, then the loop (inside the running event loop)."""
+    from notifier import credentials, drift
+    from notifier.client import UsageClient, make_http_client
+    from notifier.notify import LogSink, Notifier
+    from notifier.statefile import load_state
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal(signum: int) -> None:
+        if not stop.is_set():
+            logger.info("%s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    sink = LogSink("configured: notify = log") if config.notify == "log" else None
+    notifier = await Notifier.create(config, sink=sink)
+    http = make_http_client(config)
+    try:
+        state, warnings = load_state(paths.state_file)
+        for warning in warnings:
+            logger.warning("state: %s", warning)
+        known = drift.load_known([paths.accepted_schemas_dir])
+        pipeline = Pipeline(config, state, known, _seen_variants(paths))
+        client = UsageClient(http, config, credentials.token_provider())
+        agent = Agent(
+            config=config,
+            paths=paths,
+            client=client,
+            pipeline=pipeline,
+            notifier=notifier,
+            agent_state=state.agent,
+            archiver=_archiver(paths),
+        )
+        await agent.run(stop)
+        logger.info("agent stopped after %d poll(s); state saved", agent.polls)
+    finally:
+        await http.aclose()
+        await notifier.close()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+def main(paths: Paths, loaded: LoadedConfig) -> int:
+    """Run the agent until SIGTERM/SIGINT. Exit 0; a second agent gets AgentAlreadyRunning."""
+    from notifier.notify import event_loop_factory
+
+    config = loaded.config
+    logs.configure(paths.log_file)
+    try:
+        for warning in loaded.warnings:
+            logger.warning("config: %s", warning)
+        with AgentLock(paths.lock_file):
+            logger.info(
+                "agent %s started (pid %d): polling %s every %g s",
+                __version__,
+                os.getpid(),
+                config.base_url,
+                config.poll_interval_seconds,
+            )
+            if config.poll_interval_seconds < FAST_POLL_WARNING:
+                logger.warning(
+                    "poll_interval_seconds = %g is under %g s: fine for a local server, "
+                    "but the real endpoint answers fast polling with 429s",
+                    config.poll_interval_seconds,
+                    FAST_POLL_WARNING,
+                )
+            with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+                runner.run(_serve(paths, config))
+    except NotifierError as exc:
+        logger.error("%s", exc)  # noqa: TRY400 - an expected failure: one line, no traceback
+        raise
+    finally:
+        logs.shutdown()
+    return 0
