@@ -12,9 +12,17 @@ server then misbehaves.
         ... point the client at server.url ...
         assert server.requests[0].header("authorization") == "Bearer FAKE"
 
-Or take the ``scripted_server`` fixture (import it into the test module) and
-call ``scripted_server.script(...)``. ``closed_port()`` gives a port where
-nothing listens, for "connection refused".
+As a fixture, either write the three lines in your test module::
+
+    @pytest.fixture
+    def server() -> Iterator[ScriptedServer]:
+        with ScriptedServer() as running:
+            yield running
+
+or list this module in the root conftest's ``pytest_plugins`` to get the
+``scripted_server`` fixture below everywhere (importing the fixture by name
+into a test module works too, but ruff reports the parameter as F811).
+``closed_port()`` gives a port where nothing listens, for "connection refused".
 """
 
 from __future__ import annotations
