@@ -1,0 +1,220 @@
+"""``drift`` commands as a user runs them: subprocess, exit codes, --json shape, files."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PAYLOADS, REPO, all_payload_files, load_payload
+
+pytestmark = pytest.mark.slow
+
+EMAIL = "jane.doe@example.com"
+TOKEN = "sk-ant-oat01-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "notifier", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=os.environ.copy(),
+        check=False,
+        timeout=60,
+    )
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data)
+    return path
+
+
+@pytest.fixture
+def drifting(tmp_path: Path) -> Path:
+    payload = copy.deepcopy(load_payload("oauth-usage-full-2026-07.json"))
+    payload["seven_day_opus_4_7"] = {"utilization": 5.0, "resets_at": "2026-07-23T15:00:00Z"}
+    payload["tangelo"] = {"utilization": 1.0, "resets_at": None}
+    payload["spend"]["disclaimer"] = f"Contact {EMAIL} with token {TOKEN}"
+    return write(tmp_path / "drifting.json", payload)
+
+
+def test_known_fixtures_exit_0() -> None:
+    result = run("drift", "check", *all_payload_files())
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "no drift" in result.stdout
+
+
+def test_drift_exits_1_with_contract_json(drifting: Path) -> None:
+    known = PAYLOADS / "oauth-usage-2025-11.json"
+    result = run("drift", "check", known, drifting, "--json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout) == [
+        {"file": str(known), "changes": []},
+        {
+            "file": str(drifting),
+            "changes": [
+                {"change": "added", "path": "seven_day_opus_4_7", "type": "object"},
+                {
+                    "change": "type_changed",
+                    "path": "tangelo",
+                    "old_type": "null",
+                    "new_type": "object",
+                },
+            ],
+        },
+    ]
+
+
+def test_drift_text_output_is_readable(drifting: Path) -> None:
+    result = run("drift", "check", drifting)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{drifting}: drift, 2 changes",
+        "  added        seven_day_opus_4_7 (object)",
+        "  type_changed tangelo (null -> object)",
+    ]
+
+
+@pytest.mark.parametrize(
+    "content", ["[1, 2]", "not json", '"a string"', "<html>portal</html>", "\udcff"]
+)
+def test_a_file_that_is_not_a_json_object_exits_2(tmp_path: Path, content: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content.encode("utf-8", "surrogateescape"))
+    result = run("drift", "check", bad, PAYLOADS / "oauth-usage-2025-11.json")
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert str(bad) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_input_wins_over_drift_and_each_bad_file_has_its_line(
+    tmp_path: Path, drifting: Path
+) -> None:
+    result = run("drift", "check", tmp_path / "missing.json", drifting, write(tmp_path / "l", "[]"))
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 2
+    assert "Traceback" not in result.stderr
+
+
+def _archive(drifting: Path) -> str:
+    """Archive the drifting payload the way the agent does; return its variant id."""
+    code = (
+        "import json, sys\n"
+        "from datetime import datetime, UTC\n"
+        "from notifier import archive, drift, paths\n"
+        "payload = json.load(open(sys.argv[1]))\n"
+        "result = drift.check(payload, drift.load_known())\n"
+        "archive.record(paths.resolve().archive_dir, result, payload,"
+        " datetime(2026, 7, 19, tzinfo=UTC))\n"
+        "print(result.fingerprint[:12])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(drifting)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    return out.stdout.strip()
+
+
+def test_list_show_export_accept(tmp_path: Path, drifting: Path) -> None:
+    assert "No new payload variants" in run("drift", "list").stdout
+    variant = _archive(drifting)
+
+    listed = run("drift", "list", "--json")
+    assert listed.returncode == 0
+    (entry,) = json.loads(listed.stdout)
+    assert entry["id"] == variant
+    assert entry["count"] == 1
+    assert variant in run("drift", "list").stdout
+
+    shown = run("drift", "show", variant)
+    assert shown.returncode == 0
+    assert "seven_day_opus_4_7" in shown.stdout
+    assert EMAIL not in shown.stdout
+    assert TOKEN not in shown.stdout
+    assert run("drift", "show", "ffffffffffff").returncode == 2
+
+    bundle_file = tmp_path / "out" / "bundle.json"
+    bundle_file.parent.mkdir()
+    bundle_file.parent.chmod(0o755)
+    exported = run("drift", "export", "--output", bundle_file)
+    assert exported.returncode == 0, exported.stderr
+    assert "Attach" in exported.stdout
+    assert "issue" in exported.stdout
+    text = bundle_file.read_text()
+    assert EMAIL not in text
+    assert TOKEN not in text
+    assert "seven_day_opus_4_7" in text  # the shape survives
+    assert stat.S_IMODE(bundle_file.parent.stat().st_mode) == 0o755  # the user's folder
+
+    accepted = run("drift", "accept", variant)
+    assert accepted.returncode == 0, accepted.stderr
+    assert run("drift", "check", drifting).returncode == 0  # known on this machine now
+
+
+def test_export_to_stdout_prints_the_hint_on_stderr(drifting: Path) -> None:
+    _archive(drifting)
+    result = run("drift", "export")
+    assert result.returncode == 0
+    bundle = json.loads(result.stdout)
+    assert len(bundle["variants"]) == 1
+    assert "Attach" in result.stderr
+
+
+def test_promote_writes_a_schema_that_makes_the_variant_known(
+    tmp_path: Path, drifting: Path
+) -> None:
+    _archive(drifting)
+    bundle = tmp_path / "bundle.json"
+    assert run("drift", "export", "--output", bundle).returncode == 0
+    tree = tmp_path / "src" / "schemas"
+    tree.mkdir(parents=True)
+    for fixture in (REPO / "schemas").glob("*.json"):
+        (tree / fixture.name).write_text(fixture.read_text())
+    promoted = run("drift", "promote", bundle, "--schemas", tree)
+    assert promoted.returncode == 0, promoted.stderr
+    (new,) = [p for p in tree.glob("variant-*.schema.json")]
+    document = json.loads(new.read_text())
+    assert document["title"]
+    assert document["x-seen"]["when"].startswith("2026-07-19")
+    assert EMAIL not in new.read_text()
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644
+    again = run("drift", "promote", bundle, "--schemas", tree)
+    assert "already known" in again.stdout
+    assert len(list(tree.glob("variant-*.schema.json"))) == 1
+
+    # The promoted tree knows the variant: check it with those schemas as "accepted".
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from notifier import drift\n"
+        "known = drift.load_known([Path(sys.argv[2])])\n"
+        "print(len(drift.check(json.load(open(sys.argv[1])), known).changes))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(drifting), str(tree)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    assert out.stdout.strip() == "0"
+
+
+def test_promote_rejects_a_non_object(tmp_path: Path) -> None:
+    result = run("drift", "promote", write(tmp_path / "x.json", "[]"), "--schemas", tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
