@@ -23,12 +23,18 @@ _PREFIXES = (("seven_day_", "7-day "), ("five_hour_", "5-hour "))
 
 
 def _words(key: str) -> str:
-    words = [w for w in key.split("_") if w]
-    return " ".join(w if w.isdigit() else w.capitalize() for w in words) or key
+    # Runs of numbers are model versions in every key seen so far: opus_4_7 -> Opus 4.7.
+    out: list[str] = []
+    for word in (w for w in key.split("_") if w):
+        if word.isdigit() and out and out[-1][-1].isdigit():
+            out[-1] += "." + word
+        else:
+            out.append(word if word.isdigit() else word.capitalize())
+    return " ".join(out) or key
 
 
 def label(name: str) -> str:
-    """``seven_day_opus`` -> ``7-day Opus``; ``seven_day_opus_4_7`` -> ``7-day Opus 4 7``."""
+    """``seven_day_opus`` -> ``7-day Opus``; ``seven_day_opus_4_7`` -> ``7-day Opus 4.7``."""
     known = _KNOWN.get(name)
     if known is not None:
         return known

@@ -119,7 +119,7 @@ def test_scoped_limit_is_a_bucket_from_percent() -> None:
 def test_unknown_bucket_is_watched_without_code_changes() -> None:
     payload = {"seven_day_opus_4_7": {"utilization": 12, "resets_at": None}, "x": 3}
     assert [(b.name, b.utilization) for b in discover(payload)] == [("seven_day_opus_4_7", 12.0)]
-    assert label("seven_day_opus_4_7") == "7-day Opus 4 7"
+    assert label("seven_day_opus_4_7") == "7-day Opus 4.7"
 
 
 @pytest.mark.parametrize(
@@ -169,3 +169,8 @@ def test_labels_for_known_and_scoped_names() -> None:
     assert label("seven_day_opus") == "7-day Opus"
     assert label("limit:weekly_scoped:fable") == "Weekly Fable"
     assert label("iguana_necktie") == "Iguana Necktie"
+
+
+def test_labels_join_version_numbers_and_read_well() -> None:
+    assert label("limit:weekly_scoped:opus_4_7") == "Weekly Opus 4.7"
+    assert label("seven_day_sonnet_4") == "7-day Sonnet 4"

@@ -1,0 +1,143 @@
+"""``demo``: a simulated week through the real pipeline and real notifications.
+
+Edge. No account, no network: a bundled recording (``notifier/data/demo-week.jsonl``)
+is parsed, evaluated, drift-checked and archived exactly as the agent would,
+in a throw-away home folder so the user's real state is never touched, and
+its events go to the real desktop notifier (or the logged fallback, said so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from notifier.events import BucketReset, Event, ThresholdCrossed
+from notifier.labels import label
+from notifier.models import Config, Observation
+
+# One simulated week in about fifteen seconds.
+DEFAULT_SPEED = 40_000.0
+# However long the simulated gap, never keep the newcomer waiting more than this per step.
+MAX_STEP_SECONDS = 2.0
+RECORDING = "demo-week.jsonl"
+
+
+def recording_path() -> Path:
+    """The bundled recording (a real file both in a wheel and in a checkout)."""
+    return Path(str(resources.files("notifier") / "data" / RECORDING))
+
+
+@contextmanager
+def _private_home() -> Iterator[Path]:
+    # Everything the demo writes (state, archive, history) goes here and vanishes.
+    previous = os.environ.get("CLAUDE_USAGE_NOTIFIER_HOME")
+    with tempfile.TemporaryDirectory(prefix="claude-usage-notifier-demo-") as home:
+        os.environ["CLAUDE_USAGE_NOTIFIER_HOME"] = home
+        try:
+            yield Path(home)
+        finally:
+            if previous is None:
+                os.environ.pop("CLAUDE_USAGE_NOTIFIER_HOME", None)
+            else:
+                os.environ["CLAUDE_USAGE_NOTIFIER_HOME"] = previous
+
+
+def describe(event: Event) -> str:
+    """One timeline line for an event (no timestamp)."""
+    silent = "" if event.notify else "  (silent)"
+    if isinstance(event, ThresholdCrossed):
+        return (
+            f"{label(event.bucket)} crossed {event.threshold:g}% "
+            f"(now {event.utilization:g}%){silent}"
+        )
+    if isinstance(event, BucketReset):
+        before = "?" if event.previous_utilization is None else f"{event.previous_utilization:g}"
+        return f"{label(event.bucket)} reset: {before}% -> {event.utilization:g}%{silent}"
+    paths = ", ".join(change.path for change in event.changes[:3])
+    more = f" (+{len(event.changes) - 3} more)" if len(event.changes) > 3 else ""
+    return f"usage data changed: {paths}{more}; archived as variant {event.fingerprint[:12]}"
+
+
+def _print(line: str, *, to_stderr: bool = False) -> None:
+    stream = sys.stderr if to_stderr else sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
+
+
+async def _play(
+    observations: list[Observation], speed: float, notify: bool, home: Path, as_json: bool
+) -> int:
+    from notifier import archive, drift
+    from notifier.notify import Notifier, RecordingSink
+    from notifier.paths import resolve
+    from notifier.pipeline import Pipeline
+
+    paths = resolve()
+    config = Config(max_notifications_per_hour=60)
+    known = drift.load_known([paths.accepted_schemas_dir])
+    pipeline = Pipeline(config, None, known)
+    notifier = await Notifier.create(config, sink=None if notify else RecordingSink())
+    # With --json, stdout carries only the events (as `replay --json`); the story goes to stderr.
+    _print(
+        f"Demo: a simulated week, {len(observations)} observations (state in {home})",
+        to_stderr=as_json,
+    )
+    _print(
+        f"Notifications: {notifier.description if notify else 'off (--no-notify)'}",
+        to_stderr=as_json,
+    )
+    delivered = 0
+    try:
+        previous: datetime | None = None
+        for observation in observations:
+            if previous is not None:
+                gap = (observation.observed_at - previous).total_seconds()
+                await asyncio.sleep(min(gap / speed, MAX_STEP_SECONDS))
+            previous = observation.observed_at
+            events = pipeline.process(observation)
+            stamp = observation.observed_at.astimezone().strftime("%a %d %b %H:%M")
+            for event in events:
+                if as_json:
+                    _print(json.dumps(event.to_json()))
+                else:
+                    _print(f"{stamp}  {describe(event)}")
+            result = pipeline.last_drift
+            if result is not None and result.changes:
+                # As the agent does: every sighting updates the variant's archive entry.
+                archive.record(
+                    paths.archive_dir, result, observation.payload, observation.observed_at
+                )
+            if events:
+                deliveries = await notifier.publish(
+                    events, pipeline.last_buckets, observation.observed_at
+                )
+                delivered += len(deliveries)
+    finally:
+        await notifier.close()
+    _print(
+        f"Done: {delivered} notification(s) handed to {notifier.description}.", to_stderr=as_json
+    )
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Play the bundled week; exit 0 whether or not a notification server is there."""
+    from notifier.recording import read_recording
+
+    speed = args.speed if args.speed is not None else DEFAULT_SPEED
+    if speed <= 0:
+        from notifier.errors import InputError
+
+        raise InputError("--speed must be a positive number")
+    observations = list(read_recording(recording_path()))
+    with _private_home() as home:
+        return asyncio.run(_play(observations, speed, not args.no_notify, home, args.json))

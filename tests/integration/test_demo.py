@@ -1,0 +1,89 @@
+"""The demo end to end: the real pipeline, real notifications on a real D-Bus server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from notifier.commands.demo import recording_path
+from tests.integration.dbus_bus import DbusmockDaemon, PrivateBus, notify_calls
+
+pytestmark = pytest.mark.slow
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "notifier", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def bus() -> Iterator[PrivateBus]:
+    with PrivateBus() as private:
+        yield private
+
+
+def test_demo_notifies_for_real_and_reports_what_replay_reports(
+    bus: PrivateBus, tmp_path: Path
+) -> None:
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": bus.address}
+    with DbusmockDaemon(bus, tmp_path / "dbusmock.log"):
+        demo = _run(["demo", "--json", "--speed", "1e9"], env, tmp_path)
+        calls = notify_calls(bus.address)
+    assert demo.returncode == 0, demo.stderr
+    assert "Traceback" not in demo.stderr
+    assert "via D-Bus" in demo.stderr
+
+    replay = _run(["replay", str(recording_path()), "--json"], env, tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    demo_events = [json.loads(line) for line in demo.stdout.splitlines()]
+    replay_events = [json.loads(line) for line in replay.stdout.splitlines()]
+    assert demo_events == replay_events
+
+    # The recording was written to show each feature once (scripts/make_demo_recording.py):
+    kinds = {(e["kind"], e.get("bucket"), e.get("threshold")) for e in demo_events}
+    assert ("threshold", "five_hour", 90.0) in kinds  # a 5-hour window climbing ...
+    assert ("reset", "five_hour", None) in kinds  # ... and resetting
+    assert ("threshold", "seven_day_opus", 90.0) in kinds  # weekly Opus crossing 90 %
+    assert ("threshold", "limit:weekly_scoped:fable", 75.0) in kinds  # a scoped limits entry
+    [drift] = [e for e in demo_events if e["kind"] == "drift"]
+    assert drift["changes"] == [{"change": "added", "path": "seven_day_opus_4_7", "type": "object"}]
+
+    # Real notifications reached the server: one per notify=true event, grouped when a
+    # poll has more than two; the first is the 5-hour window at 75 %.
+    assert len(calls) >= 3
+    titles = [call.title for call, _ in calls]
+    assert titles[0] == "Claude 5-hour at 75%"
+    assert any("seven_day_opus_4_7" in title for title in titles)
+
+
+def test_demo_without_a_notification_server_falls_back_and_still_succeeds(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={tmp_path / 'no-such-bus'}"
+    demo = _run(["demo", "--speed", "1e9"], env, tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert "Traceback" not in demo.stdout + demo.stderr
+    notifications_line = next(
+        line for line in demo.stdout.splitlines() if line.startswith("Notifications:")
+    )
+    assert "log" in notifications_line.lower()
+    assert "5-hour crossed 75% (now 79%)" in demo.stdout
+
+
+def test_demo_never_touches_the_users_state(tmp_path: Path) -> None:
+    home = Path(os.environ["CLAUDE_USAGE_NOTIFIER_HOME"])
+    demo = _run(["demo", "--no-notify", "--speed", "1e9"], dict(os.environ), tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert not home.exists()
