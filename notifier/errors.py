@@ -5,6 +5,7 @@
     ├── InputError                a file or argument we cannot use           (exit 2)
     ├── StoreError                a state/archive file we cannot read or write (exit 2)
     ├── AgentAlreadyRunning       a second ``run``                           (exit 1)
+    ├── LoginItemError            launchctl / systemctl refused              (exit 2)
     ├── CredentialsError          the token cannot be used                   (exit 3)
     │   ├── NotLoggedIn           no credentials, or only ``mcpOAuth``
     │   ├── TokenExpired          ``expiresAt`` passed, or the server said 401
@@ -72,6 +73,12 @@ class AgentAlreadyRunning(NotifierError):
 
     exit_code = ExitCode.FOUND
     title = "Agent already running"
+
+
+class LoginItemError(NotifierError):
+    """``launchctl``/``systemctl`` refused; the message says which command and why."""
+
+    title = "Login item error"
 
 
 class CredentialsError(NotifierError):

@@ -20,11 +20,9 @@ same folders as the shell that ran ``install`` even when ``XDG_*`` or
 
 from __future__ import annotations
 
-import contextlib
 import os
 import plistlib
 import sys
-import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -32,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from notifier.errors import NotifierError, StoreError
+from notifier import store
+from notifier.errors import LoginItemError
 from notifier.paths import Paths
 from notifier.runner import CommandResult, CommandRunner
 
@@ -52,12 +51,6 @@ REFERENCE_PATHS = Paths(
     data_dir=Path("/Users/YOU/Library/Application Support/claude-usage-notifier"),
     log_dir=Path("/Users/YOU/Library/Logs/claude-usage-notifier"),
 )
-
-
-class LoginItemError(NotifierError):
-    """``launchctl``/``systemctl`` refused; the message says which command and why."""
-
-    title = "Login item error"
 
 
 @dataclass(frozen=True)
@@ -190,32 +183,6 @@ class InstallReport:
     changed: bool
 
 
-def _write_file(path: Path, content: bytes) -> None:
-    """Atomic like :mod:`notifier.store`, but 0644 in a folder whose mode we leave alone.
-
-    ``~/Library/LaunchAgents`` and ``~/.config/systemd/user`` belong to the user's
-    system, not to us (``store`` would tighten them to 0700), and the file holds
-    only paths, which launchd and systemd expect to be readable.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o644)
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 def _text(result: CommandResult) -> str:
     return (result.stderr or result.stdout).decode("utf-8", "replace").strip()
 
@@ -290,7 +257,9 @@ class LoginItem(ABC):
         if unchanged and self.status().loaded:
             return InstallReport(self.file, [], changed=False)
         replacing = self.file.exists()
-        _write_file(self.file, content)
+        # 0644 in a folder that belongs to the user's system, not to us: launchd and
+        # systemd expect to read it, and it holds only paths.
+        store.atomic_write_bytes(self.file, content, mode=0o644, ours=False)
         return InstallReport(self.file, self._start(replacing), changed=True)
 
     def uninstall(self) -> InstallReport:

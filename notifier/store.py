@@ -19,17 +19,27 @@ from notifier.errors import StoreError
 from notifier.paths import ensure_private_dir
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically, mode 0600."""
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600, ours: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically.
+
+    ``ours`` (the default) is for the folders we own: they are created or
+    tightened to 0700 and the file is 0600. For a place that belongs to the user
+    or the system (a login-item folder, a chosen ``--output``, a source tree's
+    ``schemas/``) pass ``ours=False`` and the wanted ``mode``: the parent is
+    created if missing but its mode is left alone.
+    """
     try:
-        ensure_private_dir(path.parent)
+        if ours:
+            ensure_private_dir(path.parent)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o600)
+            os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

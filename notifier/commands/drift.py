@@ -45,29 +45,14 @@ def _read_object(path: Path) -> dict[str, Any]:
 
 
 def _write_beside(path: Path, text: str, mode: int) -> None:
-    """Atomic write to a user-chosen place (not our data folder).
-
-    Unlike ``store.atomic_write_bytes`` this never tightens the parent folder: it is
-    the user's (a Desktop, a source tree), not ours.
-    """
-    import os
-    import tempfile
+    """Atomic write to a user-chosen place (a Desktop, a source tree): its folder is not ours."""
+    from notifier import store
+    from notifier.errors import StoreError
 
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        store.atomic_write_bytes(path, text.encode("utf-8"), mode=mode, ours=False)
+    except StoreError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _describe(change: dict[str, Any]) -> str:

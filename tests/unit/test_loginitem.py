@@ -16,12 +16,12 @@ import pytest
 
 from notifier import loginitem
 from notifier.commands import loginitem as commands
+from notifier.errors import LoginItemError
 from notifier.loginitem import (
     LABEL,
     UNIT_NAME,
     AgentCommand,
     LaunchAgent,
-    LoginItemError,
     SystemdUserUnit,
 )
 from notifier.paths import resolve
