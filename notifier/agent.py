@@ -38,7 +38,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from notifier import __version__, logs, schedule
+from notifier import __version__, logs, schedule, store
 from notifier.buckets import Bucket
 from notifier.config import LoadedConfig
 from notifier.errors import (
@@ -369,6 +369,8 @@ async def _serve(paths: Paths, config: Config) -> None:
     notifier = await Notifier.create(config, sink=sink)
     http = make_http_client(config)
     try:
+        # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
+        store.sweep_temp_files(paths.state_file)
         state, warnings = load_state(paths.state_file)
         for warning in warnings:
             logger.warning("state: %s", warning)

@@ -144,13 +144,16 @@ class UsageClient:
 
     async def fetch(self) -> dict[str, Any]:
         """GET the usage payload: the raw JSON object, or a NotifierError."""
-        token = self._token_provider()
+        # The token is re-read for every request (Claude Code rotates it). On macOS that
+        # runs `security`, which can wait on a Keychain prompt: off the event loop, so
+        # the agent still answers SIGTERM meanwhile.
+        token = await asyncio.to_thread(self._token_provider)
         # The deadline starts after the first token read: a Keychain prompt is the user's time.
         end = asyncio.get_running_loop().time() + self._deadline
         answer = await self._send_by(token, end)
         if answer.status == 401:
             # Claude Code may have refreshed the token since we read it: one re-read, one retry.
-            answer = await self._send_by(self._token_provider(), end)
+            answer = await self._send_by(await asyncio.to_thread(self._token_provider), end)
             if answer.status == 401:
                 raise TokenExpired(
                     "the usage endpoint refused the Claude login (401): "

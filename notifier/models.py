@@ -122,7 +122,9 @@ def _check_thresholds(values: list[float] | None) -> list[float] | None:
 class BucketConfig(BaseModel):
     """Per-bucket overrides: ``[buckets.<name>]``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Unknown keys are kept and reported as warnings (``Config.unknown_keys``), like
+    # top-level ones: an older notifier must survive a newer config file.
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     thresholds: list[float] | None = None
     enabled: bool = True
@@ -182,8 +184,11 @@ class Config(BaseModel):
         return override is None or override.enabled
 
     def unknown_keys(self) -> list[str]:
-        """Top-level keys the program does not know (reported as warnings)."""
-        return sorted(self.model_extra or {})
+        """Keys the program does not know (reported as warnings), dotted for buckets."""
+        found = list(self.model_extra or {})
+        for name, bucket in self.buckets.items():
+            found.extend(f"buckets.{name}.{key}" for key in bucket.model_extra or {})
+        return sorted(found)
 
 
 # --------------------------------------------------------------------------- observation

@@ -89,6 +89,25 @@ def read_json(path: Path) -> Any:
         raise StoreError(f"{path} is not valid JSON") from None
 
 
+def sweep_temp_files(target: Path) -> int:
+    """Remove temp files a killed writer of ``target`` left behind; return how many.
+
+    Only call this while holding the lock that makes us ``target``'s only writer
+    (the agent's lock for ``state.json``): otherwise a live writer's temp file
+    could vanish under it.
+    """
+    removed = 0
+    try:
+        leftovers = list(target.parent.glob(f".{target.name}.*.tmp"))
+    except OSError:
+        return 0
+    for leftover in leftovers:
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed += 1
+    return removed
+
+
 def move_aside(path: Path, reason: str) -> Path | None:
     """Rename a bad file to ``<name>.bad-<n>`` so nothing is lost; return the new path."""
     for n in range(1, 1000):

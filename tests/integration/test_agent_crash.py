@@ -74,3 +74,5 @@ def test_repeated_kill_9_during_state_writes_leaves_a_valid_state(
         code, _, stderr = terminate(agent)
     assert code == 0, stderr
     assert "state:" not in run.log(), "no state warnings at any start"
+    # torn temp files of killed writers were swept by the start that holds the lock
+    assert not list(run.state_file.parent.glob(".state.json.*.tmp"))

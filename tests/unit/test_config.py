@@ -95,6 +95,15 @@ def test_unknown_key_is_a_warning_naming_it(tmp_path: Path) -> None:
     assert loaded.warnings == [f"{path}: unknown key 'colour' ignored"]
 
 
+def test_unknown_bucket_key_is_a_warning_and_the_rest_applies(tmp_path: Path) -> None:
+    # A misspelt `enabled` must not stop the agent: warn, keep the bucket enabled.
+    path = write(tmp_path, "[buckets.five_hour]\nenable = false\nthresholds = [90]\n")
+    loaded = load(path, path, environ={})
+    assert loaded.warnings == [f"{path}: unknown key 'buckets.five_hour.enable' ignored"]
+    assert loaded.config.is_enabled("five_hour")
+    assert loaded.config.thresholds_for("five_hour") == (90.0,)
+
+
 def test_unrelated_environment_variables_are_ignored(tmp_path: Path) -> None:
     environ = {"CLAUDE_USAGE_NOTIFIER_HOME": str(tmp_path), "CLAUDE_USAGE_NOTIFIER_LOG_DIR": "/x"}
     loaded = load(None, tmp_path / "absent.toml", environ=environ)
