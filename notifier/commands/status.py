@@ -5,7 +5,7 @@ Edge (reads a file or the endpoint, the clock, stdout). Fetches once through
 never loads httpx) or reads FILE, discovers the buckets, and prints either the
 table from :mod:`notifier.render` or the contract's JSON::
 
-    {"schema_version": 1, "fetched_at": ISO 8601,
+    {"fetched_at": ISO 8601,
      "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...]}
 
 With ``--payload``, ``fetched_at`` is the time the command ran (a saved file
@@ -32,8 +32,6 @@ from notifier.errors import ExitCode, InputError
 from notifier.jsondoc import NotAnObject, decode_object
 from notifier.models import Config, as_number
 
-JSON_SCHEMA_VERSION = 1
-
 
 def read_payload(path: Path) -> dict[str, Any]:
     """A saved payload file as a JSON object, or one-line :class:`InputError`."""
@@ -54,9 +52,8 @@ def read_payload(path: Path) -> dict[str, Any]:
 
 
 def document(buckets: Sequence[Bucket], fetched_at: datetime) -> dict[str, Any]:
-    """The ``--json`` document (contract shape plus ``schema_version``)."""
+    """The ``--json`` document, exactly the contract's keys (other programs parse it)."""
     return {
-        "schema_version": JSON_SCHEMA_VERSION,
         "fetched_at": fetched_at.isoformat(),
         "buckets": [
             {
