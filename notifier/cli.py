@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from notifier import __version__
 from notifier.errors import ExitCode, NotifierError
 
 PROG = "claude-usage-notifier"
+DEBUG_ENV = "CLAUDE_USAGE_NOTIFIER_DEBUG"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,3 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `... | head` closed stdout early: not an error worth a traceback.
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        # A bug, not an expected failure. Still one line: the type only, because an
+        # unknown exception's text is not vetted for secrets.
+        if os.environ.get(DEBUG_ENV):
+            raise
+        sys.stderr.write(
+            f"{PROG}: internal error ({type(exc).__name__}); please report it. "
+            f"Run again with {DEBUG_ENV}=1 to see the traceback.\n"
+        )
+        return int(ExitCode.INTERNAL)

@@ -12,7 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import ValidationError
 
@@ -31,20 +31,40 @@ class LoadedConfig:
     warnings: list[str] = field(default_factory=list)
 
 
-def _env_value(raw: str) -> Any:
-    # JSON first so numbers, booleans and lists type-check; a bare comma list
-    # ("75,90") is accepted for thresholds; anything else is a plain string.
-    try:
-        return json.loads(raw)
-    except ValueError:
-        pass
-    if "," in raw:
-        parts = [p.strip() for p in raw.split(",") if p.strip()]
+def _textual(annotation: Any) -> bool:
+    """True for ``str``, ``str | None`` and ``Literal[...]`` fields: their value is the raw text."""
+    if annotation is str or get_origin(annotation) is Literal:
+        return True
+    options = [a for a in get_args(annotation) if a is not type(None)]
+    return bool(options) and all(a is str or get_origin(a) is Literal for a in options)
+
+
+def _env_value(key: str, raw: str) -> Any:
+    """The environment's text as the field wants it, so pydantic can check its type.
+
+    Text fields take the raw text (``USER_AGENT=1.0`` is a string, not a number);
+    lists take JSON, ``75,90`` or a single number; everything else tries JSON
+    (numbers, booleans, tables) and falls back to the text.
+    """
+    annotation = Config.model_fields[key].annotation
+    if _textual(annotation):
+        return raw
+    if get_origin(annotation) is list:
+        text = raw.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return raw
+        parts = [p for p in text.replace(",", " ").split() if p]
         try:
             return [float(p) for p in parts]
         except ValueError:
             return raw
-    return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
@@ -55,7 +75,7 @@ def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]
             continue
         key = name.removeprefix(ENV_PREFIX).lower()
         if key in fields:
-            out[key] = _env_value(raw)
+            out[key] = _env_value(key, raw)
     return out
 
 

@@ -34,6 +34,7 @@ class ExitCode(IntEnum):
     FOUND = 1  # "found something" (drift), or the agent is already running
     BAD_INPUT = 2
     ENDPOINT = 3
+    INTERNAL = 70  # a bug (sysexits EX_SOFTWARE); never an expected failure
 
 
 class NotifierError(Exception):

@@ -135,7 +135,7 @@ class BucketConfig(BaseModel):
 class QuietHours(BaseModel):
     """Local-time span in which notifications are silent or deferred."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="allow")  # unknown keys warn, see Config
 
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -171,6 +171,15 @@ class Config(BaseModel):
 
     _valid = field_validator("thresholds")(_check_thresholds)
 
+    @field_validator("user_agent")
+    @classmethod
+    def _header_safe(cls, value: str | None) -> str | None:
+        # It becomes an HTTP header: anything else fails at send time, far from the config.
+        if value is not None and not (value.isascii() and value.isprintable() and value.strip()):
+            msg = "must be printable ASCII text (it is sent as an HTTP header)"
+            raise ValueError(msg)
+        return value
+
     def thresholds_for(self, bucket: str) -> tuple[float, ...]:
         """The thresholds of ``bucket``: its override, else the global list."""
         override = self.buckets.get(bucket)
@@ -188,6 +197,8 @@ class Config(BaseModel):
         found = list(self.model_extra or {})
         for name, bucket in self.buckets.items():
             found.extend(f"buckets.{name}.{key}" for key in bucket.model_extra or {})
+        if self.quiet_hours is not None:
+            found.extend(f"quiet_hours.{key}" for key in self.quiet_hours.model_extra or {})
         return sorted(found)
 
 
@@ -237,6 +248,8 @@ class AgentState(BaseModel):
     last_success_at: datetime | None = None
     last_error: str | None = None
     login_notified: bool = False
+    # Which notification path the agent uses (the notifier's description), for agent-status.
+    notifier: str | None = None
 
 
 class State(BaseModel):

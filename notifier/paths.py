@@ -97,11 +97,20 @@ def resolve(environ: dict[str, str] | None = None) -> Paths:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700 if missing; tighten it if we own it."""
+    """Create ``path`` (and parents) as 0700 if missing; tighten it only if it is ours.
+
+    Ours means a folder of this app (a path with ``claude-usage-notifier`` in it,
+    or below the ``CLAUDE_USAGE_NOTIFIER_HOME`` folders, which we create). A folder
+    the user pointed us at, such as ``CLAUDE_USAGE_NOTIFIER_LOG_DIR=~/Library/Logs``,
+    keeps its mode: the files we put in it are 0600 anyway.
+    """
+    existed = path.is_dir()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if existed and APP_NAME not in path.parts:
+        return path
     try:
         if path.stat().st_mode & 0o077:
             path.chmod(0o700)
     except OSError:
-        pass  # not ours to fix (e.g. a shared parent); the files inside are 0600 anyway
+        pass  # e.g. owned by someone else: the files inside are 0600 anyway
     return path

@@ -15,11 +15,11 @@ contract's "Threshold and reset events" section, rule by rule, per bucket:
 
 Decisions the contract leaves open, taken here on purpose:
 
-- ``resets_at`` stored: the last non-null value, except that a move *back* by
-  more than the 60 s jitter is not trusted: the later stored value is kept. A
-  stale reading from an old window then cannot make the next normal reading look
-  like a second reset, and a genuinely shortened window is still caught by the
-  "utilization went down" clause or, at the latest, when the kept time passes.
+- ``resets_at`` stored: the last non-null value, as the contract says, also when
+  it moved back (a move back is never a reset by rule 1). An earlier draft kept
+  the later value to shield against a stale reading followed by a normal one;
+  the contract's wording won, and the ``observed_at >= prev - 60 s`` clause
+  already keeps a stale *future* time from firing early.
 - ``previous_utilization`` of a reset is the last stored utilization (``None``
   only for a hand-made state without one).
 - A disabled bucket emits nothing and its state is dropped: if the user enables
@@ -71,12 +71,8 @@ def _reset_happened(
 
 
 def _stored_resets_at(prev: datetime | None, cur: datetime | None) -> datetime | None:
-    """The ``resets_at`` to remember after a non-reset observation (see module docstring)."""
-    if cur is None:
-        return prev
-    if prev is not None and prev - cur > JITTER:
-        return prev  # moved back: not trusted
-    return cur
+    """The ``resets_at`` to remember after a non-reset observation: the last non-null one."""
+    return prev if cur is None else cur
 
 
 def _reset_notify(config: Config, crossed_in_window: bool) -> bool:

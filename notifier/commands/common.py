@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from notifier import config as config_module
 from notifier.config import LoadedConfig
+from notifier.errors import InputError
 from notifier.paths import Paths, resolve
 
 
@@ -24,6 +26,31 @@ def load_config(args: argparse.Namespace, where: Paths | None = None) -> LoadedC
     for line in loaded.warnings:
         warn(line)
     return loaded
+
+
+def read_json_object(path: Path, what: str = "payload file") -> dict[str, Any]:
+    """A JSON-object file given on the command line, or a one-line :class:`InputError`.
+
+    One strict reader for every command (``status --payload``, ``drift check``,
+    ``drift promote``), so they refuse the same things (empty, truncated, HTML,
+    arrays, NaN, absurd nesting) with the same words.
+    """
+    from notifier.jsondoc import NotAnObject, decode_object
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a folder") from None
+    except OSError as exc:
+        raise InputError(
+            f"{what} {path}: cannot read: {exc.strerror or type(exc).__name__}"
+        ) from None
+    try:
+        return decode_object(raw)
+    except NotAnObject as exc:
+        raise InputError(f"{what} {path} {exc.reason}") from None
 
 
 def warn(message: str) -> None:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.commands.common import emit_json, paths
+from notifier.commands.common import emit_json, paths, read_json_object
 from notifier.errors import ExitCode, InputError
 
 ISSUE_HINT = (
@@ -26,22 +26,6 @@ ISSUE_HINT = (
     "titled 'New usage payload variant'. "
     "It holds only the redacted shape: keys, types, numbers, timestamps and short names."
 )
-
-
-def _read_object(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        raise InputError(f"{path}: not JSON") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: not a JSON object")
-    return data
 
 
 def _write_beside(path: Path, text: str, mode: int) -> None:
@@ -75,7 +59,7 @@ def check(args: argparse.Namespace) -> int:
     bad = False
     for file in args.files:
         try:
-            payload = _read_object(file)
+            payload = read_json_object(file)
         except InputError as exc:
             sys.stderr.write(f"claude-usage-notifier: {exc}\n")
             bad = True
@@ -178,7 +162,10 @@ def accept(args: argparse.Namespace) -> int:
 
     where = paths()
     target = archive.accept(where.archive_dir, args.id, where.accepted_schemas_dir)
-    sys.stdout.write(f"Accepted variant {args.id}: its schema is now known ({target}).\n")
+    sys.stdout.write(
+        f"Accepted variant {args.id}: its schema is now known ({target}).\n"
+        "A running agent reads known schemas at start: restart it (or re-run `install`).\n"
+    )
     return ExitCode.OK
 
 
@@ -210,7 +197,7 @@ def promote(args: argparse.Namespace) -> int:
     """(Maintainers) write each new variant's schema into a source tree's ``schemas/``."""
     from notifier import archive, drift
 
-    data = _read_object(args.source)
+    data = read_json_object(args.source, "file")
     target: Path = args.schemas
     if target.exists() and not target.is_dir():
         raise InputError(f"{target}: not a folder")

@@ -28,27 +28,8 @@ from typing import Any
 from notifier import render
 from notifier.buckets import Bucket, Money, discover
 from notifier.commands import common
-from notifier.errors import ExitCode, InputError
-from notifier.jsondoc import NotAnObject, decode_object
+from notifier.errors import ExitCode
 from notifier.models import Config, as_number
-
-
-def read_payload(path: Path) -> dict[str, Any]:
-    """A saved payload file as a JSON object, or one-line :class:`InputError`."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"payload file {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"payload file {path} is a folder") from None
-    except OSError as exc:
-        raise InputError(
-            f"payload file {path}: cannot read: {exc.strerror or type(exc).__name__}"
-        ) from None
-    try:
-        return decode_object(raw)
-    except NotAnObject as exc:
-        raise InputError(f"payload file {path} {exc.reason}") from None
 
 
 def document(buckets: Sequence[Bucket], fetched_at: datetime) -> dict[str, Any]:
@@ -133,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     """Fetch (or read ``--payload``) once and show every bucket."""
     config = common.load_config(args).config
     payload_file: Path | None = args.payload
-    payload = read_payload(payload_file) if payload_file is not None else _fetch(config)
+    payload = common.read_json_object(payload_file) if payload_file is not None else _fetch(config)
     fetched_at = datetime.now(UTC)
     buckets = render.closest_to_cap(discover(payload))
     if args.json:

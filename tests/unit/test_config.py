@@ -166,3 +166,35 @@ def test_cli_prints_the_unknown_key_warning_and_goes_on(
     assert code == 0
     assert err == f"claude-usage-notifier: warning: {path}: unknown key 'colour' ignored\n"
     assert out.startswith("{")
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "field", "expected"),
+    [
+        ("USER_AGENT", "1.0", "user_agent", "1.0"),  # text fields take the text as it is
+        ("BASE_URL", "http://127.0.0.1:8080", "base_url", "http://127.0.0.1:8080"),
+        ("RESET_NOTIFICATIONS", "always", "reset_notifications", "always"),
+        ("THRESHOLDS", "90", "thresholds", [90.0]),  # one number is a list of one
+        ("THRESHOLDS", "80, 95", "thresholds", [80.0, 95.0]),
+        ("THRESHOLDS", "[50, 100]", "thresholds", [50.0, 100.0]),
+        ("HYSTERESIS", "2.5", "hysteresis", 2.5),
+        ("POLL_INTERVAL_SECONDS", "600", "poll_interval_seconds", 600.0),
+    ],
+)
+def test_environment_values_are_read_as_their_field_wants(
+    tmp_path: Path, name: str, raw: str, field: str, expected: object
+) -> None:
+    loaded = load(None, tmp_path / "absent.toml", environ={f"CLAUDE_USAGE_NOTIFIER_{name}": raw})
+    assert getattr(loaded.config, field) == expected
+
+
+@pytest.mark.parametrize("agent", ["Jörg's notifier", "a\r\nX-Injected: 1", "   "])
+def test_user_agent_must_be_a_valid_header(tmp_path: Path, agent: str) -> None:
+    with pytest.raises(ConfigError, match=r"user_agent: .*printable ASCII"):
+        load(None, tmp_path / "absent.toml", environ={"CLAUDE_USAGE_NOTIFIER_USER_AGENT": agent})
+
+
+def test_unknown_quiet_hours_key_is_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, '[quiet_hours]\nstart = "22:00"\nend = "07:00"\nmood = "calm"\n')
+    loaded = load(path, path, environ={})
+    assert loaded.warnings == [f"{path}: unknown key 'quiet_hours.mood' ignored"]

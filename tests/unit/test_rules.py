@@ -147,7 +147,7 @@ def test_after_a_null_window_the_next_window_is_stored_without_a_second_reset() 
         ("jitter earlier: the last value", T0, T0 - sec(0.7), T0 - sec(99), T0 - sec(0.7)),
         ("advanced early, no drop: the last value", T0, T0 + sec(H), T0 - sec(2 * H), T0 + sec(H)),
         ("null before prev: last non-null kept", T0, None, T0 - sec(600), T0),
-        ("moved back beyond jitter: not trusted, kept", T0, T0 - sec(7200), T0 - sec(9000), T0),
+        ("moved back beyond jitter: the last", T0, T0 - sec(7200), T0 - sec(9000), T0 - sec(7200)),
     ],
 )  # fmt: skip
 def test_stored_resets_at_without_a_reset(
@@ -160,14 +160,18 @@ def test_stored_resets_at_without_a_reset(
     assert after.resets_at == stored, why
 
 
-def test_a_stale_reading_that_moves_back_does_not_cause_a_second_reset() -> None:
-    # Window ended at T0, the new one ends at T0 + 5 h; a stale reading shows T0
-    # again, then the normal reading returns. One reset only.
+def test_a_window_moved_back_then_forward_follows_the_stored_last_value() -> None:
+    # The contract stores the last non-null resets_at. Window ends T0; a reading
+    # moves it back to T0 - 2 h (not a reset: cur is earlier); a later reading
+    # moves it to T0 + 3 h, observed at T0 - 1 h: that is after the stored
+    # T0 - 2 h minus 60 s, so it is a reset (the window that ended at T0 - 2 h).
     state = BucketState(last_utilization=60, resets_at=T0, crossed_in_window=True)
-    s1, e1 = run_one(state, 2, T0 + sec(18000), T0 + sec(60))
-    s2, e2 = run_one(s1, 2, T0, T0 + sec(120))
-    _, e3 = run_one(s2, 3, T0 + sec(18000), T0 + sec(180))
-    assert kinds(e1 + e2 + e3) == ["BucketReset"]
+    s1, e1 = run_one(state, 60, T0 - sec(7200), T0 - sec(9000))
+    assert e1 == []
+    assert s1 is not None
+    assert s1.resets_at == T0 - sec(7200)
+    _, e2 = run_one(s1, 60, T0 + sec(3 * H), T0 - sec(H))
+    assert kinds(e2) == ["BucketReset"]
 
 
 # ------------------------------------------------------------------- reset notify flag

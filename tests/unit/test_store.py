@@ -24,11 +24,21 @@ def test_write_is_private_in_a_private_folder(tmp_path: Path) -> None:
 
 
 def test_a_loose_folder_of_ours_is_tightened(tmp_path: Path) -> None:
-    folder = tmp_path / "ours"
+    folder = tmp_path / "claude-usage-notifier"
     folder.mkdir(mode=0o755)
     folder.chmod(0o755)
     store.atomic_write_bytes(folder / "f", b"x")
     assert mode(folder) == 0o700
+
+
+def test_an_existing_folder_the_user_named_keeps_its_mode(tmp_path: Path) -> None:
+    # e.g. CLAUDE_USAGE_NOTIFIER_LOG_DIR=~/Library/Logs: not ours to lock down.
+    folder = tmp_path / "Logs"
+    folder.mkdir()
+    folder.chmod(0o755)
+    store.atomic_write_bytes(folder / "agent.log", b"x")
+    assert mode(folder) == 0o755
+    assert mode(folder / "agent.log") == 0o600
 
 
 def test_a_folder_that_is_not_ours_keeps_its_mode(tmp_path: Path) -> None:
