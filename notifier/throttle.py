@@ -17,6 +17,14 @@ Rules, in order:
    messages are held; the next allowed notification summarises them.
 4. More than two messages (or more than the cap still allows) become one
    summary notification.
+5. Critical messages (an expired login, a bucket at 100 % or more) are never
+   held: when rule 2 (``defer``) or 3 would hold them they go out anyway (more
+   than two as one critical summary), without sound in quiet hours, and count
+   towards the cap. The others are held as usual.
+
+The rolling hour counts only sends with ``0 <= now - sent_at < 1 h``: after the
+clock is set back, sends "in the future" are forgotten instead of blocking
+every notification until the clock catches up.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 
-from notifier.messages import Message, summary_message
+from notifier.messages import Message, Urgency, summary_message
 from notifier.models import Config, QuietHours
 
 WINDOW = timedelta(hours=1)
@@ -62,6 +70,41 @@ def in_quiet_hours(quiet: QuietHours | None, now: datetime, tz: tzinfo | None = 
     return local >= start or local < end
 
 
+def _recent(sent_at: Sequence[datetime], now: datetime) -> tuple[datetime, ...]:
+    # A send time after ``now`` means the clock went back: drop it, or it would
+    # count against the cap (and never expire) until the clock caught up.
+    return tuple(at for at in sent_at if timedelta(0) <= now - at < WINDOW)
+
+
+def _is_critical(message: Message) -> bool:
+    return message.urgency is Urgency.CRITICAL
+
+
+def _trim(messages: Sequence[Message]) -> tuple[Message, ...]:
+    """At most :data:`MAX_HELD` messages: every critical one, then the newest others."""
+    if len(messages) <= MAX_HELD:
+        return tuple(messages)
+    critical = sum(map(_is_critical, messages))
+    drop = len(messages) - max(MAX_HELD, critical)  # the oldest non-critical ones go
+    kept: list[Message] = []
+    for message in messages:
+        if drop and not _is_critical(message):
+            drop -= 1
+            continue
+        kept.append(message)
+    return tuple(kept)
+
+
+def _grouped(messages: Sequence[Message], room: int) -> list[Message]:
+    if len(messages) <= min(GROUP_ABOVE, room):
+        return list(messages)
+    return [summary_message(messages)]
+
+
+def _silenced(messages: list[Message], quiet_now: bool) -> list[Message]:
+    return [replace(message, sound=False) for message in messages] if quiet_now else messages
+
+
 def decide(
     pending: Sequence[Message],
     state: ThrottleState,
@@ -76,22 +119,20 @@ def decide(
     Call it every poll, even with nothing pending, so held messages go out as
     soon as the cap or the quiet hours allow.
     """
-    recent = tuple(at for at in state.sent_at if now - at < WINDOW)
-    candidates = (*state.held, *pending)[-MAX_HELD:]
+    recent = _recent(state.sent_at, now)
+    candidates = _trim((*state.held, *pending))
     if not candidates:
         return [], ThrottleState(sent_at=recent)
     quiet_now = in_quiet_hours(quiet, now, tz)
-    if quiet_now and quiet is not None and quiet.mode == "defer":
-        return [], ThrottleState(sent_at=recent, held=candidates)
+    deferred = quiet_now and quiet is not None and quiet.mode == "defer"
     slots = max_per_hour - len(recent)
-    if slots <= 0:
-        return [], ThrottleState(sent_at=recent, held=candidates)
-    if len(candidates) <= min(GROUP_ABOVE, slots):
-        to_send = list(candidates)
-    else:
-        to_send = [summary_message(candidates)]
-    if quiet_now:
-        to_send = [replace(message, sound=False) for message in to_send]
+    if deferred or slots <= 0:
+        # Held, except what must not wait: critical messages go out regardless.
+        urgent = [message for message in candidates if _is_critical(message)]
+        held = tuple(message for message in candidates if not _is_critical(message))
+        to_send = _silenced(_grouped(urgent, GROUP_ABOVE), quiet_now)
+        return to_send, ThrottleState(sent_at=recent + (now,) * len(to_send), held=held)
+    to_send = _silenced(_grouped(candidates, slots), quiet_now)
     return to_send, ThrottleState(sent_at=recent + (now,) * len(to_send))
 
 

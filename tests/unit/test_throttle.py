@@ -145,3 +145,86 @@ def test_decide_for_takes_cap_and_quiet_hours_from_the_config() -> None:
     sent, state = decide_for([B], state, NOW + timedelta(minutes=1), config, UTC)
     assert sent == []
     assert state.held == (B,)
+
+
+# --------------------------------------------------------------------------- the clock set back
+
+
+def test_a_send_time_in_the_future_is_forgotten_not_counted() -> None:
+    # The clock went back two hours: the two "future" sends must not fill the cap
+    # (they would otherwise stay "recent" for three hours).
+    future = (NOW + timedelta(hours=2), NOW + timedelta(minutes=1))
+    sent, state = decide([A], ThrottleState(sent_at=future), NOW, max_per_hour=2)
+    assert sent == [A]
+    assert state.sent_at == (NOW,)
+
+
+def test_a_send_time_equal_to_now_still_counts() -> None:
+    sent, state = decide([A], ThrottleState(sent_at=(NOW,)), NOW, max_per_hour=1)
+    assert sent == []
+    assert state == ThrottleState(sent_at=(NOW,), held=(A,))
+
+
+def test_nothing_to_send_drops_future_send_times_too() -> None:
+    state = ThrottleState(sent_at=(NOW + timedelta(seconds=1), NOW - timedelta(minutes=1)))
+    assert decide([], state, NOW) == ([], ThrottleState(sent_at=(NOW - timedelta(minutes=1),)))
+
+
+# --------------------------------------------------------------------------- critical messages
+
+
+def _critical(title: str, kind: MessageKind = MessageKind.THRESHOLD) -> Message:
+    return Message(title, "body", Urgency.CRITICAL, None, kind)
+
+
+LOGIN = _critical("Claude login expired", MessageKind.LOGIN)
+FULL = _critical("Claude 5-hour at 100%")
+
+
+def test_a_critical_message_goes_out_over_the_cap_and_the_others_wait() -> None:
+    earlier = (NOW - timedelta(minutes=30),)
+    sent, state = decide([A, LOGIN], ThrottleState(sent_at=earlier), NOW, max_per_hour=1)
+    assert sent == [LOGIN]
+    # It counts as a send (the cap stays honest for what follows) ...
+    assert state == ThrottleState(sent_at=(*earlier, NOW), held=(A,))
+    # ... and A goes out once both sends have left the rolling hour.
+    sent, state = decide([], state, NOW + timedelta(hours=1), max_per_hour=1)
+    assert sent == [A]
+
+
+def test_a_critical_message_is_not_deferred_by_quiet_hours_but_is_silent() -> None:
+    night = QuietHours(start="22:00", end="07:00", mode="defer")
+    at_night = datetime(2026, 7, 6, 23, 0, tzinfo=UTC)
+    sent, state = decide([A, FULL, LOGIN], ThrottleState(), at_night, quiet=night, tz=UTC)
+    assert [(m.title, m.sound) for m in sent] == [
+        ("Claude 5-hour at 100%", False),
+        ("Claude login expired", False),
+    ]
+    assert state == ThrottleState(sent_at=(at_night, at_night), held=(A,))
+
+
+def test_silent_quiet_hours_send_a_critical_message_without_sound() -> None:
+    night = QuietHours(start="22:00", end="07:00", mode="silent")
+    at_night = datetime(2026, 7, 6, 23, 0, tzinfo=UTC)
+    sent, _ = decide([LOGIN], ThrottleState(), at_night, quiet=night, tz=UTC)
+    assert [(m.title, m.sound) for m in sent] == [("Claude login expired", False)]
+
+
+def test_many_critical_messages_over_the_cap_become_one_critical_summary() -> None:
+    full = [_critical(f"Claude b{i} at 100%") for i in range(3)]
+    earlier = (NOW - timedelta(minutes=1),)
+    sent, state = decide([A, *full], ThrottleState(sent_at=earlier), NOW, max_per_hour=1)
+    assert [(m.title, m.urgency) for m in sent] == [("Claude usage: 3 updates", Urgency.CRITICAL)]
+    assert sent[0].body == "• Claude b0 at 100%\n• Claude b1 at 100%\n• Claude b2 at 100%"
+    assert state.held == (A,)
+
+
+def test_trimming_held_messages_never_drops_a_critical_one() -> None:
+    # A critical message can reach the held list only through an older state;
+    # even there the oldest *normal* messages are dropped first.
+    many = (LOGIN, *(_m(str(i)) for i in range(MAX_HELD + 5)))
+    earlier = (NOW - timedelta(minutes=1),)
+    sent, state = decide([], ThrottleState(sent_at=earlier, held=many), NOW, max_per_hour=1)
+    assert sent == [LOGIN]
+    assert len(state.held) == MAX_HELD - 1
+    assert state.held[0].title == "6"  # 0..5 dropped: 1 critical + 99 newest = MAX_HELD
