@@ -4,19 +4,22 @@ Pure: no clock (``now`` is a parameter), no I/O, no desktop-notifier. The local
 time zone is a parameter too (``tz=None`` means the machine's zone, resolved by
 ``datetime.astimezone``), so tests pin it. Delivery lives in ``notify``, rate
 limiting and quiet hours in ``throttle``; this module only decides what a person
-reads. Imports only the pure core (events, buckets, labels).
+reads. Imports only the pure core (events, buckets, labels, render). Percent,
+countdown and local time come from :mod:`notifier.render`, so a notification
+says "92.4%" and "in 2d 4h" exactly as ``status`` does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from enum import Enum
 
 from notifier.buckets import Bucket
 from notifier.events import BucketReset, ChangeKind, DriftDetected, Event, ThresholdCrossed
 from notifier.labels import label
+from notifier.render import countdown, local_time, percent
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""
@@ -59,44 +62,6 @@ class Message:
     open_url: str | None
     kind: MessageKind
     sound: bool = True
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def percent(value: float) -> str:
-    """``92.4`` -> ``92.4%``, ``90.0`` -> ``90%``: exact to two decimals, no noise."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
-def countdown(delta: timedelta) -> str:
-    """``in 2 d 3 h``, ``in 3 h 5 min``, ``in 12 min``; ``now`` when due or past."""
-    seconds = int(delta.total_seconds())
-    if seconds <= 0:
-        return "now"
-    if seconds < 60:
-        return "in less than a minute"
-    minutes_total = seconds // 60
-    days, rest = divmod(minutes_total, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"in {days} d {hours} h" if hours else f"in {days} d"
-    if hours:
-        return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
-    return f"in {minutes} min"
-
-
-def local_time(at: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """``today 14:00``, ``tomorrow 09:30`` or ``Tue 3 Jun 14:00``, in local time."""
-    when = at.astimezone(tz)
-    today = now.astimezone(tz).date()
-    clock = when.strftime("%H:%M")
-    if when.date() == today:
-        return f"today {clock}"
-    if when.date() == today + timedelta(days=1):
-        return f"tomorrow {clock}"
-    return f"{when.strftime('%a')} {when.day} {when.strftime('%b')} {clock}"
 
 
 def _urgency(utilization: float) -> Urgency:

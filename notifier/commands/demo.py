@@ -23,6 +23,7 @@ from pathlib import Path
 from notifier.events import BucketReset, Event, ThresholdCrossed
 from notifier.labels import label
 from notifier.models import Config, Observation
+from notifier.render import local_time, percent
 
 # One simulated week in about fifteen seconds.
 DEFAULT_SPEED = 40_000.0
@@ -52,16 +53,17 @@ def _private_home() -> Iterator[Path]:
 
 
 def describe(event: Event) -> str:
-    """One timeline line for an event (no timestamp)."""
+    """One timeline line for an event (no timestamp); percentages as ``status`` shows them."""
     silent = "" if event.notify else "  (silent)"
     if isinstance(event, ThresholdCrossed):
         return (
-            f"{label(event.bucket)} crossed {event.threshold:g}% "
-            f"(now {event.utilization:g}%){silent}"
+            f"{label(event.bucket)} crossed {percent(event.threshold)} "
+            f"(now {percent(event.utilization)}){silent}"
         )
     if isinstance(event, BucketReset):
-        before = "?" if event.previous_utilization is None else f"{event.previous_utilization:g}"
-        return f"{label(event.bucket)} reset: {before}% -> {event.utilization:g}%{silent}"
+        previous = event.previous_utilization
+        before = "?" if previous is None else percent(previous)
+        return f"{label(event.bucket)} reset: {before} -> {percent(event.utilization)}{silent}"
     paths = ", ".join(change.path for change in event.changes[:3])
     more = f" (+{len(event.changes) - 3} more)" if len(event.changes) > 3 else ""
     return f"usage data changed: {paths}{more}; archived as variant {event.fingerprint[:12]}"
@@ -104,7 +106,7 @@ async def _play(
                 await asyncio.sleep(min(gap / speed, MAX_STEP_SECONDS))
             previous = observation.observed_at
             events = pipeline.process(observation)
-            stamp = observation.observed_at.astimezone().strftime("%a %d %b %H:%M")
+            stamp = local_time(observation.observed_at, observation.observed_at)
             for event in events:
                 if as_json:
                     _print(json.dumps(event.to_json()))

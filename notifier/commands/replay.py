@@ -25,6 +25,7 @@ from notifier.events import BucketReset, ChangeKind, Event, ThresholdCrossed
 from notifier.labels import label
 from notifier.pipeline import Pipeline
 from notifier.recording import read_recording
+from notifier.render import percent
 
 if TYPE_CHECKING:
     from notifier.drift import KnownSchemas
@@ -39,13 +40,6 @@ def replay_events(recording: Path, config: Config, known: KnownSchemas | None) -
         yield from pipeline.process(observation)
 
 
-def _pct(value: float | None) -> str:
-    if value is None:
-        return "?"
-    text = f"{value:.1f}".removesuffix(".0")
-    return f"{text}%"
-
-
 def _change_text(change: Change) -> str:
     if change.change is ChangeKind.ADDED:
         return f"added {change.path} ({change.type})"
@@ -57,13 +51,21 @@ def _change_text(change: Change) -> str:
 
 
 def timeline_line(event: Event) -> str:
-    """One human line for ``event``: local time, bucket label, what happened."""
+    """One human line for ``event``: local time, bucket label, what happened.
+
+    Percentages are :func:`notifier.render.percent`'s, as in ``status`` and the
+    notifications; the timestamp keeps the date (a recording can span months).
+    """
     when = event.observed_at.astimezone().strftime("%Y-%m-%d %H:%M")
     if isinstance(event, ThresholdCrossed):
-        what = f"{label(event.bucket)}: crossed {_pct(event.threshold)} ({event.utilization:.1f}%)"
+        what = (
+            f"{label(event.bucket)}: crossed {percent(event.threshold)}"
+            f" ({percent(event.utilization)})"
+        )
     elif isinstance(event, BucketReset):
-        previous = _pct(event.previous_utilization)
-        what = f"{label(event.bucket)}: reset {previous} -> {_pct(event.utilization)}"
+        previous = event.previous_utilization
+        before = "?" if previous is None else percent(previous)
+        what = f"{label(event.bucket)}: reset {before} -> {percent(event.utilization)}"
     else:
         what = "data changed: " + "; ".join(_change_text(c) for c in event.changes)
     silent = "" if event.notify else "  (silent)"

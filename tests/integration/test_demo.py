@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from notifier.commands.demo import recording_path
+from notifier.commands.demo import describe, recording_path
+from notifier.events import BucketReset, ThresholdCrossed
 from tests.integration.dbus_bus import DbusmockDaemon, PrivateBus, notify_calls
 
 pytestmark = pytest.mark.slow
@@ -87,3 +89,15 @@ def test_demo_never_touches_the_users_state(tmp_path: Path) -> None:
     demo = _run(["demo", "--no-notify", "--speed", "1e9"], dict(os.environ), tmp_path)
     assert demo.returncode == 0, demo.stderr
     assert not home.exists()
+
+
+def test_describe_writes_percentages_as_status_does() -> None:
+    # render.percent: one decimal at most (76.26 -> 76.3, where "%g" said 76.26);
+    # an unknown previous value is "?" without a percent sign.
+    at = datetime(2026, 11, 2, 12, 30, tzinfo=UTC)
+    crossed = ThresholdCrossed("seven_day_opus", 90, 91.26, at)
+    assert describe(crossed) == "7-day Opus crossed 90% (now 91.3%)"
+    reset = BucketReset("five_hour", None, 0.0, at, notify=False)
+    assert describe(reset) == "5-hour reset: ? -> 0%  (silent)"
+    reset = BucketReset("five_hour", 93.0, 12.5, at)
+    assert describe(reset) == "5-hour reset: 93% -> 12.5%"

@@ -99,7 +99,7 @@ async def test_threshold_notifications_reach_the_server_with_text_urgency_and_cl
     assert first.title == "Claude 7-day Opus at 90%"
     assert first.body == (
         "7-day Opus is at 92.4% of its limit.\n"
-        "Resets Wed 8 Jul 14:30 (in 2 d 4 h).\n"
+        "Resets Wed 08 Jul 14:30 (in 2d 4h).\n"
         "Next closest: 5-hour at 61%."
     )
     # The freedesktop urgency hint is a byte: 1 normal, 2 critical.

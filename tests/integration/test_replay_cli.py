@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from notifier.cli import main
+from notifier.commands.replay import timeline_line
+from notifier.events import BucketReset, ThresholdCrossed
 from tests.conftest import FIXTURES
 
 RECORDINGS = FIXTURES / "recordings"
@@ -82,7 +84,8 @@ def test_timeline_reads_well(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 21  # 20 events and the count
     local = datetime(2026, 11, 2, 12, 30, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
-    assert out[1] == f"{local}  5-hour: crossed 90% (93.0%)"
+    # The hand-checked events say 93.0; percentages read as in status: "93%".
+    assert out[1] == f"{local}  5-hour: crossed 90% (93%)"
     assert out[2].endswith("5-hour: reset 93% -> 0%")
     assert out[4].endswith("5-hour: reset 57% -> 20%  (silent)")
     assert out[-1] == "20 events"
@@ -131,3 +134,15 @@ def test_a_new_bucket_is_reported_as_drift_once_then_watched(
     assert [(e["kind"], e["threshold"], e["utilization"]) for e in new] == [
         ("threshold", 75.0, 83.0)
     ]
+
+
+def test_timeline_percentages_are_the_status_ones() -> None:
+    # render.percent: at most one decimal, ".0" dropped; an unknown previous value is "?".
+    at = datetime(2026, 11, 2, 12, 30, tzinfo=UTC)
+    stamp = at.astimezone().strftime("%Y-%m-%d %H:%M")
+    crossed = ThresholdCrossed("seven_day_opus", 75, 76.0, at)
+    assert timeline_line(crossed) == f"{stamp}  7-day Opus: crossed 75% (76%)"
+    crossed = ThresholdCrossed("seven_day_opus", 75, 76.26, at)
+    assert timeline_line(crossed) == f"{stamp}  7-day Opus: crossed 75% (76.3%)"
+    reset = BucketReset("five_hour", None, 3.04, at, notify=False)
+    assert timeline_line(reset) == f"{stamp}  5-hour: reset ? -> 3%  (silent)"

@@ -1,7 +1,9 @@
 """Notification texts, worked out by hand from the issue's wording.
 
 The local zone is pinned to UTC+2 so "local time" and day boundaries are tested,
-not assumed: 23:30 UTC is already tomorrow there.
+not assumed: 23:30 UTC is already tomorrow there. Percent, countdown and local
+time are the status command's (``notifier.render``, tested in test_render): a
+notification reads "92.4%", "Wed 08 Jul 16:30", "in 2d 4h" exactly as status does.
 """
 
 from __future__ import annotations
@@ -24,12 +26,9 @@ from notifier.messages import (
     Message,
     MessageKind,
     Urgency,
-    countdown,
     drift_message,
     event_messages,
-    local_time,
     login_message,
-    percent,
     reset_message,
     sample_message,
     summary_message,
@@ -47,50 +46,13 @@ BUCKETS = [
 FINGERPRINT = "a1b2c3d4e5f6a7b8c9d0e1f2"
 
 
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(92.4, "92.4%"), (90.0, "90%"), (33.3333, "33.33%"), (100.5, "100.5%"), (0, "0%")],
-)
-def test_percent(value: float, text: str) -> None:
-    assert percent(value) == text
-
-
-@pytest.mark.parametrize(
-    ("delta", "text"),
-    [
-        (timedelta(days=2, hours=4, minutes=30), "in 2 d 4 h"),
-        (timedelta(days=1), "in 1 d"),
-        (timedelta(hours=3, minutes=5), "in 3 h 5 min"),
-        (timedelta(hours=3), "in 3 h"),
-        (timedelta(minutes=12, seconds=59), "in 12 min"),
-        (timedelta(seconds=30), "in less than a minute"),
-        (timedelta(0), "now"),
-        (timedelta(minutes=-5), "now"),
-    ],
-)
-def test_countdown(delta: timedelta, text: str) -> None:
-    assert countdown(delta) == text
-
-
-@pytest.mark.parametrize(
-    ("at", "text"),
-    [
-        (datetime(2026, 7, 6, 20, 30, tzinfo=UTC), "today 22:30"),
-        (datetime(2026, 7, 6, 23, 30, tzinfo=UTC), "tomorrow 01:30"),  # next day in UTC+2
-        (OPUS_RESETS, "Wed 8 Jul 16:30"),
-    ],
-)
-def test_local_time_is_in_the_given_zone(at: datetime, text: str) -> None:
-    assert local_time(at, NOW, PLUS2) == text
-
-
 def test_threshold_message_has_exact_percent_reset_and_next_closest() -> None:
     event = ThresholdCrossed("seven_day_opus", 90, 92.4, NOW, resets_at=OPUS_RESETS)
     assert threshold_message(event, BUCKETS, NOW, PLUS2) == Message(
         title="Claude 7-day Opus at 90%",
         body=(
             "7-day Opus is at 92.4% of its limit.\n"
-            "Resets Wed 8 Jul 16:30 (in 2 d 4 h).\n"
+            "Resets Wed 08 Jul 16:30 (in 2d 4h).\n"
             "Next closest: 5-hour at 61%."
         ),
         urgency=Urgency.NORMAL,
@@ -106,16 +68,26 @@ def test_threshold_reset_time_comes_from_the_bucket_when_the_event_lacks_it() ->
     # is the highest *other* bucket, seven_day_opus at 92.4.
     assert message.body == (
         "5-hour is at 76% of its limit.\n"
-        "Resets today 14:00 (in 2 h).\n"
+        "Resets Mon 06 Jul 14:00 (in 2h 0m).\n"
         "Next closest: 7-day Opus at 92.4%."
     )
 
 
 def test_threshold_without_reset_time_or_other_buckets_says_only_the_percent() -> None:
-    event = ThresholdCrossed("extra_usage", 75, 80.25, NOW)
-    message = threshold_message(event, [Bucket("extra_usage", 80.25, None)], NOW, PLUS2)
+    event = ThresholdCrossed("extra_usage", 75, 80.26, NOW)
+    message = threshold_message(event, [Bucket("extra_usage", 80.26, None)], NOW, PLUS2)
     assert message.title == "Claude Extra usage at 75%"
-    assert message.body == "Extra usage is at 80.25% of its limit."
+    # One decimal, as status shows it.
+    assert message.body == "Extra usage is at 80.3% of its limit."
+
+
+def test_the_reset_time_is_local_even_across_midnight() -> None:
+    # 23:30 UTC on Monday is 01:30 on Tuesday in UTC+2, 13 h 30 min after NOW.
+    event = ThresholdCrossed(
+        "five_hour", 90, 90.0, NOW, resets_at=datetime(2026, 7, 6, 23, 30, tzinfo=UTC)
+    )
+    message = threshold_message(event, [], NOW, PLUS2)
+    assert message.body == ("5-hour is at 90% of its limit.\nResets Tue 07 Jul 01:30 (in 13h 30m).")
 
 
 @pytest.mark.parametrize(
@@ -138,7 +110,7 @@ def test_reset_message_gives_new_and_old_percent_and_the_next_reset() -> None:
     buckets = [Bucket("seven_day_opus", 3.0, datetime(2026, 7, 13, 10, 0, tzinfo=UTC))]
     assert reset_message(event, buckets, NOW, PLUS2) == Message(
         title="Claude 7-day Opus has reset",
-        body="Now at 3% (was 92.4%).\nNext reset Mon 13 Jul 12:00 (in 7 d).",
+        body="Now at 3% (was 92.4%).\nNext reset Mon 13 Jul 12:00 (in 7d 0h).",
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.RESET,
