@@ -482,14 +482,29 @@ def _tree(shape: Shape) -> dict[str, Any]:
     return root
 
 
-def _display_paths(payload: Mapping[str, Any]) -> tuple[dict[Path_, str], set[str]]:
-    """How the contract writes each shape path (the first concrete one by name); the windows."""
+def _display_paths(
+    payload: Mapping[str, Any],
+) -> tuple[dict[Path_, str], set[str], dict[tuple[Path_, int], str]]:
+    """How the contract writes each shape path; the windows; where each type was seen.
+
+    A shape path stands for every window (or list item) that has the key; it is
+    written as the first concrete one by name. ``typed`` keeps, per shape path and
+    JSON type bit, the first concrete path holding a value of that type, so a type
+    change is written where it happened (``seven_day.utilization``), not at the
+    first window that merely has the key.
+    """
     shown: dict[Path_, str] = {}
     windows: set[str] = set()
+    typed: dict[tuple[Path_, int], str] = {}
 
     def note(path: Path_, text: str) -> None:
         if path not in shown or text < shown[path]:
             shown[path] = text
+
+    def note_type(path: Path_, value: Any, text: str) -> None:
+        key = (path, _bits_of(value))
+        if key not in typed or text < typed[key]:
+            typed[key] = text
 
     # (value, shape path, written path, is an item of a list of windows)
     stack: list[tuple[Any, Path_, str, bool]] = [(payload, (), "", False)]
@@ -505,19 +520,22 @@ def _display_paths(payload: Mapping[str, Any]) -> tuple[dict[Path_, str], set[st
                 child = (*base, _key(name))
                 child_text = f"{text}.{name}" if text else str(name)
                 note(child, child_text)
+                note_type(child, sub, child_text)
                 stack.append((sub, child, child_text, False))
         elif isinstance(value, list | tuple):
             item = (*path, ITEM)
             windowed = any(isinstance(i, dict) and _is_window(i) for i in value)
             note(item, text + "[]")
-            stack.extend((sub, item, text + "[]", windowed) for sub in value)
-    return shown, windows
+            for sub in value:
+                note_type(item, sub, text + "[]")
+                stack.append((sub, item, text + "[]", windowed))
+    return shown, windows, typed
 
 
 def _compare(payload: Mapping[str, Any], shape: Shape, known: KnownSchemas) -> tuple[Change, ...]:
     from deepdiff import DeepDiff  # heavy: only when a shape is new
 
-    shown, windows = _display_paths(payload)
+    shown, windows, typed = _display_paths(payload)
 
     def show(path: Path_) -> str:
         if path in shown:
@@ -582,10 +600,11 @@ def _compare(payload: Mapping[str, Any], shape: Shape, known: KnownSchemas) -> t
         changes.add(Change(ChangeKind.ADDED, show(new), type=_type_name(shape[new])))
     for path, new_bits in type_changed.items():
         old_bits = closest_shape.get(path, 0) & ~NULL or known.union.get(path, 0) & ~NULL or NULL
+        where = [text for (p, bits), text in typed.items() if p == path and bits & new_bits]
         changes.add(
             Change(
                 ChangeKind.TYPE_CHANGED,
-                show(path),
+                min(where) if where else show(path),
                 old_type=_type_name(old_bits),
                 new_type=_type_name(new_bits),
             )

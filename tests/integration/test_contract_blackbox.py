@@ -967,6 +967,13 @@ def drift_cases() -> dict[str, tuple[Json, list[Json]]]:
     doc = mutate("null-to-known-window", [])
     doc["seven_day_opus"] = {"utilization": 12.0, "resets_at": "2026-07-23T14:59:59+00:00"}
     doc["seven_day_sonnet"] = {"utilization": 2, "resets_at": None}
+    # A type change inside a window is written at the window where it happened.
+    doc = mutate("window-type-changed", [type_changed("five_hour.utilization", "number", "string")])
+    doc["five_hour"]["utilization"] = "15%"
+    doc = mutate(
+        "second-window-type-changed", [type_changed("seven_day.limit_dollars", "number", "string")]
+    )
+    doc["seven_day"]["limit_dollars"] = "x"
     # A path only ever null now holds an object: type_changed, reported once at its root.
     doc = mutate("codename-alive", [type_changed("tangelo", "null", "object")])
     doc["tangelo"] = {"utilization": 1.0, "resets_at": None}
