@@ -14,6 +14,11 @@ SHARED = REPO.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 PAYLOADS = FIXTURES / "payloads"
 
+if not PAYLOADS.is_dir():
+    # The shared fixtures live beside the repository (as CI lays them out), not in it.
+    msg = f"the shared fixtures are missing: expected {PAYLOADS} (clone with ../shared beside)"
+    raise pytest.UsageError(msg)
+
 _SCRUB_PREFIXES = ("CLAUDE_USAGE_NOTIFIER_", "XDG_")
 _SCRUB = {
     "CLAUDE_CONFIG_DIR",
