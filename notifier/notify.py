@@ -7,11 +7,20 @@ is imported lazily, inside functions, so ``status`` never pays for it.
 
 Delivery is checked, not assumed: desktop-notifier's ``send()`` never raises, so
 a desktop notification counts as delivered only when its ``on_dispatched``
-callback ran. The chooser probes ``get_capabilities()`` once at start: an empty
-set is the dummy backend (macOS Python without a bundle), an exception is a
-missing session bus or notification server. Fallbacks: ``osascript`` on macOS,
-a log line (and stderr when interactive) elsewhere. A sink that fails for one
-message hands that message to the log sink; ``Notifier.publish`` never raises.
+callback ran. The chooser probes ``get_capabilities()`` at start: an empty set
+is the dummy backend (macOS Python without a bundle), an exception is a missing
+session bus or notification server. It then asks for permission to notify
+(macOS shows its dialog here, not inside the first send, whose short timeout
+would cut the user off); a refusal counts as "not usable". Fallbacks:
+``osascript`` on macOS, a log line (and stderr when interactive) elsewhere. A
+sink that fails for one message hands that message to the log sink;
+``Notifier.publish`` never raises.
+
+The choice is not final: a systemd user unit often starts before the desktop's
+notification server. While the chooser's answer is the log (or after
+:data:`RECHOOSE_AFTER_FAILURES` fallbacks in a row) the :class:`Notifier` asks
+the chooser again, at most every :data:`RECHOOSE_EVERY` of publish time, and
+switches when it finds a working backend.
 
 Create the :class:`Notifier` inside the event loop that lives as long as the
 agent (on macOS a ``RubiconEventLoop``, see :func:`event_loop_factory`), so
@@ -27,9 +36,9 @@ import os
 import platform
 import sys
 import webbrowser
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 from functools import partial
 from pathlib import Path
@@ -51,6 +60,11 @@ APP_NAME = "Claude usage"
 BUS_VARIABLE = "DBUS_SESSION_BUS_ADDRESS"
 PROBE_TIMEOUT = 5.0
 SEND_TIMEOUT = 10.0
+RECHOOSE_EVERY = timedelta(minutes=5)
+"""How often (in publish time) a Notifier on the log fallback looks for a backend again."""
+RECHOOSE_AFTER_FAILURES = 3
+"""Consecutive failed deliveries after which a Notifier looks for a backend again."""
+NOT_ALLOWED = "notifications are not allowed for this Python in System Settings"
 _DN_LOGGER = "desktop_notifier.backends.base"  # where desktop-notifier logs "Notification failed"
 
 
@@ -76,6 +90,8 @@ Opener = Callable[[str], object]
 InteractionHook = Callable[[Interaction, Message], object]
 NotifierFactory = Callable[[str], "DesktopNotifier"]
 """App name -> a desktop-notifier ``DesktopNotifier`` (tests inject a dummy backend)."""
+Chooser = Callable[[], Awaitable[tuple["Sink", str]]]
+"""Picks a sink and describes it: :func:`choose_sink` with its arguments bound."""
 
 
 class Sink(Protocol):
@@ -304,6 +320,17 @@ class DesktopNotifierSink:
                 "desktop-notifier has only its dummy backend here (no capabilities; "
                 "on macOS: this Python is not an app bundle)"
             )
+        # Ask now, not inside the first send: on macOS this shows the permission
+        # dialog, and the send timeout would cancel it while the user reads it.
+        # So no timeout here. Elsewhere it answers True at once.
+        try:
+            allowed = await notifier.request_authorisation()
+        except Exception as exc:  # a foreign failure means "not usable", as above
+            await _disconnect(notifier)
+            return None, f"could not ask for permission to notify: {explain(exc)}"
+        if not allowed:
+            await _disconnect(notifier)
+            return None, NOT_ALLOWED
         return cls(notifier, opener=opener, on_interaction=on_interaction), ""
 
     async def send(self, message: Message) -> Delivery:
@@ -409,24 +436,30 @@ async def choose_sink(
     opener: Opener | None = None,
     on_interaction: InteractionHook | None = None,
     probe_timeout: float = PROBE_TIMEOUT,
+    exists: Callable[[Path], bool] = Path.exists,
 ) -> tuple[Sink, str]:
     """The best sink on this machine and a one-line description (which, or why not).
 
-    On Linux the resolved bus address is written to ``os.environ`` because that
-    is the only place dbus-fast reads it from.
+    ``environ`` (default ``os.environ``) and ``exists`` (the socket check) are
+    where the Linux bus address is looked up. With the default environment, a
+    bus address found only as a socket is written to ``os.environ``: that is the
+    only place dbus-fast reads it from, and desktop-notifier 6.2 offers no way
+    to hand it over. An injected ``environ`` is never written back, so the
+    desktop probe then connects to whatever ``os.environ`` names (tests set it).
     """
     del config  # every current choice comes from the machine; kept for future settings
     env = os.environ if environ is None else environ
     system = system or platform.system()
+    address: str | None = None
     if system == "Linux":
-        address = session_bus_address(env, os.getuid())
+        address = session_bus_address(env, os.getuid(), exists)
         if address is None:
             reason = (
                 f"no D-Bus session bus: {BUS_VARIABLE} is unset and /run/user/{os.getuid()}/bus "
                 "does not exist"
             )
             return LogSink(reason), f"log only ({reason})"
-        if os.environ.get(BUS_VARIABLE) != address:
+        if environ is None and os.environ.get(BUS_VARIABLE) != address:
             os.environ[BUS_VARIABLE] = address
     desktop, reason = await DesktopNotifierSink.probe(
         factory=notifier_factory,
@@ -435,8 +468,8 @@ async def choose_sink(
         probe_timeout=probe_timeout,
     )
     if desktop is not None:
-        if system == "Linux":
-            return desktop, f"desktop notifications via D-Bus ({os.environ[BUS_VARIABLE]})"
+        if address is not None:
+            return desktop, f"desktop notifications via D-Bus ({address})"
         if system == "Darwin":
             return desktop, "macOS Notification Center (desktop-notifier)"
         return desktop, f"desktop notifications (desktop-notifier, {system})"
@@ -468,18 +501,38 @@ class Notifier:
 
     The throttle state (last hour's sends, held messages) lives in memory. Call
     :meth:`publish` every poll, even without events, so held messages go out.
+
+    With a ``chooser`` (what :meth:`create` passes when it chose the sink), a
+    Notifier whose sink is the log fallback, or whose sink failed
+    :data:`RECHOOSE_AFTER_FAILURES` times in a row, runs the chooser again at
+    most every :data:`RECHOOSE_EVERY` (measured with the ``now`` given to
+    :meth:`publish`) and switches to what it finds. Without one (a sink given
+    explicitly) the sink is kept for good.
     """
 
     def __init__(
-        self, sink: Sink, description: str, config: Config, *, tz: tzinfo | None = None
+        self,
+        sink: Sink,
+        description: str,
+        config: Config,
+        *,
+        tz: tzinfo | None = None,
+        chooser: Chooser | None = None,
     ) -> None:
-        self.description = description
         self.sink = sink
+        self._description = description
         self._config = config
         self._tz = tz
         self._throttle = ThrottleState()
-        self._login_notified = False
         self._fallback = LogSink(f"{sink.name} delivery failed")
+        self._chooser = chooser
+        self._chosen_at: datetime | None = None  # publish time of the last choice
+        self._fell_back = 0  # consecutive FELL_BACK deliveries
+
+    @property
+    def description(self) -> str:
+        """Which sink delivers (or why only the log does); follows a switch of sink."""
+        return self._description
 
     @classmethod
     async def create(
@@ -491,15 +544,20 @@ class Notifier:
         runner: CommandRunner | None = None,
         sink: Sink | None = None,
     ) -> Notifier:
-        """Choose a sink (or use ``sink``) inside the running, long-lived event loop."""
+        """Choose a sink (or use ``sink``) inside the running, long-lived event loop.
+
+        A chosen sink is chosen again later when it is the log fallback or keeps
+        failing; a given ``sink`` is kept.
+        """
         if sink is not None:
             return cls(sink, f"{sink.name} sink (given)", config)
-        chosen, description = await choose_sink(
-            config, environ=environ, system=system, runner=runner
+        chooser: Chooser = partial(
+            choose_sink, config, environ=environ, system=system, runner=runner
         )
-        level = logging.WARNING if chosen.name == "log" else logging.INFO
+        chosen, description = await chooser()
+        level = logging.WARNING if isinstance(chosen, LogSink) else logging.INFO
         logger.log(level, "notifications: %s", description)
-        return cls(chosen, description, config)
+        return cls(chosen, description, config, chooser=chooser)
 
     async def publish(
         self, events: Sequence[Event], buckets: Sequence[Bucket], now: datetime
@@ -507,32 +565,74 @@ class Notifier:
         """Notify about ``events`` (``notify=False`` ones skipped); one Delivery per notification.
 
         Held messages (over the hourly cap, deferred quiet hours) produce no
-        Delivery until they go out, summarised, in a later call.
+        Delivery until they go out, summarised, in a later call. Critical ones
+        (at 100 % or more) are never held.
         """
         messages = event_messages(events, buckets, now, self._tz)
         return await self._deliver(messages, now)
 
-    async def login_expired(self, message: str, now: datetime) -> None:
-        """One critical "log in again" notification until :meth:`login_restored`."""
-        if self._login_notified:
-            return
-        self._login_notified = True
-        await self._deliver([login_message(message)], now)
+    async def login_expired(self, message: str, now: datetime) -> bool:
+        """Send the critical "log in again" notification; True when a sink took it.
+
+        "Took" means delivered, recorded, logged or logged after a failed send: the
+        message is never held (not by the hourly cap, not by deferring quiet hours;
+        at night it goes out without sound). Every call notifies: the caller keeps
+        the "already told" flag (the agent's ``AgentState.login_notified``).
+        """
+        login = login_message(message)
+        deliveries = await self._deliver([login], now)
+        return bool(deliveries) and login not in self._throttle.held
 
     def login_restored(self) -> None:
-        """The login works again: the next expiry notifies again."""
-        self._login_notified = False
+        """Does nothing; kept so existing callers work.
+
+        The "already told" flag lives with the caller (``AgentState.login_notified``).
+        """
 
     async def close(self) -> None:
         """Close the sink; errors while closing are logged, not raised."""
-        try:
-            await self.sink.close()
-        except Exception:  # shutting down: nothing useful to raise
-            logger.warning("closing the %s sink failed", self.sink.name, exc_info=True)
+        await _close(self.sink)
 
     async def _deliver(self, messages: Sequence[Message], now: datetime) -> list[Delivery]:
+        await self._maybe_choose_again(now)
         to_send, self._throttle = decide_for(messages, self._throttle, now, self._config, self._tz)
         return [await self._send_one(message) for message in to_send]
+
+    async def _maybe_choose_again(self, now: datetime) -> None:
+        if self._chooser is None:
+            return
+        if self._chosen_at is None or now < self._chosen_at:
+            # The chooser ran when this Notifier was made (or the clock went back):
+            # start counting from here.
+            self._chosen_at = now
+            return
+        failing = self._fell_back >= RECHOOSE_AFTER_FAILURES
+        if not (isinstance(self.sink, LogSink) or failing):
+            return
+        if now - self._chosen_at < RECHOOSE_EVERY:
+            return
+        self._chosen_at = now
+        try:
+            sink, description = await self._chooser()
+        except Exception:  # the chooser promises not to raise; if it does, keep the sink
+            logger.warning("looking for a notification backend again failed", exc_info=True)
+            return
+        if isinstance(sink, LogSink) and isinstance(self.sink, LogSink):
+            logger.debug("notifications: still %s", description)
+        elif isinstance(sink, LogSink):
+            logger.warning(
+                "notifications: %s, after %d failed deliveries via %s",
+                description,
+                self._fell_back,
+                self._description,
+            )
+        else:
+            logger.info("notifications: now %s (was %s)", description, self._description)
+        await _close(self.sink)
+        self.sink = sink
+        self._description = description
+        self._fallback = LogSink(f"{sink.name} delivery failed")
+        self._fell_back = 0
 
     async def _send_one(self, message: Message) -> Delivery:
         try:
@@ -541,6 +641,15 @@ class Notifier:
             logger.warning("%s sink raised %s: %s", self.sink.name, type(exc).__name__, exc)
             outcome = Delivery.FAILED
         if outcome is not Delivery.FAILED:
+            self._fell_back = 0
             return outcome
         await self._fallback.send(message)
+        self._fell_back += 1
         return Delivery.FELL_BACK
+
+
+async def _close(sink: Sink) -> None:
+    try:
+        await sink.close()
+    except Exception:  # shutting down or switching: nothing useful to raise
+        logger.warning("closing the %s sink failed", sink.name, exc_info=True)

@@ -8,12 +8,13 @@ dismiss go through our own dbus-fast server, which can emit the signals.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from notifier.notify import (
     Delivery,
     DesktopNotifierSink,
     Interaction,
+    LogSink,
     Notifier,
     choose_sink,
 )
@@ -150,23 +152,63 @@ async def test_silent_quiet_hours_send_without_sound(
     assert "sound-name" not in call.hints
 
 
-async def test_expired_login_notifies_once_until_restored(
+async def test_expired_login_is_not_held_by_the_cap_or_deferring_quiet_hours(
     bus: PrivateBus, dbusmock: DbusmockDaemon
 ) -> None:
-    notifier = await _notifier()
+    # 10:00 UTC is inside 09:00-11:00 "defer", and the cap is one an hour: the
+    # threshold message waits, the expired login does not (it goes out silently).
+    quiet = QuietHours(start="09:00", end="11:00", mode="defer")
+    notifier = await _notifier(Config(max_notifications_per_hour=1, quiet_hours=quiet))
     try:
-        await notifier.login_expired("The server said 401.", NOW)
-        await notifier.login_expired("The server said 401.", NOW)
-        assert len(notify_calls(bus.address)) == 1
-        notifier.login_restored()
-        await notifier.login_expired("The server said 401.", NOW)
+        assert await notifier.publish([_opus(92.4, 90)], BUCKETS, NOW) == []
+        assert await notifier.login_expired("The server said 401.", NOW) is True
+        # No "once" flag in the notifier any more: whoever calls decides.
+        assert await notifier.login_expired("The server said 401.", NOW) is True
     finally:
         await notifier.close()
 
     calls = [call for call, _ in notify_calls(bus.address)]
     assert [call.title for call in calls] == ["Claude login expired"] * 2
-    assert "Run `claude` and log in" in calls[0].body
+    assert calls[0].body == (
+        "Run `claude` and log in. Usage checks resume on their own.\n(The server said 401.)"
+    )
     assert calls[0].hints["urgency"] == 2
+    assert "sound-name" not in calls[0].hints
+
+
+async def test_a_notification_server_that_starts_later_is_used_once_found(
+    bus: PrivateBus, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As under systemd: the agent starts before the desktop's notification server.
+    caplog.set_level(logging.INFO, logger="notifier.notify")
+    notifier = await Notifier.create(Config(), system="Linux")
+    try:
+        assert isinstance(notifier.sink, LogSink)
+        assert notifier.description == (
+            "log only (no notification server on the session bus "
+            "(nobody owns org.freedesktop.Notifications))"
+        )
+        assert await notifier.publish([_opus(92.4, 90)], BUCKETS, NOW) == [Delivery.LOGGED]
+        with DbusmockDaemon(bus, tmp_path / "dbusmock.log"):
+            # Four minutes on: too soon to look again, still the log.
+            later = NOW + timedelta(minutes=4)
+            assert await notifier.publish([_opus(95.0, 95)], BUCKETS, later) == [Delivery.LOGGED]
+            # Six minutes on: the chooser runs again and finds the server.
+            later = NOW + timedelta(minutes=6)
+            assert await notifier.publish([_opus(100.0, 100)], BUCKETS, later) == [
+                Delivery.DELIVERED
+            ]
+            calls = notify_calls(bus.address)
+            assert isinstance(notifier.sink, DesktopNotifierSink)
+    finally:
+        await notifier.close()
+
+    assert [call.title for call, _ in calls] == ["Claude 7-day Opus at 100%"]
+    assert notifier.description == f"desktop notifications via D-Bus ({bus.address})"
+    assert (
+        f"notifications: now desktop notifications via D-Bus ({bus.address}) (was log only "
+        "(no notification server on the session bus (nobody owns org.freedesktop.Notifications)))"
+    ) in caplog.messages
 
 
 async def _until(condition: object, what: str) -> None:

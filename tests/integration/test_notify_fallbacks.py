@@ -7,10 +7,12 @@ backend injected and a RecordingRunner standing in for ``osascript``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,9 +21,10 @@ import pytest
 
 from notifier.buckets import Bucket
 from notifier.events import ThresholdCrossed
-from notifier.messages import Message, MessageKind, Urgency
+from notifier.messages import Message, MessageKind, Urgency, sample_message
 from notifier.models import Config
 from notifier.notify import (
+    NOT_ALLOWED,
     Delivery,
     DesktopNotifierSink,
     LogSink,
@@ -43,7 +46,22 @@ NOW = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 MISSING_BUS = "unix:path=/nonexistent-cun-test/bus"
 EVENT = ThresholdCrossed("five_hour", 90, 91.5, NOW)
 BUCKETS = [Bucket("five_hour", 91.5, None)]
-USER_BUS = Path(f"/run/user/{os.getuid()}/bus")
+BUS_VARIABLE = "DBUS_SESSION_BUS_ADDRESS"
+
+
+def _nothing_exists(path: Path) -> bool:
+    return False
+
+
+@pytest.fixture(autouse=True)
+def bus_variable_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a test (or the chooser) does to the bus variable is undone afterwards.
+
+    ``delenv`` alone records nothing when the variable is absent; ``setenv`` first
+    makes monkeypatch remember "absent" and restore it.
+    """
+    monkeypatch.setenv(BUS_VARIABLE, "placeholder")
+    monkeypatch.delenv(BUS_VARIABLE)
 
 
 # --------------------------------------------------------------------------- bus address
@@ -72,14 +90,49 @@ def test_bus_address_is_none_without_variable_or_socket() -> None:
 # --------------------------------------------------------------------------- no bus, no server
 
 
-@pytest.mark.skipif(USER_BUS.exists(), reason="this machine has a real per-user session bus")
 async def test_no_bus_variable_and_no_socket_falls_back_to_the_log() -> None:
-    sink, description = await choose_sink(Config(), environ={}, system="Linux")
+    sink, description = await choose_sink(
+        Config(), environ={}, system="Linux", exists=_nothing_exists
+    )
     assert isinstance(sink, LogSink)
     assert description == (
         f"log only (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and "
         f"/run/user/{os.getuid()}/bus does not exist)"
     )
+
+
+async def test_an_injected_environment_is_used_but_os_environ_is_left_alone() -> None:
+    # The socket is found through the injected XDG_RUNTIME_DIR and the injected
+    # check; the description names it; the process environment stays untouched.
+    socket = Path("/tmp/cun-rt/bus")
+    sink, description = await choose_sink(
+        Config(),
+        environ={"XDG_RUNTIME_DIR": "/tmp/cun-rt"},
+        system="Linux",
+        exists=lambda path: path == socket,
+        notifier_factory=_permission_notifier(allowed=True),
+    )
+    assert isinstance(sink, DesktopNotifierSink)
+    assert description == "desktop notifications via D-Bus (unix:path=/tmp/cun-rt/bus)"
+    assert BUS_VARIABLE not in os.environ
+    await sink.close()
+
+
+async def test_the_process_environment_gets_the_socket_address_dbus_fast_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without an injected environment the found socket is written to os.environ,
+    # because dbus-fast (inside desktop-notifier) reads the address only there.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/tmp/cun-rt")
+    socket = Path("/tmp/cun-rt/bus")
+    sink, _ = await choose_sink(
+        Config(),
+        system="Linux",
+        exists=lambda path: path == socket,
+        notifier_factory=_permission_notifier(allowed=True),
+    )
+    await sink.close()
+    assert os.environ[BUS_VARIABLE] == "unix:path=/tmp/cun-rt/bus"
 
 
 async def test_bus_address_to_a_missing_socket_falls_back_to_the_log(
@@ -210,6 +263,68 @@ def _dummy_backend_notifier(app_name: str) -> DesktopNotifier:
     return notifier
 
 
+def _permission_notifier(
+    *, allowed: bool, delay: float = 0.0, backends: list[object] | None = None
+) -> Callable[[str], DesktopNotifier]:
+    """A factory for what a bundled macOS Python looks like: capabilities, and a permission answer.
+
+    Built on desktop-notifier's real dummy backend (it "dispatches" every send);
+    only the capability set and the permission dialog's answer (after ``delay``
+    seconds) are ours. ``backends`` collects the backends made, to count the asks.
+    """
+    from desktop_notifier import Capability, DesktopNotifier
+    from desktop_notifier.backends.dummy import DummyNotificationCenter
+
+    class Backend(DummyNotificationCenter):
+        asked = 0
+
+        async def _get_capabilities(self) -> frozenset[Capability]:
+            return frozenset({Capability.TITLE, Capability.MESSAGE, Capability.ON_DISPATCHED})
+
+        async def request_authorisation(self) -> bool:
+            self.asked += 1
+            await asyncio.sleep(delay)  # the user reading the dialog
+            return allowed
+
+    def make(app_name: str) -> DesktopNotifier:
+        notifier = DesktopNotifier(app_name=app_name, app_icon=None)
+        notifier._backend = Backend(app_name, None)
+        if backends is not None:
+            backends.append(notifier._backend)
+        return notifier
+
+    return make
+
+
+async def test_refused_permission_falls_back_to_osascript_on_macos() -> None:
+    runner = RecordingRunner()
+    sink, description = await choose_sink(
+        Config(),
+        system="Darwin",
+        runner=runner,
+        notifier_factory=_permission_notifier(allowed=False),
+    )
+    assert isinstance(sink, OsascriptSink)
+    assert description == (
+        "osascript, because notifications are not allowed for this Python in System Settings"
+    )
+    assert NOT_ALLOWED == "notifications are not allowed for this Python in System Settings"
+
+
+async def test_the_permission_dialog_is_not_cut_short_and_asked_only_once() -> None:
+    # The answer takes longer than the probe timeout: the probe still waits for it.
+    backends: list[object] = []
+    factory = _permission_notifier(allowed=True, delay=0.3, backends=backends)
+    sink, reason = await DesktopNotifierSink.probe(factory=factory, probe_timeout=0.05)
+    assert sink is not None, reason
+    try:
+        assert await sink.send(sample_message()) is Delivery.DELIVERED
+    finally:
+        await sink.close()
+    [backend] = backends
+    assert getattr(backend, "asked", None) == 1  # the send did not ask again
+
+
 def test_applescript_strings_escape_quotes_backslashes_and_newlines() -> None:
     assert applescript_string('say "hi"') == '"say \\"hi\\""'
     assert applescript_string("C:\\path") == '"C:\\\\path"'
@@ -283,3 +398,124 @@ def test_notify_test_command_without_a_bus_exits_1_and_says_why(
         "claude-usage-notifier: no notification shown: "
         "cannot connect to the D-Bus session bus (No such file or directory)\n"
     )
+
+
+# --------------------------------------------------------------------------- choosing again
+
+
+class Chooser:
+    """Stands in for ``choose_sink``: answers with the sinks given, counts the calls."""
+
+    def __init__(self, *answers: tuple[RecordingSink | LogSink, str]) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    async def __call__(self) -> tuple[RecordingSink | LogSink, str]:
+        self.calls += 1
+        return self.answers.pop(0)
+
+
+def _at(minutes: float) -> datetime:
+    return NOW + timedelta(minutes=minutes)
+
+
+def _event(minutes: float) -> list[ThresholdCrossed]:
+    # A different bucket each time, so nothing is "the same event again".
+    return [ThresholdCrossed(f"b{minutes:g}", 90, 91.0, _at(minutes))]
+
+
+async def test_a_sink_failing_three_times_in_a_row_is_replaced_after_five_minutes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failing = RecordingSink(delivery=Delivery.FAILED)
+    working = RecordingSink()
+    chooser = Chooser((working, "recording (found again)"))
+    config = Config(max_notifications_per_hour=60)
+    notifier = Notifier(failing, "failing sink", config, tz=UTC, chooser=chooser)
+    caplog.set_level(logging.INFO, logger="notifier.notify")
+    for minute in (0, 1, 2):
+        assert await notifier.publish(_event(minute), [], _at(minute)) == [Delivery.FELL_BACK]
+    # Three failures, but the last choice (at start, counted from the first
+    # publish at minute 0) is under five minutes old: not yet.
+    assert await notifier.publish(_event(4.9), [], _at(4.9)) == [Delivery.FELL_BACK]
+    assert chooser.calls == 0
+    assert await notifier.publish(_event(5), [], _at(5)) == [Delivery.RECORDED]
+    assert chooser.calls == 1
+    assert notifier.sink is working
+    assert notifier.description == "recording (found again)"
+    assert failing.closed
+    assert [m.title for m in working.sent] == ["Claude B5 at 90%"]
+    assert "notifications: now recording (found again) (was failing sink)" in caplog.messages
+
+
+async def test_fewer_than_three_failures_in_a_row_keep_the_sink() -> None:
+    flaky = RecordingSink(delivery=Delivery.FAILED)
+    chooser = Chooser()
+    notifier = Notifier(flaky, "flaky", Config(max_notifications_per_hour=60), chooser=chooser)
+    for minute in (0, 10, 20, 30):
+        flaky.delivery = Delivery.RECORDED if minute == 20 else Delivery.FAILED
+        await notifier.publish(_event(minute), [], _at(minute))
+    # Failures at 0, 10, then a success at 20 reset the count; 30 is only one more.
+    assert chooser.calls == 0
+    assert notifier.sink is flaky
+
+
+async def test_the_log_fallback_asks_again_every_five_minutes_until_a_backend_appears() -> None:
+    first = LogSink("no notification server")
+    found = RecordingSink()
+    chooser = Chooser(
+        (LogSink("still no notification server"), "log only (still no notification server)"),
+        (found, "recording (the server came up)"),
+    )
+    notifier = Notifier(first, "log only (no notification server)", Config(), chooser=chooser)
+    assert await notifier.publish([], [], _at(0)) == []  # counting starts here
+    assert await notifier.publish([], [], _at(4)) == []
+    assert chooser.calls == 0
+    assert await notifier.publish([], [], _at(5)) == []  # still only the log: kept on the log
+    assert chooser.calls == 1
+    assert notifier.description == "log only (still no notification server)"
+    assert await notifier.publish(_event(9), [], _at(9)) == [Delivery.LOGGED]
+    assert chooser.calls == 1  # 4 minutes after the last look
+    assert await notifier.publish(_event(10), [], _at(10)) == [Delivery.RECORDED]
+    assert chooser.calls == 2
+    assert notifier.description == "recording (the server came up)"
+    assert [m.title for m in found.sent] == ["Claude B10 at 90%"]
+
+
+async def test_a_given_sink_is_never_replaced() -> None:
+    given = LogSink("configured: notify = log")
+    notifier = await Notifier.create(Config(), sink=given)
+    for minute in (0, 10, 60):
+        assert await notifier.publish(_event(minute), [], _at(minute)) == [Delivery.LOGGED]
+    assert notifier.sink is given
+    assert notifier.description == "log sink (given)"
+
+
+async def test_a_clock_set_back_restarts_the_five_minutes_instead_of_asking_at_once() -> None:
+    chooser = Chooser((RecordingSink(), "recording"))
+    notifier = Notifier(LogSink("none"), "log only (none)", Config(), chooser=chooser)
+    await notifier.publish([], [], _at(60))
+    await notifier.publish([], [], _at(0))  # an hour back
+    await notifier.publish([], [], _at(4))
+    assert chooser.calls == 0
+    await notifier.publish([], [], _at(5))
+    assert chooser.calls == 1
+
+
+# --------------------------------------------------------------------------- an expired login
+
+
+async def test_login_expired_is_sent_over_the_cap_and_says_so_every_time() -> None:
+    sink = RecordingSink()
+    notifier = await Notifier.create(Config(max_notifications_per_hour=1), sink=sink)
+    assert await notifier.publish([EVENT], BUCKETS, NOW) == [Delivery.RECORDED]  # cap used up
+    assert await notifier.login_expired("The server said 401.", NOW) is True
+    # No "once" flag inside: the caller decides; a second call notifies again.
+    notifier.login_restored()  # a no-op kept for old callers
+    assert await notifier.login_expired("The server said 401.", NOW) is True
+    assert [m.title for m in sink.sent] == ["Claude 5-hour at 90%", *["Claude login expired"] * 2]
+
+
+async def test_login_expired_is_true_when_only_the_log_took_it() -> None:
+    notifier = Notifier(RecordingSink(delivery=Delivery.FAILED), "failing", Config())
+    assert await notifier.login_expired("expired", NOW) is True
