@@ -10,8 +10,13 @@ only the loop's own decisions:
   loop, then the poll loop; everything released in ``finally``;
 - one poll: fetch (cancelled at once by SIGTERM/SIGINT), append the
   observation to the history, run the :class:`~notifier.pipeline.Pipeline`,
-  archive a new payload variant, notify, persist the state (including the
-  agent's own memory: outcome, failures, backoff deadline, last success);
+  notify, archive a new payload variant, persist the state (including the
+  agent's own memory: outcome, failures, backoff deadline, last success,
+  which notification path is in use). Notify comes before the archive: once
+  the pipeline has run, its state has moved on and the poll's events live
+  only in memory, so nothing that can fail may stand between them and the
+  notifier; events a failing ``publish`` could not take are retried with the
+  next poll;
 - the wait: :mod:`notifier.schedule` decides the deadline, this module waits
   for it in short slices and compares the wall clock with the monotonic clock
   after each, so a laptop that slept polls once soon after waking instead of
@@ -21,8 +26,14 @@ only the loop's own decisions:
 
 Every failure of a poll is caught and turned into an outcome with a backoff:
 the agent runs for weeks and must not die of a bad answer, a full disk or a
-bug in one payload. SIGTERM and SIGINT end it within a few seconds, exit 0,
-state saved.
+bug (ours or a library's): an unexpected exception is logged with its
+traceback (one line, see :mod:`notifier.logs`) and becomes ``bad_response``
+with the problem ``internal error: <type>``. SIGTERM and SIGINT end it within
+a few seconds, exit 0, state saved.
+
+The login-expired notification is sent once per expiry: the persisted
+``AgentState.login_notified`` is the only memory of it (set when the
+notifier took the message, cleared by the next successful poll).
 """
 
 from __future__ import annotations
@@ -68,6 +79,8 @@ logger = logging.getLogger(__name__)
 # How long one slice of a wait may be: bounds how late a wake from sleep is noticed.
 CHECK_EVERY = timedelta(seconds=15)
 FAST_POLL_WARNING = 60.0
+# Events a failing publish could not take, kept for the next poll (the newest ones).
+MAX_UNPUBLISHED = 50
 
 
 class Fetcher(Protocol):
@@ -87,12 +100,11 @@ class Publisher(Protocol):
         """Deliver the notifications for ``events``."""
         ...
 
-    async def login_expired(self, message: str, now: datetime) -> None:
-        """Tell the user once that the Claude login needs renewing."""
-        ...
+    async def login_expired(self, message: str, now: datetime) -> bool | None:
+        """Tell the user that the Claude login needs renewing; True when a sink took it.
 
-    def login_restored(self) -> None:
-        """The login works again."""
+        ``None`` (an older notifier without the answer) counts as True.
+        """
         ...
 
 
@@ -121,6 +133,11 @@ def _classify(exc: NotifierError) -> Outcome:
     if isinstance(exc, ServerFault | ServerError):
         return Outcome.SERVER_ERROR
     return Outcome.BAD_RESPONSE
+
+
+def _internal(exc: Exception) -> str:
+    # The type only: an unexpected exception's text is not vetted for secrets.
+    return f"internal error: {type(exc).__name__}"
 
 
 def _seconds(delta: timedelta) -> str:
@@ -159,11 +176,13 @@ class Agent:
         self.check_every = check_every
         self.polls = 0
         self._store_warned: set[str] = set()
+        self._unpublished: list[Event] = []
 
     # -- the loop -------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set; the state is saved on the way out."""
+        self._note_notifier(save=True)
         now = self.clock()
         deadline = schedule.resume_deadline(self.agent_state.backoff_until, now, self.config)
         if deadline > now:
@@ -174,7 +193,15 @@ class Agent:
             )
         try:
             while await self._wait_until(deadline, stop):
-                deadline = await self.poll_once(stop)
+                try:
+                    deadline = await self.poll_once(stop)
+                except _Stopped:
+                    raise
+                except Exception:  # poll_once catches everything; this is the last net
+                    logger.exception("the poll failed unexpectedly")
+                    deadline = self.clock() + timedelta(
+                        seconds=self.config.error_backoff_max_seconds
+                    )
         except _Stopped:
             pass
         finally:
@@ -186,12 +213,18 @@ class Agent:
         retry_after: float | None = None
         problem: str | None = None
         payload: dict[str, Any] | None = None
+        outcome = Outcome.BAD_RESPONSE  # bound on every path below
         try:
             payload = await self._until_stopped(self.client.fetch(), stop)
+        except _Stopped:
+            raise
         except NotifierError as exc:
             outcome, problem = _classify(exc), str(exc)
             if isinstance(exc, RateLimited):
                 retry_after = exc.retry_after
+        except Exception as exc:  # a bug must cost one poll, never the agent
+            logger.exception("the usage fetch failed unexpectedly")
+            outcome, problem = Outcome.BAD_RESPONSE, _internal(exc)
         now = self.clock()
         self.polls += 1
         if payload is not None:
@@ -200,15 +233,18 @@ class Agent:
                 outcome = Outcome.OK
             except Exception as exc:  # a bug must cost one poll, never the agent
                 logger.exception("could not process the payload")
-                outcome, problem = Outcome.BAD_RESPONSE, f"internal error: {type(exc).__name__}"
-        elif outcome is Outcome.LOGIN_REQUIRED and not previous.login_notified:
-            await self._tell_login_expired(problem or "the Claude login expired", now)
+                outcome, problem = Outcome.BAD_RESPONSE, _internal(exc)
+
+        login_notified = previous.login_notified
+        if outcome is Outcome.OK:
+            login_notified = False  # the next expiry is a new one
+        elif outcome is Outcome.LOGIN_REQUIRED and not login_notified:
+            login_notified = await self._tell_login_expired(
+                problem or "the Claude login expired", now
+            )
 
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
         deadline = schedule.next_poll(outcome, failures, retry_after, now, self.config, self.rng)
-        login_notified = previous.login_notified or outcome is Outcome.LOGIN_REQUIRED
-        if outcome is Outcome.OK:
-            login_notified = False
         self.agent_state = AgentState(
             outcome=outcome.value,
             consecutive_failures=failures,
@@ -217,6 +253,7 @@ class Agent:
             last_success_at=now if outcome is Outcome.OK else previous.last_success_at,
             last_error=problem,
             login_notified=login_notified,
+            notifier=self._notifier_description(),
         )
         self._log_change(previous, outcome, problem, deadline - now)
         self._save()
@@ -224,17 +261,18 @@ class Agent:
 
     async def _handle_payload(self, payload: dict[str, Any], now: datetime) -> None:
         observation = Observation(observed_at=now, payload=payload)
-        self._guard_store(
+        self._guarded(
             "history",
             lambda: append_observation(
                 self.paths.history_file, observation, self.config.history_max_bytes
             ),
         )
         events = self.pipeline.process(observation)
-        drift = self.pipeline.last_drift
-        if drift is not None and drift.changes:
-            # Every sighting: the archive keeps first/last seen and a count per variant.
-            self._archive(drift, payload, now)
+        # From here on the rules' state has moved on: these events exist only in
+        # memory. Publish them before anything else that could fail.
+        if self.agent_state.login_notified:
+            self._guarded("login notice", self._login_restored)
+        await self._publish(events, now)
         for event in events:
             if isinstance(event, DriftDetected):
                 logger.warning(
@@ -242,35 +280,75 @@ class Agent:
                     len(event.changes),
                     event.fingerprint[:12],
                 )
-        if self.agent_state.login_notified:
-            self.notifier.login_restored()
-        await self.notifier.publish(events, self.pipeline.last_buckets, now)
+        drift = self.pipeline.last_drift
+        if drift is not None and drift.changes:
+            # Every sighting: the archive keeps first/last seen and a count per variant.
+            self._archive(drift, payload, now)
+
+    async def _publish(self, events: Sequence[Event], now: datetime) -> None:
+        # Called every poll, even without events: held messages go out this way.
+        pending = [*self._unpublished, *events]
+        try:
+            await self.notifier.publish(pending, self.pipeline.last_buckets, now)
+        except Exception:  # the notifier promises not to raise; if it does, keep the events
+            logger.exception(
+                "could not publish %d event(s); will try again at the next poll", len(pending)
+            )
+            self._unpublished = pending[-MAX_UNPUBLISHED:]
+        else:
+            self._unpublished = []
+
+    def _login_restored(self) -> None:
+        # Older notifiers keep their own once-flag and want to hear that the login works.
+        restored = getattr(self.notifier, "login_restored", None)
+        if callable(restored):
+            restored()
 
     def _archive(self, result: DriftResult, payload: dict[str, Any], now: datetime) -> None:
         archiver = self.archiver
         if archiver is not None:
-            self._guard_store("archive", lambda: archiver(result, payload, now))
+            self._guarded("archive", lambda: archiver(result, payload, now))
 
-    async def _tell_login_expired(self, message: str, now: datetime) -> None:
+    async def _tell_login_expired(self, message: str, now: datetime) -> bool:
+        """True when the notifier took the message (then it is not sent again this expiry)."""
         try:
-            await self.notifier.login_expired(message, now)
+            told = await self.notifier.login_expired(message, now)
         except Exception:  # the notifier promises not to raise; if it does, keep polling
             logger.exception("could not notify about the expired login")
+            return False
+        return told is None or bool(told)
 
-    def _guard_store(self, what: str, action: Callable[[], object]) -> None:
-        # A full disk or a read-only folder must not stop the notifications.
+    def _notifier_description(self) -> str | None:
+        description = getattr(self.notifier, "description", None)
+        return description if isinstance(description, str) else None
+
+    def _note_notifier(self, *, save: bool = False) -> None:
+        """Record which notification path is in use (``agent-status`` shows it)."""
+        description = self._notifier_description()
+        if description != self.agent_state.notifier:
+            self.agent_state = self.agent_state.model_copy(update={"notifier": description})
+            if save:
+                self._save()
+
+    def _guarded(self, what: str, action: Callable[[], object]) -> None:
+        # A full disk, a read-only folder or a bug in one side task must not stop
+        # the notifications: warn once per kind of trouble, then keep trying quietly.
         try:
             action()
         except StoreError as exc:
             if what not in self._store_warned:
                 self._store_warned.add(what)
                 logger.warning("cannot write the %s (will keep trying quietly): %s", what, exc)
+        except Exception:
+            if what not in self._store_warned:
+                self._store_warned.add(what)
+                logger.exception("the %s failed (will keep trying quietly)", what)
         else:
             self._store_warned.discard(what)
 
     def _save(self) -> None:
         state: State = self.pipeline.state.model_copy(update={"agent": self.agent_state})
-        self._guard_store("state", lambda: save_state(self.paths.state_file, state))
+        self._guarded("state", lambda: save_state(self.paths.state_file, state))
 
     def _log_change(
         self, previous: AgentState, outcome: Outcome, problem: str | None, wait: timedelta
@@ -400,7 +478,11 @@ def main(paths: Paths, loaded: LoadedConfig) -> int:
     from notifier.notify import event_loop_factory
 
     config = loaded.config
-    logs.configure(paths.log_file)
+    try:
+        logs.configure(paths.log_file)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise StoreError(f"cannot open the agent log {paths.log_file}: {reason}") from None
     try:
         for warning in loaded.warnings:
             logger.warning("config: %s", warning)

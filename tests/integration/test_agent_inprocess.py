@@ -1,0 +1,540 @@
+"""The agent in-process: bugs cost one poll, side tasks cannot swallow notifications.
+
+Real parts: the pipeline (rules and, where drift matters, the shipped schemas),
+the :class:`~notifier.notify.Notifier` with a
+:class:`~notifier.notify.RecordingSink`, the state file in a temp home. Fakes:
+the fetcher (what the endpoint "answered", or a bug) and, where a test needs a
+failure the real part never has, the archiver or publisher.
+
+Expected values come from the rules: the error ladder is
+``error_backoff_seconds * 2**(failures-1)`` (0.1 s, 0.2 s, ... here), a payload
+at 80 % crosses the default 75 % threshold once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from notifier import agent as agent_module
+from notifier import drift
+from notifier.agent import Agent
+from notifier.buckets import Bucket
+from notifier.errors import StoreError, TokenExpired
+from notifier.events import Event, ThresholdCrossed
+from notifier.messages import MessageKind
+from notifier.models import AgentState, Config, Observation
+from notifier.notify import Notifier, RecordingSink
+from notifier.paths import resolve
+from notifier.pipeline import Pipeline
+from tests.conftest import load_payload
+
+SLACK = 0.03  # timer granularity
+T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+
+
+def _config(**overrides: Any) -> Config:
+    base: dict[str, Any] = {
+        "poll_interval_seconds": 300,
+        "poll_jitter_seconds": 0,
+        "error_backoff_seconds": 0.1,
+        "error_backoff_max_seconds": 5,
+        "notify": "log",
+    }
+    base.update(overrides)
+    return Config(**base)
+
+
+def _hot_payload(*, drifting: bool = False) -> dict[str, Any]:
+    """The 2025-11 payload with the five-hour window at 80 % (crosses 75 %)."""
+    payload = load_payload("oauth-usage-2025-11.json")
+    payload["five_hour"]["utilization"] = 80.0
+    if drifting:
+        payload["zz_brand_new_block"] = {"foo": "bar"}  # an unknown key: drift
+    return payload
+
+
+def _copy(payload: dict[str, Any]) -> dict[str, Any]:
+    copied: dict[str, Any] = json.loads(json.dumps(payload))
+    return copied
+
+
+class RaisingFetcher:
+    """Raises ``error`` for the first ``failures`` calls (all calls when None), then answers."""
+
+    def __init__(
+        self, error: Exception, failures: int | None = None, payload: dict[str, Any] | None = None
+    ) -> None:
+        self.error = error
+        self.failures = failures
+        self.payload = payload or _hot_payload()
+        self.times: list[float] = []
+
+    async def fetch(self) -> dict[str, Any]:
+        self.times.append(time.monotonic())
+        if self.failures is None or len(self.times) <= self.failures:
+            raise self.error
+        return _copy(self.payload)  # a fresh copy, as from the wire
+
+
+class FixedFetcher:
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+        self.calls = 0
+
+    async def fetch(self) -> dict[str, Any]:
+        self.calls += 1
+        return _copy(self.payload)
+
+
+async def _notifier(config: Config) -> tuple[Notifier, RecordingSink]:
+    sink = RecordingSink()
+    return await Notifier.create(config, sink=sink), sink
+
+
+async def _until(predicate: Any, within: float) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        await asyncio.sleep(0.005)
+    return bool(predicate())
+
+
+def _agent_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "notifier.agent" and r.levelno >= logging.ERROR]
+
+
+# --------------------------------------------------------------------------- bugs
+
+
+async def test_a_bug_in_the_fetch_costs_one_poll_and_backs_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = _config()
+    fetcher = RaisingFetcher(RuntimeError("boom"))
+    notifier, _ = await _notifier(config)
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=fetcher,
+        pipeline=Pipeline(config),
+        notifier=notifier,
+        agent_state=AgentState(),
+        check_every=timedelta(seconds=0.02),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(agent.run(stop))
+    try:
+        assert await _until(lambda: len(fetcher.times) >= 4 or task.done(), 5)
+        assert not task.done(), f"the agent died: {task.exception()!r}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 2)
+
+    # the error ladder: 0.1 s, 0.2 s, 0.4 s after the 1st, 2nd and 3rd failure
+    gaps = [b - a for a, b in zip(fetcher.times, fetcher.times[1:], strict=False)]
+    for gap, due in zip(gaps, [0.1, 0.2, 0.4], strict=False):
+        assert due - SLACK <= gap <= due + 1.0, (gaps, due)
+    state = agent.agent_state
+    assert state.outcome == "bad_response"
+    assert state.last_error == "internal error: RuntimeError"
+    assert state.consecutive_failures == len(fetcher.times)
+    assert state.backoff_until is not None
+    saved = json.loads(resolve().state_file.read_text())["agent"]
+    assert saved["last_error"] == "internal error: RuntimeError"
+    # one record with the traceback per failed poll, nothing more
+    errors = _agent_errors(caplog)
+    assert len(errors) == len(fetcher.times)
+    assert all(r.exc_info is not None and r.exc_info[0] is RuntimeError for r in errors)
+
+
+async def test_after_a_bug_in_the_fetch_the_next_good_answer_is_ok_and_notifies() -> None:
+    config = _config()
+    fetcher = RaisingFetcher(TypeError("NoneType is not subscriptable"), failures=1)
+    notifier, sink = await _notifier(config)
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=fetcher,
+        pipeline=Pipeline(config),
+        notifier=notifier,
+        agent_state=AgentState(),
+        check_every=timedelta(seconds=0.02),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(agent.run(stop))
+    try:
+        assert await _until(lambda: len(fetcher.times) >= 2 or task.done(), 5)
+        assert await _until(lambda: agent.agent_state.outcome == "ok", 2)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 2)
+    assert fetcher.times[1] - fetcher.times[0] >= 0.1 - SLACK
+    assert [m.kind for m in sink.sent] == [MessageKind.THRESHOLD]
+    assert agent.agent_state.consecutive_failures == 0
+
+
+async def test_a_bug_in_the_pipeline_costs_one_poll(caplog: pytest.LogCaptureFixture) -> None:
+    class BrokenOnce(Pipeline):
+        calls = 0
+
+        def process(self, observation: Observation) -> list[Event]:
+            BrokenOnce.calls += 1
+            if BrokenOnce.calls == 1:
+                raise RuntimeError("a bug in the rules")
+            return super().process(observation)
+
+    config = _config()
+    notifier, sink = await _notifier(config)
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=FixedFetcher(_hot_payload()),
+        pipeline=BrokenOnce(config),
+        notifier=notifier,
+        agent_state=AgentState(),
+    )
+    deadline = await agent.poll_once()
+    failed = agent.agent_state
+    assert failed.outcome == "bad_response"
+    assert failed.last_error == "internal error: RuntimeError"
+    assert failed.last_poll_at is not None
+    assert deadline == failed.last_poll_at + timedelta(seconds=0.1)  # the ladder, no jitter
+    assert len(_agent_errors(caplog)) == 1
+    await agent.poll_once()
+    recovered = agent.agent_state
+    assert recovered.outcome == "ok"
+    assert [m.kind for m in sink.sent] == [MessageKind.THRESHOLD]
+
+
+# --------------------------------------------------------------------------- notify first
+
+
+async def test_a_failing_archive_does_not_lose_the_threshold_notification(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    archived: list[str] = []
+
+    def archiver(result: drift.DriftResult, payload: dict[str, Any], now: datetime) -> None:
+        archived.append(result.fingerprint)
+        raise ValueError("a bug in the archive")
+
+    config = _config()
+    notifier, sink = await _notifier(config)
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=FixedFetcher(_hot_payload(drifting=True)),
+        pipeline=Pipeline(config, known=drift.load_known([])),
+        notifier=notifier,
+        agent_state=AgentState(),
+        archiver=archiver,
+    )
+    await agent.poll_once()
+    assert len(archived) == 1, "the archive was not even tried"
+    kinds = sorted(m.kind.value for m in sink.sent)
+    assert kinds == ["drift", "threshold"], kinds
+    assert agent.agent_state.outcome == "ok"
+    assert agent.agent_state.last_error is None
+    assert agent.agent_state.notifier == notifier.description
+    assert any(
+        r.exc_info is not None and r.exc_info[0] is ValueError for r in _agent_errors(caplog)
+    )
+
+    # the same trouble next poll: tried again, but the log is not flooded
+    caplog.clear()
+    await agent.poll_once()
+    assert len(archived) == 2
+    assert _agent_errors(caplog) == []
+
+
+async def test_a_failing_history_append_does_not_lose_the_notification(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken_append(*args: object) -> None:
+        raise ValueError("a bug in the recorder")
+
+    monkeypatch.setattr(agent_module, "append_observation", broken_append)
+    config = _config()
+    notifier, sink = await _notifier(config)
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=FixedFetcher(_hot_payload()),
+        pipeline=Pipeline(config),
+        notifier=notifier,
+        agent_state=AgentState(),
+    )
+    await agent.poll_once()
+    assert [m.kind for m in sink.sent] == [MessageKind.THRESHOLD]
+    assert agent.agent_state.outcome == "ok"
+
+
+async def test_a_full_disk_for_the_archive_is_one_warning_and_notifications_go_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def archiver(result: drift.DriftResult, payload: dict[str, Any], now: datetime) -> None:
+        raise StoreError("No space left on device")
+
+    config = _config()
+    notifier, sink = await _notifier(config)
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=FixedFetcher(_hot_payload(drifting=True)),
+        pipeline=Pipeline(config, known=drift.load_known([])),
+        notifier=notifier,
+        agent_state=AgentState(),
+        archiver=archiver,
+    )
+    await agent.poll_once()
+    await agent.poll_once()
+    assert MessageKind.THRESHOLD in [m.kind for m in sink.sent]
+    warnings = [r.getMessage() for r in caplog.records if "cannot write the archive" in r.message]
+    assert len(warnings) == 1
+
+
+class FlakyPublisher:
+    """Raises on the first publish, then records what it is handed."""
+
+    description = "flaky (test)"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.received: list[list[Event]] = []
+
+    async def publish(
+        self, events: Sequence[Event], buckets: Sequence[Bucket], now: datetime
+    ) -> None:
+        del buckets, now
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("a bug in the notifier")
+        self.received.append(list(events))
+
+    async def login_expired(self, message: str, now: datetime) -> bool:
+        del message, now
+        return True
+
+
+async def test_events_a_failing_publish_could_not_take_go_out_with_the_next_poll() -> None:
+    config = _config()
+    publisher = FlakyPublisher()
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=FixedFetcher(_hot_payload()),
+        pipeline=Pipeline(config),
+        notifier=publisher,
+        agent_state=AgentState(),
+    )
+    await agent.poll_once()
+    assert agent.agent_state.outcome == "ok"  # the endpoint answered; the notifier is ours
+    await agent.poll_once()  # the same 80 %: no new event of its own
+    assert len(publisher.received) == 1
+    (handed,) = publisher.received
+    assert [type(e) for e in handed] == [ThresholdCrossed]
+    assert isinstance(handed[0], ThresholdCrossed)
+    assert handed[0].threshold == 75.0
+    await agent.poll_once()
+    assert publisher.received[-1] == [], "delivered events are not sent twice"
+
+
+# --------------------------------------------------------------------------- login expired
+
+
+class LoginNotifier:
+    """Answers ``login_expired`` with the scripted values; counts the calls."""
+
+    def __init__(self, answers: Sequence[bool | None], *, with_restored: bool = False) -> None:
+        self.answers = list(answers)
+        self.expired_calls = 0
+        self.restored_calls = 0
+        self.published: list[list[Event]] = []
+        if with_restored:
+            self.login_restored = self._restored
+
+    async def publish(
+        self, events: Sequence[Event], buckets: Sequence[Bucket], now: datetime
+    ) -> None:
+        del buckets, now
+        self.published.append(list(events))
+
+    async def login_expired(self, message: str, now: datetime) -> bool | None:
+        del now
+        assert "log in" in message
+        answer = self.answers[min(self.expired_calls, len(self.answers) - 1)]
+        self.expired_calls += 1
+        return answer
+
+    def _restored(self) -> None:
+        self.restored_calls += 1
+
+
+class Script:
+    """A fetcher playing a list of steps: an exception to raise or a payload to answer."""
+
+    def __init__(self, *steps: Exception | dict[str, Any]) -> None:
+        self.steps = list(steps)
+
+    async def fetch(self) -> dict[str, Any]:
+        step = self.steps.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def _expired() -> TokenExpired:
+    return TokenExpired("the usage endpoint refused the Claude login (401): log in again")
+
+
+async def _login_agent(notifier: Any, *steps: Exception | dict[str, Any]) -> Agent:
+    config = _config()
+    return Agent(
+        config=config,
+        paths=resolve(),
+        client=Script(*steps),
+        pipeline=Pipeline(config),
+        notifier=notifier,
+        agent_state=AgentState(),
+    )
+
+
+async def test_login_expired_is_told_once_per_expiry_and_again_after_a_success() -> None:
+    low = load_payload("oauth-usage-low-usage.json")
+    notifier = LoginNotifier([True])
+    agent = await _login_agent(
+        notifier, _expired(), _expired(), _expired(), low, _expired(), _expired()
+    )
+    for _ in range(3):
+        await agent.poll_once()
+    assert notifier.expired_calls == 1
+    assert agent.agent_state.login_notified is True
+    assert agent.agent_state.outcome == "login_required"
+    await agent.poll_once()  # the login works again
+    assert agent.agent_state.login_notified is False
+    await agent.poll_once()  # a new expiry: told again
+    await agent.poll_once()
+    assert notifier.expired_calls == 2
+
+
+async def test_login_expired_not_taken_by_a_sink_is_tried_again() -> None:
+    notifier = LoginNotifier([False, False, True])
+    agent = await _login_agent(notifier, *[_expired() for _ in range(5)])
+    await agent.poll_once()
+    assert agent.agent_state.login_notified is False
+    await agent.poll_once()
+    await agent.poll_once()
+    assert agent.agent_state.login_notified is True
+    await agent.poll_once()
+    await agent.poll_once()
+    assert notifier.expired_calls == 3
+
+
+async def test_login_expired_answering_none_counts_as_told_and_restored_is_called() -> None:
+    # An older notifier: login_expired returns None and keeps a once-flag that
+    # login_restored clears.
+    low = load_payload("oauth-usage-low-usage.json")
+    notifier = LoginNotifier([None], with_restored=True)
+    agent = await _login_agent(notifier, _expired(), _expired(), low, low)
+    await agent.poll_once()
+    await agent.poll_once()
+    assert notifier.expired_calls == 1
+    assert agent.agent_state.login_notified is True
+    await agent.poll_once()
+    assert notifier.restored_calls == 1
+    await agent.poll_once()
+    assert notifier.restored_calls == 1, "restored only after an expiry was told"
+
+
+async def test_the_persisted_flag_survives_a_restart() -> None:
+    notifier = LoginNotifier([True])
+    config = _config()
+    agent = Agent(
+        config=config,
+        paths=resolve(),
+        client=Script(_expired()),
+        pipeline=Pipeline(config),
+        notifier=notifier,
+        agent_state=AgentState(outcome="login_required", login_notified=True),
+    )
+    await agent.poll_once()
+    assert notifier.expired_calls == 0
+
+
+# --------------------------------------------------------------------------- notification path
+
+
+class SwitchingPublisher:
+    """A notifier that falls back to the log during a publish (its description changes)."""
+
+    def __init__(self) -> None:
+        self.description = "desktop-notifier (org.freedesktop.Notifications)"
+
+    async def publish(
+        self, events: Sequence[Event], buckets: Sequence[Bucket], now: datetime
+    ) -> None:
+        del events, buckets, now
+        self.description = "log (the notification server went away)"
+
+    async def login_expired(self, message: str, now: datetime) -> bool:
+        del message, now
+        return True
+
+
+async def test_the_notification_path_is_recorded_at_start_and_after_each_publish() -> None:
+    config = _config()
+    publisher = SwitchingPublisher()
+    paths = resolve()
+    # A stored backoff deadline keeps the first poll away: only the start is seen.
+    later = datetime.now(UTC) + timedelta(seconds=60)
+    agent = Agent(
+        config=config,
+        paths=paths,
+        client=FixedFetcher(_hot_payload()),
+        pipeline=Pipeline(config),
+        notifier=publisher,
+        agent_state=AgentState(outcome="unreachable", backoff_until=later),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(agent.run(stop))
+    try:
+        assert await _until(lambda: paths.state_file.exists(), 2)
+        saved = json.loads(paths.state_file.read_text())["agent"]
+        assert saved["notifier"] == "desktop-notifier (org.freedesktop.Notifications)"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 2)
+
+    await agent.poll_once()
+    assert agent.agent_state.notifier == "log (the notification server went away)"
+    saved = json.loads(paths.state_file.read_text())["agent"]
+    assert saved["notifier"] == "log (the notification server went away)"
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_a_log_folder_that_cannot_be_made_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from notifier import cli
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log folder's parent should be")
+    monkeypatch.setenv("CLAUDE_USAGE_NOTIFIER_LOG_DIR", str(blocker / "log"))
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"claude-usage-notifier: cannot open the agent log {blocker / 'log' / 'agent.log'}: "
+        "Not a directory\n"
+    )
