@@ -18,6 +18,14 @@ deadline of ``connect_timeout_seconds + read_timeout_seconds`` (40 s by
 default) bounds the whole :meth:`UsageClient.fetch`, retry included, so a
 server that drips one byte at a time cannot hold a command past it.
 
+The token provider runs in a daemon thread of its own (:func:`read_token`), not
+in asyncio's default executor: on macOS it runs ``security``, which can wait up
+to two minutes on a Keychain prompt, and ``asyncio.Runner.close()`` (and the
+interpreter's exit) wait for executor threads, so a pending prompt would hold
+SIGTERM's 5 s promise hostage. An abandoned read ends with the process (a
+``security`` child left behind is in the login item's process group or
+cgroup, which launchd and systemd clean up).
+
 The token is sent in the ``Authorization`` header only. Messages are built
 from fixed text, the URL and status codes; httpx masks ``authorization`` in
 ``Headers`` reprs and logs no request headers (a test checks both).
@@ -26,7 +34,9 @@ from fixed text, the URL and status codes; httpx masks ``authorization`` in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,6 +65,36 @@ DEFAULT_USER_AGENT = f"claude-usage-notifier/{__version__} (python-httpx/{httpx.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 TokenProvider = Callable[[], str]
+
+
+async def read_token(provider: TokenProvider) -> str:
+    """``provider()`` in a daemon thread, awaited; cancelling abandons the thread.
+
+    Why not :func:`asyncio.to_thread`: see the module docstring (shutdown must
+    not wait for a Keychain prompt).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(token: str, error: Exception | None) -> None:
+        if future.done():  # cancelled meanwhile: nobody wants the answer
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(token)
+
+    def work() -> None:
+        token, error = "", None
+        try:
+            token = provider()
+        except Exception as exc:  # handed to the awaiting coroutine
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down
+            loop.call_soon_threadsafe(settle, token, error)
+
+    threading.Thread(target=work, name="claude-token-read", daemon=True).start()
+    return await future
 
 
 def usage_url(base_url: str) -> str:
@@ -146,14 +186,14 @@ class UsageClient:
         """GET the usage payload: the raw JSON object, or a NotifierError."""
         # The token is re-read for every request (Claude Code rotates it). On macOS that
         # runs `security`, which can wait on a Keychain prompt: off the event loop, so
-        # the agent still answers SIGTERM meanwhile.
-        token = await asyncio.to_thread(self._token_provider)
+        # the agent still answers SIGTERM meanwhile (and shutdown does not wait for it).
+        token = await read_token(self._token_provider)
         # The deadline starts after the first token read: a Keychain prompt is the user's time.
         end = asyncio.get_running_loop().time() + self._deadline
         answer = await self._send_by(token, end)
         if answer.status == 401:
             # Claude Code may have refreshed the token since we read it: one re-read, one retry.
-            answer = await self._send_by(await asyncio.to_thread(self._token_provider), end)
+            answer = await self._send_by(await read_token(self._token_provider), end)
             if answer.status == 401:
                 raise TokenExpired(
                     "the usage endpoint refused the Claude login (401): "

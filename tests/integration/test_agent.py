@@ -7,6 +7,7 @@ doubling per consecutive failure, read timeout 0.5 s), not from the code.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -173,6 +174,27 @@ def test_sigterm_during_a_hanging_request_stops_within_5_seconds(
     assert code == 0, stderr
     assert took < 5
     assert run.state_file.exists(), "state saved on the way out"
+
+
+def test_sigterm_while_the_token_read_hangs_stops_within_5_seconds(
+    tmp_path: Path, server: TimedServer
+) -> None:
+    # A FIFO in place of the credentials file: opening it blocks until a writer
+    # comes, like `security` waiting on a Keychain prompt. Shutdown must not wait.
+    run = AgentRun(tmp_path, server.url)
+    credentials = tmp_path / "claude" / ".credentials.json"
+    credentials.unlink()
+    os.mkfifo(credentials, 0o600)
+    agent = run.start()
+    try:
+        assert wait_for(lambda: "started (pid" in run.log(), 10), run.log()
+        time.sleep(0.5)  # the first poll is now stuck reading the token
+    finally:
+        code, took, stderr = terminate(agent)
+    assert code == 0, stderr
+    assert took < 5
+    assert server.requests == []
+    assert "SIGTERM received" in run.log()
 
 
 def test_sigint_stops_cleanly_too(tmp_path: Path, server: TimedServer) -> None:

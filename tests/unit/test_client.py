@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -141,3 +144,60 @@ async def test_client_refuses_a_bad_base_url_at_construction() -> None:
     async with make_http_client(config) as http:
         with pytest.raises(ConfigError):
             UsageClient(http, config, lambda: TOKEN)
+
+
+# --------------------------------------------------------------------------- the token read
+
+
+def test_a_token_read_stuck_on_a_keychain_prompt_does_not_hold_up_shutdown() -> None:
+    # `security` waiting on a Keychain prompt, as a provider that blocks for 30 s.
+    # Cancelling the fetch (SIGTERM) and closing the event loop (what the agent's
+    # asyncio.Runner does on the way out) must not wait for it: within 5 s.
+    release = threading.Event()
+    entered = threading.Event()
+
+    def stuck_on_a_prompt() -> str:
+        entered.set()
+        release.wait(30)
+        return TOKEN
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        del request
+        return httpx.Response(200, json={})
+
+    async def fetch_then_stop() -> None:
+        config = Config(base_url="https://usage.test")
+        async with make_http_client(config, transport=httpx.MockTransport(handler)) as http:
+            task = asyncio.create_task(UsageClient(http, config, stuck_on_a_prompt).fetch())
+            assert await asyncio.to_thread(entered.wait, 5)  # the loop runs meanwhile
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    started = time.monotonic()
+    try:
+        with asyncio.Runner() as runner:
+            runner.run(fetch_then_stop())
+        took = time.monotonic() - started
+    finally:
+        release.set()  # let the abandoned read end
+    assert took < 5, f"closing the loop waited {took:.1f} s for the token read"
+
+
+async def test_the_token_is_read_off_the_event_loop_and_errors_come_through() -> None:
+    loop_thread = threading.get_ident()
+    readers: list[int] = []
+
+    def provider() -> str:
+        readers.append(threading.get_ident())
+        raise NotLoggedIn("no Claude login found: run `claude` and log in")
+
+    def never_reached(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(request)
+
+    config = Config(base_url="https://usage.test")
+    async with make_http_client(config, transport=httpx.MockTransport(never_reached)) as http:
+        with pytest.raises(NotLoggedIn, match="no Claude login found"):
+            await UsageClient(http, config, provider).fetch()
+    assert readers
+    assert readers[0] != loop_thread
