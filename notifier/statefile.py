@@ -19,6 +19,10 @@ Reading never crashes the agent; whatever is wrong is a warning and a fresh star
 - one bad bucket or a bad agent section: that part is dropped with a warning,
   the rest is kept (a bucket forgotten means at most one repeated notification).
 
+``load_state(path, move_aside=False)`` reads the same way but leaves a bad file
+where it is (the warning says so): for readers such as ``agent-status`` that
+must not move files under a running agent's feet.
+
 Timestamps must carry an offset: a naive one would be read as local time and
 shift resets by hours, so it counts as invalid.
 """
@@ -43,8 +47,10 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 _TOP_FIELDS = frozenset(State.model_fields)
 
 
-def _aside(path: Path, reason: str, problem: str) -> str:
+def _aside(path: Path, reason: str, problem: str, *, move: bool = True) -> str:
     """Move the bad file out of the way; the warning says where it went."""
+    if not move:
+        return f"{problem}; left in place, reading it as a fresh state"
     moved = move_aside(path, reason)
     where = f"moved to {moved.name}" if moved is not None else "could not be moved aside"
     return f"{problem}; {where}, starting with a fresh state"
@@ -103,27 +109,29 @@ def _migrate(data: dict[str, Any], version: int) -> dict[str, Any] | None:
     return data
 
 
-def load_state(path: Path) -> tuple[State, list[str]]:
-    """The state in ``path`` and the warnings met reading it. Never raises for bad content."""
+def load_state(path: Path, *, move_aside: bool = True) -> tuple[State, list[str]]:
+    """The state in ``path`` and the warnings met reading it. Never raises for bad content.
+
+    ``move_aside=False``: read-only, a bad file stays where it is.
+    """
     warnings: list[str] = []
     try:
         data = read_json(path)
     except FileNotFoundError:
         return State(), warnings
     except StoreError as exc:
-        return State(), [_aside(path, "corrupt", str(exc))]
+        return State(), [_aside(path, "corrupt", str(exc), move=move_aside)]
     version = data.get("version") if isinstance(data, dict) else None
     if not isinstance(data, dict) or isinstance(version, bool) or not isinstance(version, int):
-        return State(), [_aside(path, "corrupt", f"{path}: not a state file")]
+        return State(), [_aside(path, "corrupt", f"{path}: not a state file", move=move_aside)]
     if version > STATE_VERSION:
         why = f"{path}: written by a newer notifier (state version {version} > {STATE_VERSION})"
-        return State(), [_aside(path, "newer", why)]
+        return State(), [_aside(path, "newer", why, move=move_aside)]
     if version < STATE_VERSION:
         migrated = _migrate(data, version)
         if migrated is None:
-            return State(), [
-                _aside(path, "old", f"{path}: state version {version} cannot be migrated")
-            ]
+            why = f"{path}: state version {version} cannot be migrated"
+            return State(), [_aside(path, "old", why, move=move_aside)]
         warnings.append(f"{path}: migrated from state version {version} to {STATE_VERSION}")
         data = migrated
 

@@ -113,6 +113,34 @@ def test_an_unreadable_path_is_moved_aside(path: Path) -> None:
     assert (path.parent / "state.json.corrupt-1").is_dir()
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b'{"buckets": {}}', b'{"version": 99}', b'{"version": 0}'],
+    ids=["corrupt", "no-version", "newer", "old"],
+)
+def test_read_only_loading_leaves_a_bad_file_in_place(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    state, warnings = load_state(path, move_aside=False)
+    assert state == State()
+    assert len(warnings) == 1
+    assert "left in place" in warnings[0]
+    assert path.read_bytes() == content
+    assert [p.name for p in path.parent.iterdir()] == ["state.json"]
+
+
+def test_read_only_loading_is_as_lenient_as_the_agent(path: Path) -> None:
+    doc = good_doc()
+    doc["buckets"]["broken"] = {"fired": "nope"}
+    doc["agent"]["notifier"] = "osascript (no bundle identifier)"
+    write_doc(path, doc)
+    state, warnings = load_state(path, move_aside=False)
+    assert list(state.buckets) == ["five_hour"]
+    assert state.agent.outcome == "ok"
+    assert state.agent.notifier == "osascript (no bundle identifier)"
+    assert warnings == [f"{path}: bucket 'broken' is invalid; forgotten"]
+
+
 def test_a_second_corrupt_file_does_not_overwrite_the_first(path: Path) -> None:
     for content in (b"one", b"two"):
         path.parent.mkdir(parents=True, exist_ok=True)
