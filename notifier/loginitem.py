@@ -7,7 +7,8 @@ functions (:func:`plist_dict`, :func:`systemd_unit`) from an
 same function with placeholder paths, and a test fails when the two differ.
 
 :class:`LoginItem` is the small base: ``install()`` (write, then start now, not
-at the next login; safe to repeat), ``uninstall()`` (stop, remove),
+at the next login; safe to repeat, and a repeat starts an agent that is
+installed but stopped), ``uninstall()`` (stop, remove),
 ``status()`` (three separate facts: the file is present, the service manager
 has it loaded, it is running), and ``plan_*()`` for ``--dry-run``, which lists
 the commands without running anything.
@@ -136,7 +137,20 @@ def _systemd_quote(value: str) -> str:
 
 
 def systemd_unit(command: AgentCommand) -> str:
-    """The systemd user unit's text."""
+    """The systemd user unit's text.
+
+    - ``After=graphical-session.target`` only orders: when the desktop session
+      starts in the same transaction, the agent starts after it (its session bus
+      and notification server are there). No ``Wants``/``Requires``/``PartOf``:
+      the target exists only under some desktops, and ``PartOf`` would stop the
+      agent at logout while ``default.target`` (which started it) stays active
+      under lingering, so it would not come back at the next login.
+    - ``WantedBy=default.target``: starts with the user manager, graphical or not.
+    - ``Restart=on-failure`` with ``RestartPreventExitStatus=1``: exit 1 means
+      another agent holds the lock (a hand-started ``run``); restarting every
+      minute would only repeat that. Crashes exit 70 or die by a signal, and
+      are restarted.
+    """
     exec_start = " ".join(_systemd_quote(arg.replace("$", "$$")) for arg in command.argv)
     env_lines = "".join(
         f"Environment={_systemd_quote(f'{key}={value}')}\n"
@@ -145,12 +159,15 @@ def systemd_unit(command: AgentCommand) -> str:
     return (
         "[Unit]\n"
         "Description=Claude usage notifier: desktop notifications before usage limits bite\n"
+        "After=graphical-session.target\n"
         "\n"
         "[Service]\n"
         "Type=exec\n"
         f"ExecStart={exec_start}\n"
         "Restart=on-failure\n"
         f"RestartSec={THROTTLE_SECONDS}\n"
+        # exit 1: another agent already holds the lock (see notifier.errors.ExitCode).
+        "RestartPreventExitStatus=1\n"
         # The agent stops within 5 s of SIGTERM; give it some slack, then SIGKILL.
         "TimeoutStopSec=15\n"
         f"{env_lines}"
@@ -233,6 +250,10 @@ class LoginItem(ABC):
         """Run the start sequence; return the argv actually run."""
 
     @abstractmethod
+    def _restart(self) -> list[list[str]]:
+        """Start the loaded but stopped agent (the file is current); return the argv run."""
+
+    @abstractmethod
     def _stop(self) -> list[list[str]]:
         """Run the stop sequence (tolerating "not loaded"); return the argv run."""
 
@@ -244,18 +265,26 @@ class LoginItem(ABC):
         return result
 
     def install(self) -> InstallReport:
-        """Write the file (atomically, 0600) and start the agent now. Safe to repeat.
+        """Write the file (atomically, 0644) and start the agent now. Safe to repeat.
 
-        When the file is already there with the same content and the service
-        manager has it loaded, nothing is touched: the running agent keeps going.
+        With the file already there with the same content: loaded and running,
+        nothing is touched (the running agent keeps going); loaded but not
+        running (it stopped, or gave up), it is started (:meth:`_restart`);
+        not loaded, it is loaded and started. The report's ``changed`` says
+        whether the file was written.
         """
         content = self.render()
         try:
-            unchanged = self.file.read_bytes() == content
+            existing: bytes | None = self.file.read_bytes()
         except OSError:
-            unchanged = False
-        if unchanged and self.status().loaded:
-            return InstallReport(self.file, [], changed=False)
+            existing = None
+        if existing == content:
+            facts = self.status()
+            if facts.loaded and facts.running:
+                return InstallReport(self.file, [], changed=False)
+            if facts.loaded:
+                return InstallReport(self.file, self._restart(), changed=False)
+            return InstallReport(self.file, self._start(replacing=False), changed=False)
         replacing = self.file.exists()
         # 0644 in a folder that belongs to the user's system, not to us: launchd and
         # systemd expect to read it, and it holds only paths.
@@ -267,7 +296,13 @@ class LoginItem(ABC):
         present = self.file.exists()
         run = self._stop()
         if present:
-            self.file.unlink(missing_ok=True)
+            try:
+                self.file.unlink(missing_ok=True)
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+                raise LoginItemError(
+                    f"stopped the agent but cannot remove {self.file}: {reason}"
+                ) from None
             run.extend(self._after_remove())
         return InstallReport(self.file, run, changed=present)
 
@@ -337,6 +372,12 @@ class LaunchAgent(LoginItem):
             self.pause(0.5)
         return run  # pragma: no cover - the loop always returns or raises
 
+    def _restart(self) -> list[list[str]]:
+        """``kickstart -k``: start the job now (``-k``: even if launchd thinks it runs)."""
+        argv = ["launchctl", "kickstart", "-k", self._target]
+        self._run(argv)
+        return [argv]
+
     def _stop(self) -> list[list[str]]:
         argv = ["launchctl", "bootout", self._target]
         self._run(argv, allowed=(0, *_NOT_LOADED))
@@ -400,6 +441,12 @@ class SystemdUserUnit(LoginItem):
         for argv in steps:
             self._run(argv)
         return steps
+
+    def _restart(self) -> list[list[str]]:
+        """``restart``: starts the stopped (or failed) unit; it is already enabled."""
+        argv = ["systemctl", "--user", "restart", UNIT_NAME]
+        self._run(argv)
+        return [argv]
 
     def _stop(self) -> list[list[str]]:
         argv = ["systemctl", "--user", "disable", "--now", UNIT_NAME]

@@ -3,9 +3,12 @@
 Builds the :class:`~notifier.loginitem.LoginItem` for the chosen platform and
 prints what it did. ``--dry-run`` prints the file and the commands and touches
 nothing (it works for the other platform too, as a preview). ``agent-status``
-adds what the state file knows (last successful poll, backoff) and whether
-some agent holds the lock, so "installed but not running" and "running by
-hand" are told apart.
+adds what the state file knows (last successful poll, backoff, which
+notification path the agent uses) and whether some agent holds the lock, so
+"installed but not running" and "running by hand" are told apart. The state
+file is read leniently and read-only (:func:`notifier.statefile.load_state`
+with ``move_aside=False``): one bad bucket does not hide the agent's facts,
+and a bad file is never moved under a running agent's feet.
 """
 
 from __future__ import annotations
@@ -17,16 +20,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from notifier import lock, loginitem
 from notifier.commands import common
-from notifier.errors import InputError, StoreError
+from notifier.errors import InputError
 from notifier.loginitem import AgentCommand, LoginItem, Platform
-from notifier.models import AgentState, State
+from notifier.models import AgentState
 from notifier.paths import Paths
 from notifier.runner import CommandRunner, SubprocessRunner
-from notifier.store import read_json
+from notifier.statefile import load_state
 
 STATUS_SCHEMA_VERSION = 1
 
@@ -71,10 +72,13 @@ def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> in
         _print_plan("install", item, item.plan_install(replacing=item.file.exists()))
         return 0
     report = item.install()
-    if not report.changed:
-        sys.stdout.write(f"already installed and loaded: {report.file}\n")
+    if not report.changed and not report.commands:
+        sys.stdout.write(f"already installed, loaded and running: {report.file}\n")
         return 0
-    sys.stdout.write(f"installed {report.file}\n")
+    if report.changed:
+        sys.stdout.write(f"installed {report.file}\n")
+    else:
+        sys.stdout.write(f"already installed, but the agent was not running: {report.file}\n")
     for argv in report.commands:
         sys.stdout.write(f"ran: {shlex.join(argv)}\n")
     return 0
@@ -101,18 +105,10 @@ def uninstall(args: argparse.Namespace, runner: CommandRunner | None = None) -> 
 
 
 def _read_agent_state(path: Path) -> tuple[AgentState, list[str]]:
-    # Read-only on purpose: statefile.load_state moves a bad file aside, which a
-    # status command must not do under a running agent's feet.
-    try:
-        data = read_json(path)
-    except FileNotFoundError:
-        return AgentState(), []
-    except StoreError as exc:
-        return AgentState(), [str(exc)]
-    try:
-        return State.model_validate(data).agent, []
-    except ValidationError:
-        return AgentState(), [f"{path}: not a valid state file"]
+    # Read-only on purpose: a status command must not move a file under a running
+    # agent's feet; lenient like the agent, so one bad bucket hides nothing here.
+    state, warnings = load_state(path, move_aside=False)
+    return state.agent, warnings
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -137,6 +133,7 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "last_poll_at": _iso(agent.last_poll_at),
         "backoff_until": _iso(agent.backoff_until),
         "last_error": agent.last_error,
+        "notifier": agent.notifier,
         "state_warnings": warnings,
     }
 
@@ -163,10 +160,12 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         f"agent lock:   {f'held by pid {holder}' if holder else 'free (no agent running)'}",
         f"last success: {data['last_success_at'] or 'never'}",
         f"last outcome: {data['outcome']}",
+        f"notifications: {data['notifier'] or 'unknown (the agent has not run yet)'}",
     ]
     if data["backoff_until"]:
         lines.append(f"backing off until: {data['backoff_until']}")
     if data["last_error"]:
         lines.append(f"last error:   {data['last_error']}")
+    lines.extend(f"state file:   {warning}" for warning in data["state_warnings"])
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

@@ -119,18 +119,41 @@ def test_reference_plist_is_shipped_where_resources_find_it() -> None:
 # --------------------------------------------------------------------------- systemd unit
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def _require_systemd_analyze() -> str:
+    """The ``systemd-analyze`` path; skip without it, fail instead under ``CI=true``."""
+    found = shutil.which("systemd-analyze")
+    if found is not None:
+        return found
+    reason = "systemd-analyze is not installed (Debian: apt-get install -y systemd)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI must install it", pytrace=False)
+    pytest.skip(reason)
+
+
 def test_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    analyze = _require_systemd_analyze()
     # Paths with a space and a % sign prove the quoting; ExecStart must exist.
     paths = resolve({"CLAUDE_USAGE_NOTIFIER_HOME": str(tmp_path / "a b%c")})
     command = AgentCommand.current(paths, python=sys.executable, environ={})
     unit = tmp_path / UNIT_NAME
     unit.write_text(loginitem.systemd_unit(command))
     done = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False
+        [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
     assert "Environment=" in unit.read_text()
+
+
+def test_without_systemd_analyze_ci_fails_instead_of_skipping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must install it"):
+        _require_systemd_analyze()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        _require_systemd_analyze()
 
 
 def test_systemd_unit_keys(tmp_path: Path) -> None:
@@ -139,6 +162,18 @@ def test_systemd_unit_keys(tmp_path: Path) -> None:
     assert 'ExecStart="/opt/venv/bin/python" "-m" "notifier" "run"' in lines
     assert "Restart=on-failure" in lines
     assert "WantedBy=default.target" in lines
+    # exit 1 = another agent holds the lock: restarting every minute would only repeat it
+    assert "RestartPreventExitStatus=1" in lines
+    # after the desktop session when both start together, without depending on one:
+    # the target exists only under some desktops, and PartOf would stop the agent
+    # at logout with nothing to start it again at the next login
+    assert "After=graphical-session.target" in lines
+    assert not [
+        line
+        for line in lines
+        if line.startswith(("Wants=", "Requires=", "BindsTo=", "PartOf=", "Requisite="))
+    ]
+    assert lines.index("After=graphical-session.target") < lines.index("[Service]")
     state_dir = tmp_path / "app" / "state"
     assert f'Environment="CLAUDE_USAGE_NOTIFIER_STATE_DIR={state_dir}"' in lines
 
@@ -175,6 +210,49 @@ def test_reinstall_unchanged_and_loaded_touches_nothing(tmp_path: Path) -> None:
     report = again.install()
     assert not report.changed
     assert runner.calls == [["launchctl", "print", TARGET]]
+
+
+def test_reinstall_unchanged_loaded_but_stopped_kickstarts(tmp_path: Path) -> None:
+    _launch_agent(tmp_path, RecordingRunner()).install()
+    stopped = CommandResult(0, b"\tstate = not running\n")
+    runner = RecordingRunner(
+        respond=lambda argv: stopped if argv[1] == "print" else CommandResult(0)
+    )
+    report = _launch_agent(tmp_path, runner).install()
+    assert not report.changed
+    assert runner.calls == [
+        ["launchctl", "print", TARGET],
+        ["launchctl", "kickstart", "-k", TARGET],
+    ]
+    assert report.commands == [["launchctl", "kickstart", "-k", TARGET]]
+
+
+def test_reinstall_unchanged_but_not_loaded_bootstraps(tmp_path: Path) -> None:
+    _launch_agent(tmp_path, RecordingRunner()).install()
+    not_loaded = CommandResult(113, b"", b"Could not find service")
+    runner = RecordingRunner(
+        respond=lambda argv: not_loaded if argv[1] in {"bootout", "print"} else CommandResult(0)
+    )
+    item = _launch_agent(tmp_path, runner)
+    report = item.install()
+    assert not report.changed
+    assert runner.calls == [
+        ["launchctl", "print", TARGET],
+        ["launchctl", "bootout", TARGET],
+        ["launchctl", "bootstrap", f"gui/{UID}", str(item.file)],
+    ]
+
+
+def test_kickstart_failure_is_one_clear_error(tmp_path: Path) -> None:
+    _launch_agent(tmp_path, RecordingRunner()).install()
+
+    def respond(argv: Sequence[str]) -> CommandResult:
+        if argv[1] == "print":
+            return CommandResult(0, b"\tstate = not running\n")
+        return CommandResult(1, b"", b"Could not kickstart service: Operation not permitted")
+
+    with pytest.raises(LoginItemError, match=r"launchctl kickstart -k .* failed: Could not"):
+        _launch_agent(tmp_path, RecordingRunner(respond=respond)).install()
 
 
 def test_reinstall_with_a_changed_plist_boots_out_then_bootstraps(tmp_path: Path) -> None:
@@ -221,6 +299,43 @@ def test_uninstall_boots_out_and_removes_the_plist(tmp_path: Path) -> None:
     assert report.changed
     assert not item.file.exists()
     assert runner.calls == [["launchctl", "bootout", TARGET]]
+
+
+def test_uninstall_that_cannot_remove_the_file_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _launch_agent(tmp_path, RecordingRunner()).install()
+    item = _launch_agent(tmp_path, RecordingRunner())
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    with pytest.raises(LoginItemError) as caught:
+        item.uninstall()
+    assert str(caught.value) == (
+        f"stopped the agent but cannot remove {item.file}: Permission denied"
+    )
+
+
+def test_uninstall_command_failing_to_remove_is_exit_2_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from notifier import cli
+
+    monkeypatch.setattr(commands, "SubprocessRunner", RecordingRunner)
+    platform = loginitem.this_platform()
+    loginitem.for_platform(platform, _command(tmp_path), RecordingRunner()).install()
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    assert cli.main(["uninstall"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "cannot remove" in err
+    assert "Traceback" not in err
 
 
 def test_uninstall_when_nothing_is_loaded_is_fine(tmp_path: Path) -> None:
@@ -291,6 +406,39 @@ def test_systemd_reinstall_unchanged_is_a_no_op_and_changed_restarts(tmp_path: P
     ]
 
 
+def _systemctl_answer(enabled: bool, active: bool) -> CommandResult:
+    text = f"LoadState=loaded\nUnitFileState={'enabled' if enabled else 'disabled'}\n" + (
+        "ActiveState=active\nSubState=running\nMainPID=99\n"
+        if active
+        else "ActiveState=failed\nSubState=failed\nMainPID=0\n"
+    )
+    return CommandResult(0, text.encode())
+
+
+def test_systemd_reinstall_unchanged_enabled_but_stopped_restarts(tmp_path: Path) -> None:
+    _systemd(tmp_path, RecordingRunner()).install()
+    stopped = _systemctl_answer(enabled=True, active=False)
+    runner = RecordingRunner(respond=lambda argv: stopped if "show" in argv else CommandResult(0))
+    report = _systemd(tmp_path, runner).install()
+    assert not report.changed
+    assert [c for c in runner.calls if "show" not in c] == [
+        ["systemctl", "--user", "restart", UNIT_NAME]
+    ]
+    assert report.commands == [["systemctl", "--user", "restart", UNIT_NAME]]
+
+
+def test_systemd_reinstall_unchanged_but_disabled_enables_now(tmp_path: Path) -> None:
+    _systemd(tmp_path, RecordingRunner()).install()
+    disabled = _systemctl_answer(enabled=False, active=False)
+    runner = RecordingRunner(respond=lambda argv: disabled if "show" in argv else CommandResult(0))
+    report = _systemd(tmp_path, runner).install()
+    assert not report.changed
+    assert [c for c in runner.calls if "show" not in c] == [
+        ["systemctl", "--user", "daemon-reload"],
+        ["systemctl", "--user", "enable", "--now", UNIT_NAME],
+    ]
+
+
 def test_systemd_uninstall_disables_removes_and_reloads(tmp_path: Path) -> None:
     _systemd(tmp_path, RecordingRunner()).install()
     runner = RecordingRunner()
@@ -348,6 +496,29 @@ def test_dry_run_prints_file_and_commands_and_touches_nothing(
         assert f"systemctl --user enable --now {UNIT_NAME}" in out
 
 
+@pytest.mark.parametrize(
+    ("running", "expected"),
+    [
+        (True, "already installed, loaded and running: "),
+        (False, "already installed, but the agent was not running: "),
+    ],
+)
+def test_install_command_says_whether_it_started_the_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], running: bool, expected: str
+) -> None:
+    assert commands.install(_args(platform="linux"), runner=RecordingRunner()) == 0
+    capsys.readouterr()
+    answer = _systemctl_answer(enabled=True, active=running)
+    runner = RecordingRunner(respond=lambda argv: answer if "show" in argv else CommandResult(0))
+    assert commands.install(_args(platform="linux"), runner=runner) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(expected)
+    if not running:
+        assert out[1:] == [f"ran: systemctl --user restart {UNIT_NAME}"]
+    else:
+        assert out[1:] == []
+
+
 def test_agent_status_json_reports_facts_and_last_success(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -372,3 +543,69 @@ def test_agent_status_json_reports_facts_and_last_success(
     assert data["last_success_at"] == "2025-11-20T10:00:00+00:00"
     assert data["outcome"] == "ok"
     assert data["lock_holder_pid"] is None
+
+
+def _write_state(tmp_path: Path, data: object) -> Path:
+    state_file = tmp_path / "app" / "state" / "state.json"
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps(data))
+    return state_file
+
+
+def test_agent_status_reads_past_one_bad_bucket_and_moves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = {
+        "version": 1,
+        "buckets": {"five_hour": {"fired": "not a list"}, "seven_day": {"fired": [75.0]}},
+        "agent": {
+            "outcome": "rate_limited",
+            "last_success_at": "2025-11-20T10:00:00+00:00",
+            "backoff_until": "2025-11-20T10:05:00+00:00",
+            "notifier": "desktop-notifier on the session bus",
+        },
+    }
+    state_file = _write_state(tmp_path, state)
+    before = state_file.read_bytes()
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert commands.agent_status(_args(json=True, platform="linux"), runner=runner) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["outcome"] == "rate_limited"
+    assert data["last_success_at"] == "2025-11-20T10:00:00+00:00"
+    assert data["backoff_until"] == "2025-11-20T10:05:00+00:00"
+    assert data["notifier"] == "desktop-notifier on the session bus"
+    assert len(data["state_warnings"]) == 1
+    assert "five_hour" in data["state_warnings"][0]
+    assert state_file.read_bytes() == before
+    assert sorted(p.name for p in state_file.parent.iterdir()) == ["state.json"]
+
+
+def test_agent_status_with_a_corrupt_state_leaves_it_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state_file = _write_state(tmp_path, {})
+    state_file.write_bytes(b"{ not json")
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(False))
+    assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
+    out = capsys.readouterr().out
+    assert "last outcome: never" in out
+    assert "left in place" in out
+    assert sorted(p.name for p in state_file.parent.iterdir()) == ["state.json"]
+
+
+def test_agent_status_text_names_the_notification_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_state(
+        tmp_path,
+        {"version": 1, "agent": {"outcome": "ok", "notifier": "log (no notification server)"}},
+    )
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "notifications: log (no notification server)" in lines
+
+    _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
+    assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "notifications: unknown (the agent has not run yet)" in lines
