@@ -147,10 +147,14 @@ def test_not_json_names_the_file_not_its_contents(config_dir: Path) -> None:
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file_names_the_file(config_dir: Path) -> None:
+def test_unreadable_file_names_the_file(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A permission problem, simulated: chmod 0 does not stop root (CI runs as root).
     path = write_login(config_dir, login())
-    path.chmod(0)
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(CredentialsError) as caught:
         linux()
     assert str(caught.value) == f"cannot read {path}: Permission denied"

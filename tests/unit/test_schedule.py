@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import typing
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.models import Config
+from notifier.models import AgentOutcome, Config
 from notifier.schedule import (
     MAX_RETRY_AFTER,
     Outcome,
@@ -172,3 +173,8 @@ def test_jump_detection_ignores_scheduling_noise() -> None:
     assert not is_jump(timedelta(seconds=15.2), timedelta(seconds=15))
     assert is_jump(timedelta(hours=2), timedelta(seconds=15))
     assert is_jump(timedelta(seconds=-3600), timedelta(seconds=15))
+
+
+def test_persisted_outcomes_are_the_schedule_outcomes_plus_never() -> None:
+    # models.AgentOutcome is what state.json may hold; the agent writes Outcome values.
+    assert set(typing.get_args(AgentOutcome)) == {o.value for o in Outcome} | {"never"}
