@@ -69,7 +69,7 @@ def make_recording(path: Path, count: int, seed: int = 7) -> None:
 
 def bench_replay(count: int = 20_000) -> None:
     """The pure pipeline: read, parse, discover, rules, drift (in-process), and the CLI."""
-    from notifier import drift
+    from notifier import schemas
     from notifier.models import Config
     from notifier.pipeline import Pipeline
     from notifier.recording import read_recording
@@ -77,7 +77,7 @@ def bench_replay(count: int = 20_000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.jsonl"
         make_recording(path, count)
-        known = drift.load_known()
+        known = schemas.load_known()
         started = time.perf_counter()
         pipeline = Pipeline(Config(), None, known)
         events = 0
@@ -102,9 +102,9 @@ def bench_replay(count: int = 20_000) -> None:
 
 def bench_drift() -> None:
     """drift.check on a payload whose shape is known: the agent's common case."""
-    from notifier import drift
+    from notifier import drift, schemas
 
-    known = drift.load_known()
+    known = schemas.load_known()
     payload = json.loads((FIXTURES / "oauth-usage-classic-2026-03.json").read_text())
     assert not drift.check(payload, known).changes, "fixture should be a known shape"
     runs = 2000

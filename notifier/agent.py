@@ -428,7 +428,7 @@ def _seen_variants(paths: Paths) -> Iterable[str]:
 
 async def _serve(paths: Paths, config: Config) -> None:
     """Signals, notifier, then the loop (inside the running event loop)."""
-    from notifier import credentials, drift
+    from notifier import credentials, schemas
     from notifier.client import UsageClient, make_http_client
     from notifier.notify import LogSink, Notifier
     from notifier.statefile import load_state
@@ -452,7 +452,7 @@ async def _serve(paths: Paths, config: Config) -> None:
         state, warnings = load_state(paths.state_file)
         for warning in warnings:
             logger.warning("state: %s", warning)
-        known = drift.load_known([paths.accepted_schemas_dir])
+        known = schemas.load_known([paths.accepted_schemas_dir])
         pipeline = Pipeline(config, state, known, _seen_variants(paths))
         client = UsageClient(http, config, credentials.token_provider())
         agent = Agent(

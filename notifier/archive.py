@@ -13,7 +13,7 @@ Nothing unredacted is ever written: the example goes through
 later sighting of the same variant only moves ``last_seen`` and ``count``.
 ``export`` bundles every entry (redacted again, in case an older version wrote
 it) for a user to attach to an issue; ``accept`` copies a variant's schema into
-the user's accepted-schemas folder, so ``drift.load_known`` knows it from then on.
+the user's accepted-schemas folder, so ``schemas.load_known`` knows it from then on.
 """
 
 from __future__ import annotations

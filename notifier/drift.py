@@ -2,10 +2,9 @@
 
 Owns: reducing a payload (or a JSON Schema document) to its *shape*, the shape
 fingerprint, and the comparison that yields ``added`` / ``removed`` /
-``renamed`` / ``type_changed`` changes. ``check`` is pure (no clock, no disk);
-``load_known`` is the one function here that reads files (the shipped
-``schemas/`` and the user's accepted variants) and is called once at start.
-Must not import edge modules; deepdiff is imported inside the slow path only.
+``renamed`` / ``type_changed`` changes. Pure: no clock, no disk (the schema
+documents are read by :mod:`notifier.schemas`, an edge). Must not import edge
+modules; deepdiff is imported inside the slow path only.
 
 The shape
     A flat table ``path -> set of JSON types``. Paths are tuples of keys; list
@@ -59,7 +58,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from notifier.events import Change, ChangeKind
@@ -350,7 +348,7 @@ class KnownSchemas:
     """The known payload variants, with what ``check`` needs precomputed.
 
     ``KnownSchemas()`` knows nothing (every key is ``added``). Build one with
-    :func:`load_known` or :meth:`from_documents`.
+    :func:`notifier.schemas.load_known` or :meth:`from_documents`.
     """
 
     variants: tuple[Variant, ...] = ()
@@ -374,11 +372,6 @@ class KnownSchemas:
         prints = frozenset(v.fingerprint for v in variants)
         return cls(tuple(variants), union, prints, set(prints))
 
-    @property
-    def documents(self) -> tuple[dict[str, Any], ...]:
-        """The JSON Schema documents, in variant order."""
-        return tuple(v.document for v in self.variants)
-
 
 @dataclass(frozen=True)
 class DriftResult:
@@ -391,43 +384,6 @@ class DriftResult:
 
     fingerprint: str
     changes: tuple[Change, ...] = field(default_factory=tuple)
-
-
-def _bundled_schemas_dir() -> Any:
-    # Same lookup as notifier.resources.data_dir("schemas"), which this pure module may
-    # not import (tests/unit/test_architecture.py): the wheel's copy, else the checkout's.
-    from importlib import resources
-
-    packaged = resources.files("notifier") / "_data" / "schemas"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "schemas"
-
-
-def load_known(extra_dirs: Iterable[Path] = ()) -> KnownSchemas:
-    """The shipped variants plus those accepted in ``extra_dirs`` (missing folders are fine).
-
-    Reads files (the only I/O of this module). A file that is not a JSON object is
-    skipped: one bad accepted schema must not stop the watcher.
-    """
-    documents: list[tuple[str, Mapping[str, Any]]] = []
-    folders: list[Any] = [_bundled_schemas_dir(), *extra_dirs]
-    for index, folder in enumerate(folders):
-        try:
-            entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if not entry.name.endswith(".json"):
-                continue
-            try:
-                document = json.loads(entry.read_text(encoding="utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-                continue
-            if isinstance(document, dict):
-                label = entry.name if index == 0 else f"{index}:{entry.name}"
-                documents.append((label, document))
-    return KnownSchemas.from_documents(documents)
 
 
 # ----------------------------------------------------------------------- compare

@@ -78,14 +78,14 @@ def _print(line: str, *, to_stderr: bool = False) -> None:
 async def _play(
     observations: list[Observation], speed: float, notify: bool, home: Path, as_json: bool
 ) -> int:
-    from notifier import archive, drift
+    from notifier import archive, schemas
     from notifier.notify import Notifier, RecordingSink
     from notifier.paths import resolve
     from notifier.pipeline import Pipeline
 
     paths = resolve()
     config = Config(max_notifications_per_hour=60)
-    known = drift.load_known([paths.accepted_schemas_dir])
+    known = schemas.load_known([paths.accepted_schemas_dir])
     pipeline = Pipeline(config, None, known)
     notifier = await Notifier.create(config, sink=None if notify else RecordingSink())
     # With --json, stdout carries only the events (as `replay --json`); the story goes to stderr.

@@ -52,9 +52,9 @@ def _describe(change: dict[str, Any]) -> str:
 
 def check(args: argparse.Namespace) -> int:
     """Compare payload files with the shipped and accepted schemas."""
-    from notifier import drift
+    from notifier import drift, schemas
 
-    known = drift.load_known([paths().accepted_schemas_dir])
+    known = schemas.load_known([paths().accepted_schemas_dir])
     report: list[dict[str, Any]] = []
     bad = False
     for file in args.files:

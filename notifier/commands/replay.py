@@ -84,10 +84,10 @@ def _write(out: TextIO, events: Iterator[Event], as_json: bool) -> int:
 
 
 def _known() -> KnownSchemas:
-    from notifier import drift  # lazy: the drift module loads heavy libraries
+    from notifier import schemas  # lazy: reads the schema files
 
     accepted = paths().accepted_schemas_dir
-    return drift.load_known([accepted] if accepted.is_dir() else [])
+    return schemas.load_known([accepted] if accepted.is_dir() else [])
 
 
 def run(args: argparse.Namespace) -> int:

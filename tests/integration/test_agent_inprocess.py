@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from notifier import agent as agent_module
-from notifier import drift
+from notifier import drift, schemas
 from notifier.agent import Agent
 from notifier.buckets import Bucket
 from notifier.errors import StoreError, TokenExpired
@@ -234,7 +234,7 @@ async def test_a_failing_archive_does_not_lose_the_threshold_notification(
         config=config,
         paths=resolve(),
         client=FixedFetcher(_hot_payload(drifting=True)),
-        pipeline=Pipeline(config, known=drift.load_known([])),
+        pipeline=Pipeline(config, known=schemas.load_known([])),
         notifier=notifier,
         agent_state=AgentState(),
         archiver=archiver,
@@ -291,7 +291,7 @@ async def test_a_full_disk_for_the_archive_is_one_warning_and_notifications_go_o
         config=config,
         paths=resolve(),
         client=FixedFetcher(_hot_payload(drifting=True)),
-        pipeline=Pipeline(config, known=drift.load_known([])),
+        pipeline=Pipeline(config, known=schemas.load_known([])),
         notifier=notifier,
         agent_state=AgentState(),
         archiver=archiver,

@@ -112,9 +112,9 @@ def _archive(drifting: Path) -> str:
     code = (
         "import json, sys\n"
         "from datetime import datetime, UTC\n"
-        "from notifier import archive, drift, paths\n"
+        "from notifier import archive, drift, paths, schemas\n"
         "payload = json.load(open(sys.argv[1]))\n"
-        "result = drift.check(payload, drift.load_known())\n"
+        "result = drift.check(payload, schemas.load_known())\n"
         "archive.record(paths.resolve().archive_dir, result, payload,"
         " datetime(2026, 7, 19, tzinfo=UTC))\n"
         "print(result.fingerprint[:12])\n"
@@ -200,8 +200,8 @@ def test_promote_writes_a_schema_that_makes_the_variant_known(
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from notifier import drift\n"
-        "known = drift.load_known([Path(sys.argv[2])])\n"
+        "from notifier import drift, schemas\n"
+        "known = schemas.load_known([Path(sys.argv[2])])\n"
         "print(len(drift.check(json.load(open(sys.argv[1])), known).changes))\n"
     )
     out = subprocess.run(

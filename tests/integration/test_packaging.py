@@ -11,9 +11,9 @@ from tests.conftest import REPO
 
 PROBE = """
 import json, notifier
-from notifier import drift, resources
+from notifier import drift, resources, schemas
 from notifier.commands.demo import recording_path
-known = drift.load_known()
+known = schemas.load_known()
 print(json.dumps({
     "package": notifier.__file__,
     "schemas": sorted(p.name for p in resources.data_dir("schemas").iterdir()),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from notifier import archive, drift
+from notifier import archive, drift, schemas
 from notifier.errors import InputError, StoreError
 from tests.conftest import load_payload
 
@@ -33,7 +33,7 @@ def drifting() -> dict[str, Any]:
 
 @pytest.fixture
 def known() -> drift.KnownSchemas:
-    return drift.load_known()
+    return schemas.load_known()
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_accept_makes_the_variant_known(
     document = json.loads(written.read_text())
     assert document["$schema"] == drift.SCHEMA_URI
     assert document["x-seen"]["fingerprint"] == result.fingerprint
-    assert drift.check(payload, drift.load_known([accepted])).changes == ()
+    assert drift.check(payload, schemas.load_known([accepted])).changes == ()
 
 
 def test_export_bundle_is_redacted_again(folder: Path, known: drift.KnownSchemas) -> None:

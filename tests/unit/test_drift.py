@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from notifier import drift
+from notifier import drift, schemas
 from notifier.events import Change, ChangeKind
 from tests.conftest import PAYLOADS, REPO, all_payload_files, load_payload
 
@@ -21,7 +21,7 @@ Payload = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def known() -> drift.KnownSchemas:
-    return drift.load_known()
+    return schemas.load_known()
 
 
 def full() -> Payload:
@@ -57,8 +57,8 @@ def test_known_shape_does_not_load_deepdiff() -> None:
     fixture = PAYLOADS / "oauth-usage-full-2026-07.json"
     code = (
         "import json, sys\n"
-        "from notifier import drift\n"
-        "known = drift.load_known()\n"
+        "from notifier import drift, schemas\n"
+        "known = schemas.load_known()\n"
         f"payload = json.load(open({str(fixture)!r}))\n"
         "assert not drift.check(payload, known).changes\n"
         "print('deepdiff' in sys.modules)\n"
@@ -393,12 +393,12 @@ def test_no_known_variant_reports_every_top_level_key() -> None:
 def test_accepted_schema_makes_a_variant_known(tmp_path: Path) -> None:
     payload = full()
     _new_window(payload)
-    assert drift.check(payload, drift.load_known()).changes
+    assert drift.check(payload, schemas.load_known()).changes
     accepted = tmp_path / "accepted"
     accepted.mkdir()
     (accepted / "mine.schema.json").write_text(json.dumps(drift.infer_schema(payload)))
     (accepted / "broken.json").write_text("{not json")
-    known = drift.load_known([accepted, tmp_path / "missing"])
+    known = schemas.load_known([accepted, tmp_path / "missing"])
     assert drift.check(payload, known).changes == ()
 
 
