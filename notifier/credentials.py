@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.errors import CredentialsError, NotLoggedIn, TokenExpired
+from notifier.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
 from notifier.runner import CommandRunner, SubprocessRunner
 
 SERVICE = "Claude Code-credentials"
@@ -48,6 +48,7 @@ KEYCHAIN_TIMEOUT = 120.0
 CONFIG_DIR_ENV = "CLAUDE_CONFIG_DIR"
 FILE_NAME = ".credentials.json"
 LOGIN_HINT = "run `claude` and log in"
+USAGE_SCOPE = "user:profile"
 
 _HEX = frozenset(string.hexdigits)
 
@@ -127,12 +128,22 @@ def parse(raw: bytes, source: str, now: datetime) -> Credentials:
             f"the Claude login in {source} expired at {stamp}: "
             "run `claude` so it renews the login (this tool never refreshes tokens)"
         )
-    scopes = oauth.get("scopes")
+    raw_scopes = oauth.get("scopes")
+    scopes = (
+        tuple(s for s in raw_scopes if isinstance(s, str)) if isinstance(raw_scopes, list) else ()
+    )
+    if scopes and USAGE_SCOPE not in scopes:
+        # Said before any request: the endpoint answers such a token with a 429 or
+        # 403 that looks like rate limiting (endpoint.md), and backing off cannot help.
+        raise ScopeMissing(
+            f"the Claude login in {source} lacks the `{USAGE_SCOPE}` scope "
+            "(a `claude setup-token` token cannot read usage): log in with `claude` instead"
+        )
     subscription = oauth.get("subscriptionType")
     return Credentials(
         access_token=token.strip(),
         expires_at=expires_at,
-        scopes=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else (),
+        scopes=scopes,
         subscription_type=subscription if isinstance(subscription, str) else None,
         source=source,
     )

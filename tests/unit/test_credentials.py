@@ -20,7 +20,7 @@ from notifier.credentials import (
     load,
     token_provider,
 )
-from notifier.errors import CredentialsError, NotLoggedIn, TokenExpired
+from notifier.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
 from notifier.runner import CommandResult, RecordingRunner
 from tests.conftest import FIXTURES
 
@@ -73,6 +73,29 @@ def test_valid_file_gives_the_token_and_its_facts(config_dir: Path) -> None:
     assert creds.scopes == ("user:inference", "user:profile")
     assert creds.subscription_type == "max"
     assert creds.source == str(path)
+
+
+def test_setup_token_without_user_profile_is_scope_missing(config_dir: Path) -> None:
+    # A `claude setup-token` token: the endpoint would answer with a misleading 429.
+    write_login(config_dir, login(scopes=["user:inference"]))
+    with pytest.raises(ScopeMissing) as caught:
+        linux()
+    assert "lacks the `user:profile` scope" in str(caught.value)
+    assert "log in with `claude`" in str(caught.value)
+    assert FAKE not in str(caught.value)
+
+
+@pytest.mark.parametrize("scopes", [None, []])
+def test_unstated_scopes_are_not_second_guessed(config_dir: Path, scopes: object) -> None:
+    data = login()
+    oauth = data["claudeAiOauth"]
+    assert isinstance(oauth, dict)
+    if scopes is None:
+        del oauth["scopes"]
+    else:
+        oauth["scopes"] = scopes
+    write_login(config_dir, data)
+    assert linux().access_token == FAKE
 
 
 def test_shared_fixture_login_reads(config_dir: Path) -> None:
