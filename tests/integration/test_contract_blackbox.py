@@ -1243,7 +1243,7 @@ def test_agent_fires_once_across_restart_and_archives_redacted(
     a restart does not repeat a threshold (state persists)."""
     email = "alice.example@example.com"
     uuid = "3f2b9c1e-8d4a-4f6b-9c2e-1a2b3c4d5e6f"
-    secret = "sk-ant-oat01-SECRETSECRETSECRETSECRETSECRET"
+    secret = "sk-ant-oat01-FAKE-SECRETSECRETSECRETSECRET"
     sentence = "Your organisation has unlocked a brand new promotional quota for this month."
     payload = load("oauth-usage-2025-11.json")
     payload["five_hour"]["utilization"] = 92

@@ -18,7 +18,7 @@ from tests.conftest import PAYLOADS, REPO, all_payload_files, load_payload
 pytestmark = pytest.mark.slow
 
 EMAIL = "jane.doe@example.com"
-TOKEN = "sk-ant-oat01-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+TOKEN = "sk-ant-oat01-FAKE-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from tests.conftest import load_payload
 
 EMAIL = "jane.doe@example.com"
 UUID = "3f2b8c1e-9d4a-4e7b-a1c2-5d6e7f8a9b0c"
-TOKEN = "sk-ant-oat01-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+TOKEN = "sk-ant-oat01-FAKE-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 SENTENCE = "Your organisation admin has set a custom limit for you."
 T0 = datetime(2026, 7, 19, 10, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from tests.conftest import all_payload_files
 
 EMAIL = "jane.doe@example.com"
 UUID = "3f2b8c1e-9d4a-4e7b-a1c2-5d6e7f8a9b0c"
-TOKEN = "sk-ant-oat01-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+TOKEN = "sk-ant-oat01-FAKE-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 SENTENCE = "Usage credits cover you when you hit your plan limits."
 
 
