@@ -63,11 +63,6 @@ class Credentials:
     subscription_type: str | None
     source: str  # where it came from, for messages: a file path or a Keychain item
 
-    @property
-    def fingerprint(self) -> str:
-        """A short sha256 of the token: a key for per-token memory (backoff) without the token."""
-        return hashlib.sha256(self.access_token.encode()).hexdigest()[:16]
-
     def __str__(self) -> str:
         return f"Claude Code login from {self.source}"
 
