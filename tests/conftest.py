@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,20 @@ def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CLAUDE_USAGE_NOTIFIER_HOME", str(tmp_path / "app"))
     return tmp_path
+
+
+def require_tool(name: str, debian_package: str) -> str:
+    """The path of a system tool; skip without it, but FAIL under ``CI=true``.
+
+    CI must install what the tests need: a silent skip there would hide a broken job.
+    """
+    found = shutil.which(name)
+    if found is not None:
+        return found
+    reason = f"{name} is not installed (Debian: apt-get install -y {debian_package})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI must install it", pytrace=False)
+    pytest.skip(reason)
 
 
 def load_payload(name: str) -> dict[str, Any]:

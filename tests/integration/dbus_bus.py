@@ -37,6 +37,8 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.annotations import DBusInt32, DBusSignature, DBusStr, DBusUInt32
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_signal
 
+from tests.conftest import require_tool
+
 NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 START_TIMEOUT = 10.0
@@ -60,13 +62,7 @@ _CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configura
 
 def require_dbus_daemon() -> str:
     """The ``dbus-daemon`` path; skip without it, fail instead under ``CI=true``."""
-    found = shutil.which("dbus-daemon")
-    if found is not None:
-        return found
-    reason = "dbus-daemon is not installed (Debian: apt-get install -y dbus-daemon)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI must install it", pytrace=False)
-    pytest.skip(reason)
+    return require_tool("dbus-daemon", "dbus-daemon")
 
 
 def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:

@@ -109,6 +109,19 @@ async def _until(predicate: Any, within: float) -> bool:
     return bool(predicate())
 
 
+def _agent(config: Config, client: Any, notifier: Any, **extra: Any) -> Agent:
+    """An agent in the test's home with fresh memory; ``extra`` overrides the rest."""
+    extra.setdefault("pipeline", Pipeline(config))
+    return Agent(
+        config=config,
+        paths=resolve(),
+        client=client,
+        notifier=notifier,
+        agent_state=AgentState(),
+        **extra,
+    )
+
+
 def _agent_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == "notifier.agent" and r.levelno >= logging.ERROR]
 
@@ -122,15 +135,7 @@ async def test_a_bug_in_the_fetch_costs_one_poll_and_backs_off(
     config = _config()
     fetcher = RaisingFetcher(RuntimeError("boom"))
     notifier, _ = await _notifier(config)
-    agent = Agent(
-        config=config,
-        paths=resolve(),
-        client=fetcher,
-        pipeline=Pipeline(config),
-        notifier=notifier,
-        agent_state=AgentState(),
-        check_every=timedelta(seconds=0.02),
-    )
+    agent = _agent(config, fetcher, notifier, check_every=timedelta(seconds=0.02))
     stop = asyncio.Event()
     task = asyncio.create_task(agent.run(stop))
     try:
@@ -161,15 +166,7 @@ async def test_after_a_bug_in_the_fetch_the_next_good_answer_is_ok_and_notifies(
     config = _config()
     fetcher = RaisingFetcher(TypeError("NoneType is not subscriptable"), failures=1)
     notifier, sink = await _notifier(config)
-    agent = Agent(
-        config=config,
-        paths=resolve(),
-        client=fetcher,
-        pipeline=Pipeline(config),
-        notifier=notifier,
-        agent_state=AgentState(),
-        check_every=timedelta(seconds=0.02),
-    )
+    agent = _agent(config, fetcher, notifier, check_every=timedelta(seconds=0.02))
     stop = asyncio.Event()
     task = asyncio.create_task(agent.run(stop))
     try:
@@ -195,14 +192,7 @@ async def test_a_bug_in_the_pipeline_costs_one_poll(caplog: pytest.LogCaptureFix
 
     config = _config()
     notifier, sink = await _notifier(config)
-    agent = Agent(
-        config=config,
-        paths=resolve(),
-        client=FixedFetcher(_hot_payload()),
-        pipeline=BrokenOnce(config),
-        notifier=notifier,
-        agent_state=AgentState(),
-    )
+    agent = _agent(config, FixedFetcher(_hot_payload()), notifier, pipeline=BrokenOnce(config))
     deadline = await agent.poll_once()
     failed = agent.agent_state
     assert failed.outcome == "bad_response"
@@ -230,13 +220,11 @@ async def test_a_failing_archive_does_not_lose_the_threshold_notification(
 
     config = _config()
     notifier, sink = await _notifier(config)
-    agent = Agent(
-        config=config,
-        paths=resolve(),
-        client=FixedFetcher(_hot_payload(drifting=True)),
+    agent = _agent(
+        config,
+        FixedFetcher(_hot_payload(drifting=True)),
+        notifier,
         pipeline=Pipeline(config, known=schemas.load_known([])),
-        notifier=notifier,
-        agent_state=AgentState(),
         archiver=archiver,
     )
     await agent.poll_once()
@@ -266,14 +254,7 @@ async def test_a_failing_history_append_does_not_lose_the_notification(
     monkeypatch.setattr(agent_module, "append_observation", broken_append)
     config = _config()
     notifier, sink = await _notifier(config)
-    agent = Agent(
-        config=config,
-        paths=resolve(),
-        client=FixedFetcher(_hot_payload()),
-        pipeline=Pipeline(config),
-        notifier=notifier,
-        agent_state=AgentState(),
-    )
+    agent = _agent(config, FixedFetcher(_hot_payload()), notifier)
     await agent.poll_once()
     assert [m.kind for m in sink.sent] == [MessageKind.THRESHOLD]
     assert agent.agent_state.outcome == "ok"
@@ -287,13 +268,11 @@ async def test_a_full_disk_for_the_archive_is_one_warning_and_notifications_go_o
 
     config = _config()
     notifier, sink = await _notifier(config)
-    agent = Agent(
-        config=config,
-        paths=resolve(),
-        client=FixedFetcher(_hot_payload(drifting=True)),
+    agent = _agent(
+        config,
+        FixedFetcher(_hot_payload(drifting=True)),
+        notifier,
         pipeline=Pipeline(config, known=schemas.load_known([])),
-        notifier=notifier,
-        agent_state=AgentState(),
         archiver=archiver,
     )
     await agent.poll_once()
@@ -329,14 +308,7 @@ class FlakyPublisher:
 async def test_events_a_failing_publish_could_not_take_go_out_with_the_next_poll() -> None:
     config = _config()
     publisher = FlakyPublisher()
-    agent = Agent(
-        config=config,
-        paths=resolve(),
-        client=FixedFetcher(_hot_payload()),
-        pipeline=Pipeline(config),
-        notifier=publisher,
-        agent_state=AgentState(),
-    )
+    agent = _agent(config, FixedFetcher(_hot_payload()), publisher)
     await agent.poll_once()
     assert agent.agent_state.outcome == "ok"  # the endpoint answered; the notifier is ours
     await agent.poll_once()  # the same 80 %: no new event of its own
@@ -399,14 +371,7 @@ def _expired() -> TokenExpired:
 
 async def _login_agent(notifier: Any, *steps: Exception | dict[str, Any]) -> Agent:
     config = _config()
-    return Agent(
-        config=config,
-        paths=resolve(),
-        client=Script(*steps),
-        pipeline=Pipeline(config),
-        notifier=notifier,
-        agent_state=AgentState(),
-    )
+    return _agent(config, Script(*steps), notifier)
 
 
 async def test_login_expired_is_told_once_per_expiry_and_again_after_a_success() -> None:

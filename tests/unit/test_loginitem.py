@@ -26,6 +26,7 @@ from notifier.loginitem import (
 )
 from notifier.paths import resolve
 from notifier.runner import CommandResult, RecordingRunner
+from tests.conftest import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 UID = 501
@@ -121,13 +122,7 @@ def test_reference_plist_is_shipped_where_resources_find_it() -> None:
 
 def _require_systemd_analyze() -> str:
     """The ``systemd-analyze`` path; skip without it, fail instead under ``CI=true``."""
-    found = shutil.which("systemd-analyze")
-    if found is not None:
-        return found
-    reason = "systemd-analyze is not installed (Debian: apt-get install -y systemd)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI must install it", pytrace=False)
-    pytest.skip(reason)
+    return require_tool("systemd-analyze", "systemd")
 
 
 def test_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
