@@ -62,4 +62,4 @@ def test_pure_core_loads_no_edge_library() -> None:
 def test_status_command_stays_light() -> None:
     # `status` must start fast: no notification stack, no deepdiff.
     loaded = _loaded_after("import notifier.cli, notifier.commands.status")
-    assert not loaded & {"desktop_notifier", "deepdiff", "dbus_fast", "rubicon"}
+    assert not loaded & {"desktop_notifier", "deepdiff", "dbus_fast", "rubicon", "asyncio", "httpx"}
