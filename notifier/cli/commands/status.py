@@ -26,8 +26,8 @@ from typing import Any
 
 from notifier.cli.commands import common
 from notifier.cli.output import Result
-from notifier.core.buckets import Bucket, Money, discover
-from notifier.core.models import Config, as_number
+from notifier.core.buckets import Bucket, discover, extra_usage_money
+from notifier.core.models import Config
 from notifier.core.text import render
 
 
@@ -53,19 +53,10 @@ def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str 
         return None
     if any(bucket.name == "extra_usage" for bucket in buckets):
         return None  # already a row, with its money
-    used = as_number(extra.get("used_credits"))
-    if used is None:
+    money = extra_usage_money(extra)
+    if money.used_minor is None:
         return None
-    places = extra.get("decimal_places")
-    currency = extra.get("currency")
-    spent = render.money_line(
-        Money(
-            used_minor=used,
-            limit_minor=as_number(extra.get("monthly_limit")),
-            currency=currency if isinstance(currency, str) else None,
-            exponent=places if isinstance(places, int) and not isinstance(places, bool) else 2,
-        )
-    )
+    spent = render.money_line(money)
     return f"  Extra usage: {spent}"
 
 
