@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from notifier.errors import StoreError
+from notifier.core.errors import StoreError
 from notifier.runner import CommandRunner, SubprocessRunner, in_daemon_thread
 from notifier.store import atomic_write_json, read_json
 

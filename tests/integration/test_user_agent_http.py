@@ -17,7 +17,7 @@ import pytest
 
 from notifier.claude_version import ClaudeVersionReader
 from notifier.client import fetch_usage
-from notifier.models import Config
+from notifier.core.models import Config
 from notifier.paths import resolve
 from tests.integration.httpserver import Reply, ScriptedServer
 
