@@ -42,35 +42,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 from notifier.core.errors import StoreError
+from notifier.core.useragent import FALLBACK_VERSION, UserAgent, user_agent_for
 from notifier.runner import CommandRunner, SubprocessRunner, in_daemon_thread
 from notifier.store import atomic_write_json, read_json
 
 logger = logging.getLogger(__name__)
 
-# A recent Claude Code release: sent when the installed one cannot be asked.
-FALLBACK_VERSION = "2.1.0"
 PROBE_TIMEOUT_SECONDS = 5.0
 # How long read_async waits beyond the runner's own timeout before it gives up on the thread.
 _THREAD_MARGIN_SECONDS = 1.0
 CACHE_MAX_AGE = timedelta(days=1)
 CACHE_FORMAT = 1
-USER_AGENT_PREFIX = "claude-code/"
 
 # 2.1.3, 2.0.14-beta.1, 1.0.128+build: digits and dots first, then a tag; nothing a header dislikes.
 _VERSION = re.compile(r"\d+(?:\.\d+){1,3}(?:[-+~][0-9A-Za-z.+~-]{1,40})?")
-_CLAUDE_CODE_FORM = re.compile(r"claude-code/\d")
 
 Source = Literal["claude", "fallback"]
-
-
-def user_agent_for(version: str) -> str:
-    """Claude Code's User-Agent form for ``version``."""
-    return f"{USER_AGENT_PREFIX}{version}"
-
-
-def is_claude_code_form(user_agent: str) -> bool:
-    """True for a User-Agent in Claude Code's form: ``claude-code/<version>``, then anything."""
-    return _CLAUDE_CODE_FORM.match(user_agent.strip()) is not None
 
 
 def parse_version(stdout: bytes) -> str | None:
@@ -248,37 +235,9 @@ def probe(
     return ClaudeVersion(version, "claude", binary, now)
 
 
-@dataclass(frozen=True)
-class UserAgent:
-    """The User-Agent a request carries, and why that one (the log and ``status`` say it)."""
-
-    value: str
-    origin: Literal["setting", "claude", "fallback"]
-    detail: str
-
-    @classmethod
-    def configured(cls, value: str) -> UserAgent:
-        """The ``user_agent`` setting (config file or environment): it always wins."""
-        return cls(value, "setting", "the user_agent setting")
-
-    @classmethod
-    def built_in(cls) -> UserAgent:
-        """Claude Code's form with :data:`FALLBACK_VERSION`, nothing asked."""
-        return cls(user_agent_for(FALLBACK_VERSION), "fallback", "a built-in Claude Code version")
-
-    @classmethod
-    def of(cls, version: ClaudeVersion) -> UserAgent:
-        """Claude Code's form with ``version``."""
-        return cls(version.user_agent, version.source, version.describe())
-
-    @property
-    def claude_code_form(self) -> bool:
-        """True when it looks like Claude Code's, the only form the endpoint serves."""
-        return is_claude_code_form(self.value)
-
-    def describe(self) -> str:
-        """``claude-code/2.1.3 (the version of Claude Code at /usr/bin/claude)``."""
-        return f"{self.value} ({self.detail})"
+def agent_of(version: ClaudeVersion) -> UserAgent:
+    """Claude Code's User-Agent form with ``version``, saying where the version came from."""
+    return UserAgent(version.user_agent, version.source, version.describe())
 
 
 def _utc_now() -> datetime:
@@ -391,4 +350,4 @@ class ClaudeVersionReader:
 
     async def user_agent(self) -> UserAgent:
         """:meth:`read_async` as a User-Agent: the client's ``user_agent`` source."""
-        return UserAgent.of(await self.read_async())
+        return agent_of(await self.read_async())

@@ -50,7 +50,6 @@ from typing import Any
 
 import httpx
 
-from notifier.claude_version import FALLBACK_VERSION, UserAgent, user_agent_for
 from notifier.core.errors import (
     BadResponse,
     ConfigError,
@@ -62,6 +61,7 @@ from notifier.core.errors import (
 )
 from notifier.core.jsondoc import NotAnObject, decode_object
 from notifier.core.models import Config
+from notifier.core.useragent import FALLBACK_VERSION, UserAgent, user_agent_for
 from notifier.runner import in_daemon_thread
 
 USAGE_PATH = "/api/oauth/usage"
@@ -327,11 +327,27 @@ async def fetch_usage(
     transport: httpx.AsyncBaseTransport | None = None,
     user_agent: UserAgentSource | None = None,
 ) -> dict[str, Any]:
-    """One-shot fetch for ``status``: a fresh client, one :meth:`UsageClient.fetch`, closed."""
+    """One-shot fetch: a fresh client, one :meth:`UsageClient.fetch`, closed."""
+    payload, _ = await fetch_once(
+        config, token_provider=token_provider, transport=transport, user_agent=user_agent
+    )
+    return payload
+
+
+async def fetch_once(
+    config: Config,
+    *,
+    token_provider: TokenProvider | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    user_agent: UserAgentSource | None = None,
+) -> tuple[dict[str, Any], UserAgent]:
+    """:func:`fetch_usage`, and the User-Agent the request carried (``status`` shows it)."""
     if token_provider is None:
         from notifier import credentials
 
         token_provider = credentials.token_provider()
     async with make_http_client(config, transport=transport) as http:
         client = UsageClient(http, config, token_provider, user_agent=user_agent)
-        return await client.fetch()
+        payload = await client.fetch()
+        agent = client.last_user_agent
+        return payload, agent if agent is not None else UserAgent.built_in()

@@ -19,14 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from notifier.claude_version import (
-    FALLBACK_VERSION,
-    ClaudeVersionReader,
-    UserAgent,
-    find_claude,
-    is_claude_code_form,
-    parse_version,
-)
+from notifier.claude_version import ClaudeVersionReader, agent_of, find_claude, parse_version
+from notifier.core.useragent import FALLBACK_VERSION
 from notifier.runner import CommandResult, RecordingRunner
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -94,23 +88,6 @@ def test_parse_version_takes_the_first_token_when_it_is_a_version(
     assert parse_version(stdout) == version
 
 
-@pytest.mark.parametrize(
-    ("agent", "claude_code"),
-    [
-        ("claude-code/2.1.0", True),
-        ("claude-code/2.1", True),
-        ("claude-code/1.0.128 (external, cli)", True),  # a suffix does not change the form
-        ("claude-code/", False),
-        ("my-watcher/2.0", False),
-        ("claude-usage-notifier/0.1.0 (python-httpx/0.28.1)", False),
-        ("Claude-Code/2.1.0", False),
-    ],
-)
-def test_claude_code_form(agent: str, claude_code: bool) -> None:
-    assert is_claude_code_form(agent) is claude_code
-    assert UserAgent.configured(agent).claude_code_form is claude_code
-
-
 def test_find_claude_prefers_path_then_the_installers_folders(tmp_path: Path) -> None:
     on_path = install_claude(tmp_path / "bin")
     native = install_claude(tmp_path / "home" / ".local" / "bin")
@@ -137,7 +114,7 @@ def test_the_version_comes_from_claude_and_is_cached_privately(
     assert (found.version, found.source) == ("2.1.77", "claude")
     assert found.user_agent == "claude-code/2.1.77"
     assert runner.calls == [[str(program), "--version"]]
-    assert UserAgent.of(found).describe() == (
+    assert agent_of(found).describe() == (
         f"claude-code/2.1.77 (the version of Claude Code at {program.resolve()})"
     )
     assert stat.S_IMODE(reader.cache_file.stat().st_mode) == 0o600
@@ -242,7 +219,7 @@ def test_no_claude_is_the_fallback_without_running_anything(tmp_path: Path, bin_
     found = reader_for(tmp_path, bin_dir, runner).read()
     assert (found.version, found.source) == (FALLBACK_VERSION, "fallback")
     assert found.user_agent == "claude-code/2.1.0"
-    assert "not found" in UserAgent.of(found).describe()
+    assert "not found" in agent_of(found).describe()
     assert runner.calls == []
 
 
