@@ -166,7 +166,7 @@ class ClaudeVersion:
         if self.source == "claude" and self.binary is not None:
             return f"the version of Claude Code at {self.binary.path}"
         why = f": {self.reason}" if self.reason else ""
-        return f"a built-in Claude Code version (the installed one could not be read{why})"
+        return f"a built-in Claude Code version{why}"
 
     def fresh(self, binary: Binary | None, now: datetime) -> bool:
         """True while this answer stands for ``binary``: the same install, read under a day ago."""
@@ -305,7 +305,7 @@ class ClaudeVersionReader:
         """The answer when no probe is needed; else the program to probe and its identity."""
         program, binary = self._locate()
         if program is None or binary is None:
-            return fallback("Claude Code (`claude`) was not found")
+            return fallback("`claude` was not found on PATH or where its installers put it")
         known = self._remembered(binary, self._clock())
         return known if known is not None else (program, binary)
 

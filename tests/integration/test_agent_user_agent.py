@@ -119,7 +119,7 @@ def test_persistent_429s_with_a_set_user_agent_are_blamed_on_it_once(
     assert (data["user_agent"], data["user_agent_hint"]) == (SET_AGENT, expected)
     text = agent_status(run)
     assert f"User-Agent:   {SET_AGENT}" in text.stdout.splitlines()
-    assert f"likely cause: {expected}" in text.stdout.splitlines()
+    assert f"hint:         {expected}" in text.stdout.splitlines()
 
     # A restart does not say it again while the 429s go on.
     before = len(refusing_server.requests)

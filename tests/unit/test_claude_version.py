@@ -209,6 +209,9 @@ def test_an_odd_answer_is_the_fallback_and_is_not_asked_again_today(
     runner = answers(stdout, returncode)
     found = reader_for(tmp_path, bin_dir, runner).read()
     assert (found.version, found.source, found.reason) == (FALLBACK_VERSION, "fallback", reason)
+    assert agent_of(found).describe() == (
+        f"claude-code/{FALLBACK_VERSION} (a built-in Claude Code version: {reason})"
+    )
     again = reader_for(tmp_path, bin_dir, runner).read()
     assert again.version == FALLBACK_VERSION
     assert len(runner.calls) == 1  # never more than once a day, even when it fails
@@ -219,7 +222,10 @@ def test_no_claude_is_the_fallback_without_running_anything(tmp_path: Path, bin_
     found = reader_for(tmp_path, bin_dir, runner).read()
     assert (found.version, found.source) == (FALLBACK_VERSION, "fallback")
     assert found.user_agent == "claude-code/2.1.0"
-    assert "not found" in agent_of(found).describe()
+    assert agent_of(found).describe() == (
+        "claude-code/2.1.0 (a built-in Claude Code version: "
+        "`claude` was not found on PATH or where its installers put it)"
+    )
     assert runner.calls == []
 
 

@@ -619,7 +619,7 @@ def test_agent_status_shows_the_user_agent_and_the_hint(
     assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "User-Agent:   my-watcher/2.0" in lines
-    assert f"likely cause: {hint}" in lines
+    assert f"hint:         {hint}" in lines
 
     _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
     assert commands.agent_status(_args(json=True, platform="linux"), runner=runner) == 0
@@ -628,4 +628,4 @@ def test_agent_status_shows_the_user_agent_and_the_hint(
     assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
     out = capsys.readouterr().out
     assert "User-Agent:   unknown (the agent has not polled yet)" in out.splitlines()
-    assert "likely cause" not in out
+    assert "hint:" not in out

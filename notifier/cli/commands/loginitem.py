@@ -170,7 +170,7 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
     if data["last_error"]:
         lines.append(f"last error:   {data['last_error']}")
     if data["user_agent_hint"]:
-        lines.append(f"likely cause: {data['user_agent_hint']}")
+        lines.append(f"hint:         {data['user_agent_hint']}")
     lines.extend(f"state file:   {warning}" for warning in data["state_warnings"])
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
