@@ -100,7 +100,8 @@ def status_json(tmp_path: Path, fixture: str) -> dict[str, Any]:
     assert done.stderr == ""
     data: dict[str, Any] = json.loads(done.stdout)
     assert {"fetched_at", "buckets"} <= set(data)
-    assert set(data) == {"fetched_at", "buckets"}
+    assert set(data) == {"schema_version", "fetched_at", "buckets"}  # contract keys + version
+    assert data["schema_version"] == 1
     for bucket in data["buckets"]:
         assert set(bucket) == {"name", "utilization", "resets_at"}
     return data
@@ -285,10 +286,10 @@ def test_live_status_sends_and_shows_the_installed_claude_codes_user_agent(
         f"  User-Agent: claude-code/2.1.77 (the version of Claude Code at {where})"
     )
     assert server.requests[0].header("user-agent") == "claude-code/2.1.77"
-    # --json keeps exactly the contract's keys; the second run reads the cached version.
+    # --json keeps the contract's keys, no User-Agent; the second run reads the cached version.
     done = status(tmp_path, "--json", env=env)
     assert done.returncode == 0, done.stderr
-    assert sorted(json.loads(done.stdout)) == ["buckets", "fetched_at"]
+    assert sorted(json.loads(done.stdout)) == ["buckets", "fetched_at", "schema_version"]
     assert server.requests[1].header("user-agent") == "claude-code/2.1.77"
     assert fake.calls == 1
 

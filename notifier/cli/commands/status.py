@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from notifier.cli.commands import common
+from notifier.cli.output import Result
 from notifier.core.buckets import Bucket, Money, discover
-from notifier.core.errors import ExitCode
 from notifier.core.models import Config, as_number
 from notifier.core.text import render
 from notifier.core.useragent import UserAgent
@@ -124,7 +124,7 @@ def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
     return asyncio.run(fetch_once(config, user_agent=versions.user_agent))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> Result:
     """Fetch (or read ``--payload``) once and show every bucket."""
     where = common.paths()
     config = common.load_config(args, where).config
@@ -136,9 +136,8 @@ def run(args: argparse.Namespace) -> int:
         payload, user_agent = _fetch(config, where)
     fetched_at = datetime.now(UTC)
     buckets = render.closest_to_cap(discover(payload))
-    if args.json:
-        common.emit_json(document(buckets, fetched_at))
-    else:
+    lines: list[str] = []
+    if not args.json:
         lines = text_lines(
             buckets,
             fetched_at,
@@ -148,5 +147,4 @@ def run(args: argparse.Namespace) -> int:
             ascii_only=not _can_draw_blocks(),
             user_agent=user_agent,
         )
-        sys.stdout.write("\n".join(lines) + "\n")
-    return int(ExitCode.OK)
+    return Result(text=lines, data=document(buckets, fetched_at))
