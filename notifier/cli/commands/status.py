@@ -11,7 +11,7 @@ table from :mod:`notifier.core.text.render` or the contract's JSON::
 The table ends with the User-Agent the request carried and where it came
 from (``claude-code/<version>`` of the installed Claude Code by default, see
 :mod:`notifier.claude_version`; the ``user_agent`` setting when set). The
-``--json`` document keeps exactly the contract's keys.
+``--json`` document does not carry it: the contract fixes its keys.
 
 With ``--payload``, ``fetched_at`` is the time the command ran (a saved file
 carries no trustworthy fetch time; its mtime changes when it is copied).
