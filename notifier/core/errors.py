@@ -97,11 +97,18 @@ class ServerError(NotifierError):
 
 
 class RateLimited(ServerError):
-    """HTTP 429. ``retry_after`` is the server's hint in seconds, or None."""
+    """HTTP 429. ``retry_after`` is the server's hint in seconds, or None.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``rate_limit_error`` is True when the body was the endpoint's own
+    ``{"error": {"type": "rate_limit_error"}}`` (not a proxy's 429 page).
+    """
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, rate_limit_error: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limit_error = rate_limit_error
 
 
 class Unreachable(ServerError):

@@ -268,6 +268,10 @@ class AgentState(BaseModel):
     login_notified: bool = False
     # Which notification path the agent uses (the notifier's description), for agent-status.
     notifier: str | None = None
+    # The User-Agent the last poll sent (agent-status shows it), and, once persistent 429s
+    # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
+    user_agent: str | None = None
+    user_agent_hint: str | None = None
 
 
 class State(BaseModel):
