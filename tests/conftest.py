@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# CLAUDE_USAGE_NOTIFIER_SHARED overrides it for copies of the tests run elsewhere (mutants/).
+SHARED = Path(os.environ.get("CLAUDE_USAGE_NOTIFIER_SHARED", REPO.parent / "shared"))
 FIXTURES = SHARED / "fixtures"
 PAYLOADS = FIXTURES / "payloads"
 
