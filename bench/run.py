@@ -70,8 +70,8 @@ def make_recording(path: Path, count: int, seed: int = 7) -> None:
 def bench_replay(count: int = 20_000) -> None:
     """The pure pipeline: read, parse, discover, rules, drift (in-process), and the CLI."""
     from notifier import schemas
-    from notifier.models import Config
-    from notifier.pipeline import Pipeline
+    from notifier.core.models import Config
+    from notifier.core.pipeline import Pipeline
     from notifier.recording import read_recording
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +102,8 @@ def bench_replay(count: int = 20_000) -> None:
 
 def bench_drift() -> None:
     """drift.check on a payload whose shape is known: the agent's common case."""
-    from notifier import drift, schemas
+    from notifier import schemas
+    from notifier.core import drift
 
     known = schemas.load_known()
     payload = json.loads((FIXTURES / "oauth-usage-classic-2026-03.json").read_text())

@@ -9,7 +9,7 @@ variant is keyed by its shape fingerprint and stored once, as
      "example": <the redacted payload>, "schema": <JSON Schema of the example>}
 
 Nothing unredacted is ever written: the example goes through
-:func:`notifier.redact.redact` first and the schema is inferred from it. A
+:func:`notifier.core.redact.redact` first and the schema is inferred from it. A
 later sighting of the same variant only moves ``last_seen`` and ``count``.
 ``export`` bundles every entry (redacted again, in case an older version wrote
 it) for a user to attach to an issue; ``accept`` copies a variant's schema into
@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier import drift, store
-from notifier.errors import InputError, StoreError
-from notifier.events import Change
-from notifier.redact import redact
+from notifier import store
+from notifier.core import drift
+from notifier.core.errors import InputError, StoreError
+from notifier.core.events import Change
+from notifier.core.redact import redact
 
 FORMAT = 1
 BUNDLE_KIND = "claude-usage-notifier/drift-bundle"

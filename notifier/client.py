@@ -3,7 +3,7 @@
 Edge. :class:`UsageClient` is given an ``httpx.AsyncClient`` (tests pass one
 over ``httpx.MockTransport`` or point it at a loopback server) and a token
 provider that re-reads the Claude Code login before every request. httpx
-exceptions and HTTP statuses become the :class:`~notifier.errors.NotifierError`
+exceptions and HTTP statuses become the :class:`~notifier.core.errors.NotifierError`
 tree here and nowhere else; ``httpx.Response`` never leaves this module.
 
     401            re-read the token once, retry once, then TokenExpired
@@ -46,7 +46,7 @@ from typing import Any
 import httpx
 
 from notifier import __version__
-from notifier.errors import (
+from notifier.core.errors import (
     BadResponse,
     ConfigError,
     RateLimited,
@@ -55,8 +55,8 @@ from notifier.errors import (
     TokenExpired,
     Unreachable,
 )
-from notifier.jsondoc import NotAnObject, decode_object
-from notifier.models import Config
+from notifier.core.jsondoc import NotAnObject, decode_object
+from notifier.core.models import Config
 
 USAGE_PATH = "/api/oauth/usage"
 ANTHROPIC_BETA = "oauth-2025-04-20"

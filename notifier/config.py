@@ -16,8 +16,8 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import ValidationError
 
-from notifier.errors import ConfigError
-from notifier.models import Config
+from notifier.core.errors import ConfigError
+from notifier.core.models import Config
 
 ENV_PREFIX = "CLAUDE_USAGE_NOTIFIER_"
 

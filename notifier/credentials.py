@@ -3,7 +3,7 @@
 Edge (reads a file, runs ``/usr/bin/security`` through an injectable
 :class:`~notifier.runner.CommandRunner`, reads the environment and the clock
 unless they are passed in). OS and JSON failures become the
-:class:`~notifier.errors.CredentialsError` family here and nowhere else.
+:class:`~notifier.core.errors.CredentialsError` family here and nowhere else.
 
 Where Claude Code keeps the login (``docs/endpoint.md``, ``platform-notes.md``):
 
@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
+from notifier.core.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
 from notifier.runner import CommandRunner, SubprocessRunner
 
 SERVICE = "Claude Code-credentials"

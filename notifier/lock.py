@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from notifier.errors import AgentAlreadyRunning, StoreError
+from notifier.core.errors import AgentAlreadyRunning, StoreError
 from notifier.paths import ensure_private_dir
 
 

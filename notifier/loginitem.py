@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from notifier import store
-from notifier.errors import LoginItemError
+from notifier.core.errors import LoginItemError
 from notifier.paths import Paths
 from notifier.runner import CommandResult, CommandRunner
 
@@ -197,7 +197,7 @@ def systemd_unit(command: AgentCommand) -> str:
         f"ExecStart={exec_start}\n"
         "Restart=on-failure\n"
         f"RestartSec={THROTTLE_SECONDS}\n"
-        # exit 1: another agent already holds the lock (see notifier.errors.ExitCode).
+        # exit 1: another agent already holds the lock (see notifier.core.errors.ExitCode).
         "RestartPreventExitStatus=1\n"
         # The agent stops within 5 s of SIGTERM; give it some slack, then SIGKILL.
         f"TimeoutStopSec={EXIT_TIMEOUT_SECONDS}\n"

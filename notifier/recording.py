@@ -5,7 +5,7 @@ Edge (files). One line per observation: ``{"observed_at": ISO 8601, "payload": {
 its history file in the same format, so ``replay`` can re-run what the agent saw.
 
 Reading parses each line once and stops at the first malformed line with an
-:class:`~notifier.errors.InputError` naming the file and the 1-based line number.
+:class:`~notifier.core.errors.InputError` naming the file and the 1-based line number.
 Writing the history is append-only, private (0600) and capped: past ``max_bytes``
 the file is rotated to ``<name>.1`` (one old file kept).
 """
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from notifier.errors import InputError, StoreError
-from notifier.models import Observation, parse_timestamp
+from notifier.core.errors import InputError, StoreError
+from notifier.core.models import Observation, parse_timestamp
 from notifier.paths import ensure_private_dir
 
 

@@ -1,6 +1,6 @@
 """The known payload variants on disk: the shipped ``schemas/`` and the user's accepted ones.
 
-Edge (reads files, once at start); :mod:`notifier.drift` does the pure comparison
+Edge (reads files, once at start); :mod:`notifier.core.drift` does the pure comparison
 with what this returns. The shipped folder is found through
 :func:`notifier.resources.data_dir`, so a wheel and a checkout both work.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from notifier.drift import KnownSchemas
+from notifier.core.drift import KnownSchemas
 from notifier.resources import data_dir
 
 

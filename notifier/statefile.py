@@ -1,7 +1,7 @@
 """``state.json``: the rules' and the agent's memory, versioned, read leniently, written strictly.
 
-Edge (one file). The shape is :class:`notifier.models.State`; ``version`` is
-:data:`notifier.models.STATE_VERSION`. Writes go through
+Edge (one file). The shape is :class:`notifier.core.models.State`; ``version`` is
+:data:`notifier.core.models.STATE_VERSION`. Writes go through
 :func:`notifier.store.atomic_write_json` (temp file, fsync, rename, 0600).
 
 Reading never crashes the agent; whatever is wrong is a warning and a fresh start:
@@ -37,8 +37,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from notifier.errors import StoreError
-from notifier.models import STATE_VERSION, AgentState, BucketState, State
+from notifier.core.errors import StoreError
+from notifier.core.models import STATE_VERSION, AgentState, BucketState, State
 from notifier.store import atomic_write_json, move_aside, read_json
 
 # version N -> function turning a version-N document into a version-N+1 document.

@@ -3,7 +3,7 @@
 Edge. Every write is atomic (temp file in the same folder, fsync, ``os.replace``,
 fsync of the folder) and private (0600 files, 0700 folders), so a crash or a
 ``kill -9`` leaves either the old file or the new one, never a torn one.
-OSErrors are translated into :class:`~notifier.errors.StoreError` here.
+OSErrors are translated into :class:`~notifier.core.errors.StoreError` here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from notifier.errors import StoreError
+from notifier.core.errors import StoreError
 from notifier.paths import ensure_private_dir
 
 

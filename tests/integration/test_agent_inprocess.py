@@ -1,8 +1,8 @@
 """The agent in-process: bugs cost one poll, side tasks cannot swallow notifications.
 
 Real parts: the pipeline (rules and, where drift matters, the shipped schemas),
-the :class:`~notifier.notify.Notifier` with a
-:class:`~notifier.notify.RecordingSink`, the state file in a temp home. Fakes:
+the :class:`~notifier.notify.notifier.Notifier` with a
+:class:`~notifier.notify.sinks.RecordingSink`, the state file in a temp home. Fakes:
 the fetcher (what the endpoint "answered", or a bug) and, where a test needs a
 failure the real part never has, the archiver or publisher.
 
@@ -24,17 +24,19 @@ from typing import Any
 
 import pytest
 
-from notifier import agent as agent_module
-from notifier import drift, schemas
-from notifier.agent import Agent
-from notifier.buckets import Bucket
-from notifier.errors import StoreError, TokenExpired
-from notifier.events import Event, ThresholdCrossed
-from notifier.messages import MessageKind
-from notifier.models import AgentState, Config, Observation
-from notifier.notify import Notifier, RecordingSink
+from notifier import schemas
+from notifier.agent import loop as agent_module
+from notifier.agent.loop import Agent
+from notifier.core import drift
+from notifier.core.buckets import Bucket
+from notifier.core.errors import StoreError, TokenExpired
+from notifier.core.events import Event, ThresholdCrossed
+from notifier.core.models import AgentState, Config, Observation
+from notifier.core.pipeline import Pipeline
+from notifier.core.text.messages import MessageKind
+from notifier.notify.notifier import Notifier
+from notifier.notify.sinks import RecordingSink
 from notifier.paths import resolve
-from notifier.pipeline import Pipeline
 from tests.conftest import load_payload
 
 SLACK = 0.03  # timer granularity
@@ -327,13 +329,10 @@ async def test_events_a_failing_publish_could_not_take_go_out_with_the_next_poll
 class LoginNotifier:
     """Answers ``login_expired`` with the scripted values; counts the calls."""
 
-    def __init__(self, answers: Sequence[bool | None], *, with_restored: bool = False) -> None:
+    def __init__(self, answers: Sequence[bool]) -> None:
         self.answers = list(answers)
         self.expired_calls = 0
-        self.restored_calls = 0
         self.published: list[list[Event]] = []
-        if with_restored:
-            self.login_restored = self._restored
 
     async def publish(
         self, events: Sequence[Event], buckets: Sequence[Bucket], now: datetime
@@ -341,15 +340,12 @@ class LoginNotifier:
         del buckets, now
         self.published.append(list(events))
 
-    async def login_expired(self, message: str, now: datetime) -> bool | None:
+    async def login_expired(self, message: str, now: datetime) -> bool:
         del now
         assert "log in" in message
         answer = self.answers[min(self.expired_calls, len(self.answers) - 1)]
         self.expired_calls += 1
         return answer
-
-    def _restored(self) -> None:
-        self.restored_calls += 1
 
 
 class Script:
@@ -403,22 +399,6 @@ async def test_login_expired_not_taken_by_a_sink_is_tried_again() -> None:
     await agent.poll_once()
     await agent.poll_once()
     assert notifier.expired_calls == 3
-
-
-async def test_login_expired_answering_none_counts_as_told_and_restored_is_called() -> None:
-    # An older notifier: login_expired returns None and keeps a once-flag that
-    # login_restored clears.
-    low = load_payload("oauth-usage-low-usage.json")
-    notifier = LoginNotifier([None], with_restored=True)
-    agent = await _login_agent(notifier, _expired(), _expired(), low, low)
-    await agent.poll_once()
-    await agent.poll_once()
-    assert notifier.expired_calls == 1
-    assert agent.agent_state.login_notified is True
-    await agent.poll_once()
-    assert notifier.restored_calls == 1
-    await agent.poll_once()
-    assert notifier.restored_calls == 1, "restored only after an expiry was told"
 
 
 async def test_the_persisted_flag_survives_a_restart() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from notifier.client import UsageClient, fetch_usage, make_http_client
-from notifier.errors import (
+from notifier.core.errors import (
     BadResponse,
     NotifierError,
     RateLimited,
@@ -21,7 +21,7 @@ from notifier.errors import (
     TokenExpired,
     Unreachable,
 )
-from notifier.models import Config
+from notifier.core.models import Config
 from tests.conftest import FIXTURES, load_payload
 from tests.integration.httpserver import RecordedRequest, Reply, ScriptedServer, closed_port
 

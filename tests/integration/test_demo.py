@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from notifier.commands.demo import describe, recording_path
-from notifier.events import BucketReset, ThresholdCrossed
+from notifier.cli.commands.demo import describe, recording_path
+from notifier.core.events import BucketReset, ThresholdCrossed
 from tests.integration.dbus_bus import DbusmockDaemon, PrivateBus, notify_calls
 
 pytestmark = pytest.mark.slow
@@ -54,7 +54,7 @@ def test_demo_notifies_for_real_and_reports_what_replay_reports(
     replay_events = [json.loads(line) for line in replay.stdout.splitlines()]
     assert demo_events == replay_events
 
-    # The recording was written to show each feature once (scripts/make_demo_recording.py):
+    # The recording was written to show each feature once (tools/make_demo_recording.py):
     kinds = {(e["kind"], e.get("bucket"), e.get("threshold")) for e in demo_events}
     assert ("threshold", "five_hour", 90.0) in kinds  # a 5-hour window climbing ...
     assert ("reset", "five_hour", None) in kinds  # ... and resetting

@@ -112,7 +112,7 @@ def _archive(drifting: Path) -> str:
     code = (
         "import json, sys\n"
         "from datetime import datetime, UTC\n"
-        "from notifier import archive, drift, paths, schemas\n"
+        "from notifier import archive, paths, schemas\nfrom notifier.core import drift\n"
         "payload = json.load(open(sys.argv[1]))\n"
         "result = drift.check(payload, schemas.load_known())\n"
         "archive.record(paths.resolve().archive_dir, result, payload,"
@@ -200,7 +200,7 @@ def test_promote_writes_a_schema_that_makes_the_variant_known(
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from notifier import drift, schemas\n"
+        "from notifier import schemas\nfrom notifier.core import drift\n"
         "known = schemas.load_known([Path(sys.argv[2])])\n"
         "print(len(drift.check(json.load(open(sys.argv[1])), known).changes))\n"
     )

@@ -19,18 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from notifier.buckets import Bucket
-from notifier.events import BucketReset, Event, ThresholdCrossed
-from notifier.messages import USAGE_URL, Message, MessageKind, Urgency
-from notifier.models import Config, QuietHours
-from notifier.notify import (
-    Delivery,
-    DesktopNotifierSink,
-    Interaction,
-    LogSink,
-    Notifier,
-    choose_sink,
-)
+from notifier.core.buckets import Bucket
+from notifier.core.events import BucketReset, Event, ThresholdCrossed
+from notifier.core.models import Config, QuietHours
+from notifier.core.text.messages import USAGE_URL, Message, MessageKind, Urgency
+from notifier.notify.chooser import choose_sink, probe_desktop
+from notifier.notify.notifier import Notifier
+from notifier.notify.sinks import Delivery, DesktopNotifierSink, Interaction, LogSink
 from tests.integration.dbus_bus import (
     DbusmockDaemon,
     PrivateBus,
@@ -230,7 +225,7 @@ async def test_click_opens_the_usage_page(bus: PrivateBus) -> None:
         return True
 
     async with fake_notification_server(bus.address) as server:
-        sink, reason = await DesktopNotifierSink.probe(
+        sink, reason = await probe_desktop(
             opener=opener, on_interaction=lambda what, m: seen.append((what, m.title))
         )
         assert sink is not None, reason
@@ -252,7 +247,7 @@ async def test_dismiss_is_reported_and_opens_nothing(bus: PrivateBus) -> None:
     opened: list[str] = []
     seen: list[tuple[Interaction, MessageKind]] = []
     async with fake_notification_server(bus.address) as server:
-        sink, reason = await DesktopNotifierSink.probe(
+        sink, reason = await probe_desktop(
             opener=opened.append, on_interaction=lambda what, m: seen.append((what, m.kind))
         )
         assert sink is not None, reason

@@ -19,22 +19,22 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from notifier.buckets import Bucket
-from notifier.events import ThresholdCrossed
-from notifier.messages import Message, MessageKind, Urgency, sample_message
-from notifier.models import Config
-from notifier.notify import (
+from notifier.agent.daemon import export_session_bus
+from notifier.core.buckets import Bucket
+from notifier.core.events import ThresholdCrossed
+from notifier.core.models import Config
+from notifier.core.text.messages import Message, MessageKind, Urgency, sample_message
+from notifier.notify.chooser import choose_sink, probe_desktop, session_bus_address
+from notifier.notify.notifier import Notifier
+from notifier.notify.sinks import (
     NOT_ALLOWED,
     Delivery,
     DesktopNotifierSink,
     LogSink,
-    Notifier,
     OsascriptSink,
     RecordingSink,
     applescript_string,
-    choose_sink,
     osascript_argv,
-    session_bus_address,
 )
 from notifier.runner import CommandResult, RecordingRunner
 from tests.integration.dbus_bus import PrivateBus, fake_notification_server
@@ -118,21 +118,44 @@ async def test_an_injected_environment_is_used_but_os_environ_is_left_alone() ->
     await sink.close()
 
 
-async def test_the_process_environment_gets_the_socket_address_dbus_fast_reads(
+async def test_the_chooser_never_writes_the_process_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Without an injected environment the found socket is written to os.environ,
-    # because dbus-fast (inside desktop-notifier) reads the address only there.
+    # The socket is found through os.environ's XDG_RUNTIME_DIR, yet the chooser
+    # leaves os.environ as it was: exporting is the start-up's job.
+    monkeypatch.delenv(BUS_VARIABLE, raising=False)
     monkeypatch.setenv("XDG_RUNTIME_DIR", "/tmp/cun-rt")
     socket = Path("/tmp/cun-rt/bus")
-    sink, _ = await choose_sink(
+    sink, description = await choose_sink(
         Config(),
         system="Linux",
         exists=lambda path: path == socket,
         notifier_factory=_permission_notifier(allowed=True),
     )
     await sink.close()
-    assert os.environ[BUS_VARIABLE] == "unix:path=/tmp/cun-rt/bus"
+    assert description == "desktop notifications via D-Bus (unix:path=/tmp/cun-rt/bus)"
+    assert BUS_VARIABLE not in os.environ
+
+
+def test_the_start_up_exports_the_socket_address_dbus_fast_reads() -> None:
+    # dbus-fast (inside desktop-notifier) reads the address only from the
+    # process environment, so the daemon's start-up writes the found socket there.
+    socket = Path("/tmp/cun-rt/bus")
+    environ = {"XDG_RUNTIME_DIR": "/tmp/cun-rt"}
+    address = export_session_bus(environ, system="Linux", uid=1000, exists=socket.__eq__)
+    assert address == "unix:path=/tmp/cun-rt/bus"
+    assert environ[BUS_VARIABLE] == "unix:path=/tmp/cun-rt/bus"
+
+
+def test_the_start_up_keeps_a_bus_address_that_is_set_and_exports_nothing_off_linux() -> None:
+    environ = {BUS_VARIABLE: "unix:path=/custom/bus", "XDG_RUNTIME_DIR": "/tmp/cun-rt"}
+    assert export_session_bus(environ, system="Linux", uid=1000, exists=lambda p: True) == (
+        "unix:path=/custom/bus"
+    )
+    assert environ[BUS_VARIABLE] == "unix:path=/custom/bus"
+    mac: dict[str, str] = {"XDG_RUNTIME_DIR": "/tmp/cun-rt"}
+    assert export_session_bus(mac, system="Darwin", uid=501, exists=lambda p: True) is None
+    assert mac == {"XDG_RUNTIME_DIR": "/tmp/cun-rt"}
 
 
 async def test_bus_address_to_a_missing_socket_falls_back_to_the_log(
@@ -178,7 +201,7 @@ async def test_server_gone_after_start_falls_back_per_message(
     with PrivateBus() as bus:
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
         async with fake_notification_server(bus.address):
-            sink, reason = await DesktopNotifierSink.probe()
+            sink, reason = await probe_desktop()
         assert sink is not None, reason
         notifier = Notifier(sink, "test", Config(), tz=UTC)
         try:
@@ -315,7 +338,7 @@ async def test_the_permission_dialog_is_not_cut_short_and_asked_only_once() -> N
     # The answer takes longer than the probe timeout: the probe still waits for it.
     backends: list[object] = []
     factory = _permission_notifier(allowed=True, delay=0.3, backends=backends)
-    sink, reason = await DesktopNotifierSink.probe(factory=factory, probe_timeout=0.05)
+    sink, reason = await probe_desktop(factory=factory, probe_timeout=0.05)
     assert sink is not None, reason
     try:
         assert await sink.send(sample_message()) is Delivery.DELIVERED
@@ -511,7 +534,6 @@ async def test_login_expired_is_sent_over_the_cap_and_says_so_every_time() -> No
     assert await notifier.publish([EVENT], BUCKETS, NOW) == [Delivery.RECORDED]  # cap used up
     assert await notifier.login_expired("The server said 401.", NOW) is True
     # No "once" flag inside: the caller decides; a second call notifies again.
-    notifier.login_restored()  # a no-op kept for old callers
     assert await notifier.login_expired("The server said 401.", NOW) is True
     assert [m.title for m in sink.sent] == ["Claude 5-hour at 90%", *["Claude login expired"] * 2]
 

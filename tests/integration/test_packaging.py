@@ -11,8 +11,9 @@ from tests.conftest import REPO
 
 PROBE = """
 import json, notifier
-from notifier import drift, resources, schemas
-from notifier.commands.demo import recording_path
+from notifier.core import drift
+from notifier import resources, schemas
+from notifier.cli.commands.demo import recording_path
 known = schemas.load_known()
 print(json.dumps({
     "package": notifier.__file__,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from notifier.cli import main
-from notifier.commands.replay import timeline_line
-from notifier.events import BucketReset, ThresholdCrossed
+from notifier.cli.commands.replay import timeline_line
+from notifier.core.events import BucketReset, ThresholdCrossed
 from tests.conftest import FIXTURES
 
 RECORDINGS = FIXTURES / "recordings"

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notifier.agent import Agent
-from notifier.buckets import Bucket
-from notifier.events import Event
-from notifier.models import AgentState, Config
+from notifier.agent.loop import Agent
+from notifier.core.buckets import Bucket
+from notifier.core.events import Event
+from notifier.core.models import AgentState, Config
+from notifier.core.pipeline import Pipeline
 from notifier.paths import resolve
-from notifier.pipeline import Pipeline
 from tests.conftest import load_payload
 
 T0 = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)

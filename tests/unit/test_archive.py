@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from notifier import archive, drift, schemas
-from notifier.errors import InputError, StoreError
+from notifier import archive, schemas
+from notifier.core import drift
+from notifier.core.errors import InputError, StoreError
 from tests.conftest import load_payload
 
 EMAIL = "jane.doe@example.com"

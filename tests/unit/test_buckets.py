@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.buckets import BucketSource, discover, slug
-from notifier.labels import label
+from notifier.core.buckets import BucketSource, discover, slug
+from notifier.core.text.labels import label
 from tests.conftest import all_payload_files, load_payload
 
 # (file, [(bucket name, utilization)]) read off the fixture files by eye.

@@ -7,8 +7,8 @@ import argparse
 import pytest
 
 from notifier import cli
-from notifier.commands import status
-from notifier.errors import InputError
+from notifier.cli.commands import status
+from notifier.core.errors import InputError
 
 
 def _boom(args: argparse.Namespace) -> int:

@@ -20,8 +20,8 @@ from notifier.client import (
     parse_retry_after,
     usage_url,
 )
-from notifier.errors import BadResponse, ConfigError, NotLoggedIn, Unreachable
-from notifier.models import Config
+from notifier.core.errors import BadResponse, ConfigError, NotLoggedIn, Unreachable
+from notifier.core.models import Config
 
 TOKEN = "sk-ant-oat01-FAKE-MOCK-TOKEN"
 NOW = datetime(2015, 10, 21, 7, 27, 0, tzinfo=UTC)

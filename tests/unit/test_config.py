@@ -8,7 +8,7 @@ import pytest
 
 from notifier import cli
 from notifier.config import load
-from notifier.errors import ConfigError
+from notifier.core.errors import ConfigError
 from tests.conftest import PAYLOADS
 
 # The example from contract.md, "Configuration".

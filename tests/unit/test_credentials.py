@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from notifier.core.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
 from notifier.credentials import (
     SERVICE,
     Credentials,
@@ -20,7 +21,6 @@ from notifier.credentials import (
     load,
     token_provider,
 )
-from notifier.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
 from notifier.runner import CommandResult, RecordingRunner
 from tests.conftest import FIXTURES
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from notifier import drift, schemas
-from notifier.events import Change, ChangeKind
+from notifier import schemas
+from notifier.core import drift
+from notifier.core.events import Change, ChangeKind
 from tests.conftest import PAYLOADS, REPO, all_payload_files, load_payload
 
 Payload = dict[str, Any]
@@ -57,7 +58,7 @@ def test_known_shape_does_not_load_deepdiff() -> None:
     fixture = PAYLOADS / "oauth-usage-full-2026-07.json"
     code = (
         "import json, sys\n"
-        "from notifier import drift, schemas\n"
+        "from notifier import schemas\nfrom notifier.core import drift\n"
         "known = schemas.load_known()\n"
         f"payload = json.load(open({str(fixture)!r}))\n"
         "assert not drift.check(payload, known).changes\n"

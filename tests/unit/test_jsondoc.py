@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from notifier.jsondoc import NotAnObject, decode_object
+from notifier.core.jsondoc import NotAnObject, decode_object
 from tests.conftest import FIXTURES, all_payload_files
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from notifier.errors import AgentAlreadyRunning, ExitCode
+from notifier.core.errors import AgentAlreadyRunning, ExitCode
 from notifier.lock import AgentLock, holder
 
 HOLD = """

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from notifier import loginitem
-from notifier.commands import loginitem as commands
-from notifier.errors import LoginItemError
+from notifier.cli.commands import loginitem as commands
+from notifier.core.errors import LoginItemError
 from notifier.loginitem import (
     LABEL,
     UNIT_NAME,

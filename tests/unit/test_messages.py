@@ -2,7 +2,7 @@
 
 The local zone is pinned to UTC+2 so "local time" and day boundaries are tested,
 not assumed: 23:30 UTC is already tomorrow there. Percent, countdown and local
-time are the status command's (``notifier.render``, tested in test_render): a
+time are the status command's (``notifier.core.text.render``, tested in test_render): a
 notification reads "92.4%", "Wed 08 Jul 16:30", "in 2d 4h" exactly as status does.
 """
 
@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.buckets import Bucket
-from notifier.events import (
+from notifier.core.buckets import Bucket
+from notifier.core.events import (
     BucketReset,
     Change,
     ChangeKind,
@@ -21,7 +21,7 @@ from notifier.events import (
     Event,
     ThresholdCrossed,
 )
-from notifier.messages import (
+from notifier.core.text.messages import (
     USAGE_URL,
     Message,
     MessageKind,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from notifier import drift
-from notifier.events import Change, ChangeKind, DriftDetected, ThresholdCrossed
-from notifier.models import AgentState, BucketState, Config, Observation, State
-from notifier.pipeline import Pipeline
+from notifier.core import drift
+from notifier.core.events import Change, ChangeKind, DriftDetected, ThresholdCrossed
+from notifier.core.models import AgentState, BucketState, Config, Observation, State
+from notifier.core.pipeline import Pipeline
 from notifier.recording import read_recording
 from tests.conftest import FIXTURES
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from notifier.errors import InputError, StoreError
-from notifier.models import Observation
+from notifier.core.errors import InputError, StoreError
+from notifier.core.models import Observation
 from notifier.recording import append_observation, observation_to_line, read_recording
 from tests.conftest import FIXTURES
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from notifier import drift
-from notifier.redact import PLACEHOLDER, keeps, redact
+from notifier.core import drift
+from notifier.core.redact import PLACEHOLDER, keeps, redact
 from tests.conftest import all_payload_files
 
 EMAIL = "jane.doe@example.com"

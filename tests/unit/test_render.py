@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.buckets import Bucket, Money, discover
-from notifier.render import (
+from notifier.core.buckets import Bucket, Money, discover
+from notifier.core.text.render import (
     bar,
     closest_to_cap,
     countdown,

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.buckets import Bucket
-from notifier.events import BucketReset, ThresholdCrossed
-from notifier.models import BucketConfig, BucketState, Config
-from notifier.rules import RuleEvent, evaluate
+from notifier.core.buckets import Bucket
+from notifier.core.events import BucketReset, ThresholdCrossed
+from notifier.core.models import BucketConfig, BucketState, Config
+from notifier.core.rules import RuleEvent, evaluate
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # the stored resets_at in most cases
 DEFAULT = Config()  # thresholds [75, 90, 100], hysteresis 5, reset_notifications "crossed"

@@ -18,11 +18,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notifier.buckets import Bucket
-from notifier.events import BucketReset, ThresholdCrossed
-from notifier.models import BucketState, Config, Observation
-from notifier.pipeline import Pipeline
-from notifier.rules import RuleEvent, evaluate
+from notifier.core.buckets import Bucket
+from notifier.core.events import BucketReset, ThresholdCrossed
+from notifier.core.models import BucketState, Config, Observation
+from notifier.core.pipeline import Pipeline
+from notifier.core.rules import RuleEvent, evaluate
 from notifier.statefile import load_state, save_state
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

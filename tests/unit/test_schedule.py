@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.models import AgentOutcome, Config
-from notifier.schedule import (
+from notifier.core.models import AgentOutcome, Config
+from notifier.core.schedule import (
     MAX_RETRY_AFTER,
     Outcome,
     after_jump,

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from notifier import statefile
-from notifier.buckets import Bucket
-from notifier.errors import StoreError
-from notifier.models import STATE_VERSION, AgentState, BucketState, Config, State
-from notifier.rules import evaluate
+from notifier.core.buckets import Bucket
+from notifier.core.errors import StoreError
+from notifier.core.models import STATE_VERSION, AgentState, BucketState, Config, State
+from notifier.core.rules import evaluate
 from notifier.statefile import load_state, save_state
 
 RESETS_AT = datetime(2026, 11, 2, 13, 0, 0, 339563, tzinfo=UTC)

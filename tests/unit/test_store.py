@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from notifier import store
-from notifier.errors import StoreError
+from notifier.core.errors import StoreError
 
 
 def mode(path: Path) -> int:

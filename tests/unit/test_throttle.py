@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.messages import Message, MessageKind, Urgency
-from notifier.models import Config, QuietHours
-from notifier.throttle import MAX_HELD, ThrottleState, decide, decide_for, in_quiet_hours
+from notifier.core.models import Config, QuietHours
+from notifier.core.text.messages import Message, MessageKind, Urgency
+from notifier.core.throttle import MAX_HELD, ThrottleState, decide, decide_for, in_quiet_hours
 
 NOW = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 PLUS2 = timezone(timedelta(hours=2))

@@ -10,7 +10,7 @@ from typing import Any
 
 from notifier import config as config_module
 from notifier.config import LoadedConfig
-from notifier.errors import InputError
+from notifier.core.errors import InputError
 from notifier.paths import Paths, resolve
 
 
@@ -35,7 +35,7 @@ def read_json_object(path: Path, what: str = "payload file") -> dict[str, Any]:
     ``drift promote``), so they refuse the same things (empty, truncated, HTML,
     arrays, NaN, absurd nesting) with the same words.
     """
-    from notifier.jsondoc import NotAnObject, decode_object
+    from notifier.core.jsondoc import NotAnObject, decode_object
 
     try:
         raw = path.read_bytes()

@@ -1,15 +1,11 @@
-"""The agent: lock, event loop, signals, notifier, then poll / decide / notify / persist / sleep.
+"""The poll loop: poll / decide / notify / persist / sleep, until the stop event.
 
-Edge, and the one module that sleeps. It wires the parts together and owns
-only the loop's own decisions:
+Edge, and the one module that sleeps. Everything it touches is given (see
+:mod:`notifier.agent.daemon` for the start order that builds it), so tests
+drive it in-process. It owns only the loop's own decisions:
 
-- the start order (style practice 12), visible in :func:`main` and
-  :func:`_serve`: the lock (or exit 1 with a clear message), the event loop
-  (Rubicon's on macOS when importable, so notification clicks reach us),
-  signal handlers that set a stop event, the notifier created inside that
-  loop, then the poll loop; everything released in ``finally``;
 - one poll: fetch (cancelled at once by SIGTERM/SIGINT), append the
-  observation to the history, run the :class:`~notifier.pipeline.Pipeline`,
+  observation to the history, run the :class:`~notifier.core.pipeline.Pipeline`,
   notify, archive a new payload variant, persist the state (including the
   agent's own memory: outcome, failures, backoff deadline, last success,
   which notification path is in use). Notify comes before the archive: once
@@ -17,7 +13,7 @@ only the loop's own decisions:
   only in memory, so nothing that can fail may stand between them and the
   notifier; events a failing ``publish`` could not take are retried with the
   next poll;
-- the wait: :mod:`notifier.schedule` decides the deadline, this module waits
+- the wait: :mod:`notifier.core.schedule` decides the deadline, this module waits
   for it in short slices and compares the wall clock with the monotonic clock
   after each, so a laptop that slept polls once soon after waking instead of
   sleeping on (or bursting through the polls it missed);
@@ -40,19 +36,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import os
-import signal
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from notifier import __version__, logs, schedule, store
-from notifier.buckets import Bucket
-from notifier.config import LoadedConfig
-from notifier.errors import (
+from notifier.core import schedule
+from notifier.core.buckets import Bucket
+from notifier.core.errors import (
     BadResponse,
     CredentialsError,
     NotifierError,
@@ -62,19 +54,18 @@ from notifier.errors import (
     StoreError,
     Unreachable,
 )
-from notifier.events import DriftDetected, Event
-from notifier.lock import AgentLock
-from notifier.models import AgentState, Config, Observation, State
+from notifier.core.events import DriftDetected, Event
+from notifier.core.models import AgentState, Config, Observation, State
+from notifier.core.pipeline import Pipeline
+from notifier.core.schedule import Outcome
 from notifier.paths import Paths
-from notifier.pipeline import Pipeline
 from notifier.recording import append_observation
-from notifier.schedule import Outcome
 from notifier.statefile import save_state
 
 if TYPE_CHECKING:
-    from notifier.drift import DriftResult
+    from notifier.core.drift import DriftResult
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("notifier.agent")
 
 # How long one slice of a wait may be: bounds how late a wake from sleep is noticed.
 CHECK_EVERY = timedelta(seconds=15)
@@ -92,7 +83,7 @@ class Fetcher(Protocol):
 
 
 class Publisher(Protocol):
-    """The part of :class:`~notifier.notify.Notifier` the agent uses."""
+    """The part of :class:`~notifier.notify.notifier.Notifier` the agent uses."""
 
     async def publish(
         self, events: Sequence[Event], buckets: Sequence[Bucket], now: datetime
@@ -100,11 +91,8 @@ class Publisher(Protocol):
         """Deliver the notifications for ``events``."""
         ...
 
-    async def login_expired(self, message: str, now: datetime) -> bool | None:
-        """Tell the user that the Claude login needs renewing; True when a sink took it.
-
-        ``None`` (an older notifier without the answer) counts as True.
-        """
+    async def login_expired(self, message: str, now: datetime) -> bool:
+        """Tell the user that the Claude login needs renewing; True when a sink took it."""
         ...
 
 
@@ -270,8 +258,6 @@ class Agent:
         events = self.pipeline.process(observation)
         # From here on the rules' state has moved on: these events exist only in
         # memory. Publish them before anything else that could fail.
-        if self.agent_state.login_notified:
-            self._guarded("login notice", self._login_restored)
         await self._publish(events, now)
         for event in events:
             if isinstance(event, DriftDetected):
@@ -298,12 +284,6 @@ class Agent:
         else:
             self._unpublished = []
 
-    def _login_restored(self) -> None:
-        # Older notifiers keep their own once-flag and want to hear that the login works.
-        restored = getattr(self.notifier, "login_restored", None)
-        if callable(restored):
-            restored()
-
     def _archive(self, result: DriftResult, payload: dict[str, Any], now: datetime) -> None:
         archiver = self.archiver
         if archiver is not None:
@@ -316,7 +296,7 @@ class Agent:
         except Exception:  # the notifier promises not to raise; if it does, keep polling
             logger.exception("could not notify about the expired login")
             return False
-        return told is None or bool(told)
+        return told
 
     def _notifier_description(self) -> str | None:
         description = getattr(self.notifier, "description", None)
@@ -405,107 +385,3 @@ class Agent:
                 )
                 deadline = moved
         return False
-
-
-# --------------------------------------------------------------------------- start-up
-
-
-def _archiver(paths: Paths) -> Archiver:
-    from notifier import archive
-
-    return functools.partial(archive.record, paths.archive_dir)
-
-
-def _seen_variants(paths: Paths) -> Iterable[str]:
-    from notifier import archive
-
-    try:
-        return archive.seen_fingerprints(paths.archive_dir)
-    except (StoreError, OSError) as exc:
-        logger.warning("cannot read the variant archive: %s", exc)
-        return ()
-
-
-async def _serve(paths: Paths, config: Config) -> None:
-    """Signals, notifier, then the loop (inside the running event loop)."""
-    from notifier import credentials, schemas
-    from notifier.client import UsageClient, make_http_client
-    from notifier.notify import LogSink, Notifier
-    from notifier.statefile import load_state
-
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-
-    def on_signal(signum: int) -> None:
-        if not stop.is_set():
-            logger.info("%s received: stopping", signal.Signals(signum).name)
-        stop.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal, signum)
-    sink = LogSink("configured: notify = log") if config.notify == "log" else None
-    notifier = await Notifier.create(config, sink=sink)
-    http = make_http_client(config)
-    try:
-        # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
-        store.sweep_temp_files(paths.state_file)
-        state, warnings = load_state(paths.state_file)
-        for warning in warnings:
-            logger.warning("state: %s", warning)
-        known = schemas.load_known([paths.accepted_schemas_dir])
-        pipeline = Pipeline(config, state, known, _seen_variants(paths))
-        client = UsageClient(http, config, credentials.token_provider())
-        agent = Agent(
-            config=config,
-            paths=paths,
-            client=client,
-            pipeline=pipeline,
-            notifier=notifier,
-            agent_state=state.agent,
-            archiver=_archiver(paths),
-        )
-        await agent.run(stop)
-        logger.info("agent stopped after %d poll(s); state saved", agent.polls)
-    finally:
-        await http.aclose()
-        await notifier.close()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
-
-
-def main(paths: Paths, loaded: LoadedConfig) -> int:
-    """Run the agent until SIGTERM/SIGINT. Exit 0; a second agent gets AgentAlreadyRunning."""
-    from notifier.notify import event_loop_factory
-
-    config = loaded.config
-    try:
-        logs.configure(paths.log_file)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise StoreError(f"cannot open the agent log {paths.log_file}: {reason}") from None
-    try:
-        for warning in loaded.warnings:
-            logger.warning("config: %s", warning)
-        with AgentLock(paths.lock_file):
-            logger.info(
-                "agent %s started (pid %d): polling %s every %g s",
-                __version__,
-                os.getpid(),
-                config.base_url,
-                config.poll_interval_seconds,
-            )
-            if config.poll_interval_seconds < FAST_POLL_WARNING:
-                logger.warning(
-                    "poll_interval_seconds = %g is under %g s: fine for a local server, "
-                    "but the real endpoint answers fast polling with 429s",
-                    config.poll_interval_seconds,
-                    FAST_POLL_WARNING,
-                )
-            with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-                runner.run(_serve(paths, config))
-    except NotifierError as exc:
-        logger.error("%s", exc)  # noqa: TRY400 - an expected failure: one line, no traceback
-        raise
-    finally:
-        logs.shutdown()
-    return 0

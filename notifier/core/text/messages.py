@@ -5,7 +5,7 @@ time zone is a parameter too (``tz=None`` means the machine's zone, resolved by
 ``datetime.astimezone``), so tests pin it. Delivery lives in ``notify``, rate
 limiting and quiet hours in ``throttle``; this module only decides what a person
 reads. Imports only the pure core (events, buckets, labels, render). Percent,
-countdown and local time come from :mod:`notifier.render`, so a notification
+countdown and local time come from :mod:`notifier.core.text.render`, so a notification
 says "92.4%" and "in 2d 4h" exactly as ``status`` does.
 """
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import Enum
 
-from notifier.buckets import Bucket
-from notifier.events import BucketReset, ChangeKind, DriftDetected, Event, ThresholdCrossed
-from notifier.labels import label
-from notifier.render import countdown, local_time, percent
+from notifier.core.buckets import Bucket
+from notifier.core.events import BucketReset, ChangeKind, DriftDetected, Event, ThresholdCrossed
+from notifier.core.text.labels import label
+from notifier.core.text.render import countdown, local_time, percent
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""

@@ -60,7 +60,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from notifier.events import Change, ChangeKind
+from notifier.core.events import Change, ChangeKind
 
 Path_ = tuple[str, ...]
 Shape = dict[Path_, int]

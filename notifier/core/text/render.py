@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from notifier.buckets import Bucket, Money
-from notifier.labels import label
+from notifier.core.buckets import Bucket, Money
+from notifier.core.text.labels import label
 
 BAR_WIDTH = 20
 _BLOCKS = ("\u2588", "\u2591")  # full block, light shade

@@ -1,26 +1,20 @@
-"""The command line: parse, call one command module, map errors to exit codes.
+"""The command tree: every subcommand, option and help line, and nothing else.
 
-Thin on purpose. Each command lives in ``notifier.commands.<name>`` and is
-imported only when chosen, so ``status`` never pays for desktop-notifier or
-deepdiff. Every expected failure is a :class:`NotifierError`, caught here once
-and shown as one line on stderr; stdout stays clean for ``--json``.
+``handler`` names ``module:function`` under :mod:`notifier.cli.commands`; the
+module is imported only when its command is chosen.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from notifier import __version__
-from notifier.errors import ExitCode, NotifierError
+from notifier.core.errors import ExitCode
 
 PROG = "claude-usage-notifier"
-DEBUG_ENV = "CLAUDE_USAGE_NOTIFIER_DEBUG"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,37 +101,3 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print events as replay --json does")
     p.set_defaults(handler="demo:run")
     return parser
-
-
-def _call(handler: str, args: argparse.Namespace) -> int:
-    module_name, func_name = handler.split(":")
-    module = importlib.import_module(f"notifier.commands.{module_name}")
-    result: int = getattr(module, func_name)(args)
-    return result
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script and ``python -m notifier``."""
-    args = build_parser().parse_args(argv)
-    try:
-        return _call(args.handler, args)
-    except NotifierError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        # `... | head` closed stdout early: not an error worth a traceback.
-        sys.stderr.close()
-        return 0
-    except Exception as exc:
-        # A bug, not an expected failure. Still one line: the type only, because an
-        # unknown exception's text is not vetted for secrets.
-        if os.environ.get(DEBUG_ENV):
-            raise
-        sys.stderr.write(
-            f"{PROG}: internal error ({type(exc).__name__}); please report it. "
-            f"Run again with {DEBUG_ENV}=1 to see the traceback.\n"
-        )
-        return int(ExitCode.INTERNAL)

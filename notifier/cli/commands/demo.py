@@ -20,10 +20,10 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from notifier.events import BucketReset, Event, ThresholdCrossed
-from notifier.labels import label
-from notifier.models import Config, Observation
-from notifier.render import local_time, percent
+from notifier.core.events import BucketReset, Event, ThresholdCrossed
+from notifier.core.models import Config, Observation
+from notifier.core.text.labels import label
+from notifier.core.text.render import local_time, percent
 
 # One simulated week in about fifteen seconds.
 DEFAULT_SPEED = 40_000.0
@@ -79,9 +79,10 @@ async def _play(
     observations: list[Observation], speed: float, notify: bool, home: Path, as_json: bool
 ) -> int:
     from notifier import archive, schemas
-    from notifier.notify import Notifier, RecordingSink
+    from notifier.core.pipeline import Pipeline
+    from notifier.notify.notifier import Notifier
+    from notifier.notify.sinks import RecordingSink
     from notifier.paths import resolve
-    from notifier.pipeline import Pipeline
 
     paths = resolve()
     config = Config(max_notifications_per_hour=60)
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
 
     speed = args.speed if args.speed is not None else DEFAULT_SPEED
     if speed <= 0:
-        from notifier.errors import InputError
+        from notifier.core.errors import InputError
 
         raise InputError("--speed must be a positive number")
     observations = list(read_recording(recording_path()))

@@ -12,7 +12,7 @@ then the rules' events in bucket discovery order. Drift comes first because a
 changed shape is the context of whatever the buckets then report (a new bucket
 that appears already at 80 %).
 
-``notifier.drift`` is imported only when schemas are given, so callers that do
+``notifier.core.drift`` is imported only when schemas are given, so callers that do
 not look for drift never load its dependencies.
 """
 
@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from notifier.buckets import Bucket, discover
-from notifier.events import DriftDetected, Event
-from notifier.models import STATE_VERSION, BucketState, Config, Observation, State
-from notifier.rules import evaluate
+from notifier.core.buckets import Bucket, discover
+from notifier.core.events import DriftDetected, Event
+from notifier.core.models import STATE_VERSION, BucketState, Config, Observation, State
+from notifier.core.rules import evaluate
 
 if TYPE_CHECKING:
-    from notifier.drift import DriftResult, KnownSchemas
+    from notifier.core.drift import DriftResult, KnownSchemas
 
 
 class Pipeline:
@@ -86,7 +86,7 @@ class Pipeline:
         return events
 
     def _drift(self, observation: Observation, known: KnownSchemas) -> DriftDetected | None:
-        from notifier import drift  # lazy: the real drift module loads deepdiff
+        from notifier.core import drift  # lazy: the real drift module loads deepdiff
 
         result = drift.check(observation.payload, known)
         self.last_drift = result

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from notifier import lock, loginitem
-from notifier.commands import common
-from notifier.errors import InputError
+from notifier.cli.commands import common
+from notifier.core.errors import InputError
+from notifier.core.models import AgentState
 from notifier.loginitem import AgentCommand, LoginItem, Platform
-from notifier.models import AgentState
 from notifier.paths import Paths
 from notifier.runner import CommandRunner, SubprocessRunner
 from notifier.statefile import load_state

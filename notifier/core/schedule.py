@@ -6,7 +6,7 @@ parameter, so tests are deterministic without a global testing switch.
 ``agent.py`` asks these functions for a deadline and is the one module that
 sleeps until it. Imports only the core (``models``).
 
-The rules (all bases come from :class:`~notifier.models.Config`):
+The rules (all bases come from :class:`~notifier.core.models.Config`):
 
 - ``ok`` and ``login_required``: the poll interval plus a jitter of up to
   ``poll_jitter_seconds`` (never more than a tenth of the interval, so a
@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from notifier.models import Config
+from notifier.core.models import Config
 
 # A Retry-After beyond this is a broken header, not advice.
 MAX_RETRY_AFTER = timedelta(hours=6)

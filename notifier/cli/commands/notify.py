@@ -12,10 +12,10 @@ import argparse
 import asyncio
 import sys
 
-from notifier.commands.common import load_config
-from notifier.errors import ExitCode
-from notifier.messages import sample_message
-from notifier.models import Config
+from notifier.cli.commands.common import load_config
+from notifier.core.errors import ExitCode
+from notifier.core.models import Config
+from notifier.core.text.messages import sample_message
 
 PROG = "claude-usage-notifier"
 
@@ -23,14 +23,16 @@ PROG = "claude-usage-notifier"
 def test(args: argparse.Namespace) -> int:
     """Entry point of ``claude-usage-notifier notify --test``."""
     config = load_config(args).config
-    from notifier.notify import event_loop_factory
+    from notifier.agent.daemon import event_loop_factory, export_session_bus
 
+    export_session_bus()
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         return runner.run(_send_sample(config))
 
 
 async def _send_sample(config: Config) -> int:
-    from notifier.notify import Delivery, DesktopNotifierSink, LogSink, choose_sink
+    from notifier.notify.chooser import choose_sink
+    from notifier.notify.sinks import Delivery, DesktopNotifierSink, LogSink
 
     sink, description = await choose_sink(config)
     try:

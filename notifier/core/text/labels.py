@@ -6,7 +6,7 @@ server invents tomorrow still reads well in a notification.
 
 from __future__ import annotations
 
-from notifier.buckets import SCOPED_PREFIX
+from notifier.core.buckets import SCOPED_PREFIX
 
 _KNOWN = {
     "five_hour": "5-hour",

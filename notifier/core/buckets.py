@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from notifier.models import as_number, parse_timestamp
+from notifier.core.models import as_number, parse_timestamp
 
 SCOPED_KIND = "weekly_scoped"
 SCOPED_PREFIX = "limit:weekly_scoped:"

@@ -33,8 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 
-from notifier.messages import Message, Urgency, summary_message
-from notifier.models import Config, QuietHours
+from notifier.core.models import Config, QuietHours
+from notifier.core.text.messages import Message, Urgency, summary_message
 
 WINDOW = timedelta(hours=1)
 GROUP_ABOVE = 2

@@ -5,7 +5,7 @@ script documents how its simulated week was made. Every payload has the shape of
 ``oauth-usage-full-2026-07`` (a known variant), so the only drift is the new
 ``seven_day_opus_4_7`` bucket that appears on day four.
 
-    python scripts/make_demo_recording.py > notifier/data/demo-week.jsonl
+    python tools/make_demo_recording.py > notifier/data/demo-week.jsonl
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.commands.common import emit_json, paths, read_json_object
-from notifier.errors import ExitCode, InputError
+from notifier.cli.commands.common import emit_json, paths, read_json_object
+from notifier.core.errors import ExitCode, InputError
 
 ISSUE_HINT = (
     "Attach {file} to a new issue on the claude-usage-notifier project's issue tracker, "
@@ -31,7 +31,7 @@ ISSUE_HINT = (
 def _write_beside(path: Path, text: str, mode: int) -> None:
     """Atomic write to a user-chosen place (a Desktop, a source tree): its folder is not ours."""
     from notifier import store
-    from notifier.errors import StoreError
+    from notifier.core.errors import StoreError
 
     try:
         store.atomic_write_bytes(path, text.encode("utf-8"), mode=mode, ours=False)
@@ -52,7 +52,8 @@ def _describe(change: dict[str, Any]) -> str:
 
 def check(args: argparse.Namespace) -> int:
     """Compare payload files with the shipped and accepted schemas."""
-    from notifier import drift, schemas
+    from notifier import schemas
+    from notifier.core import drift
 
     known = schemas.load_known([paths().accepted_schemas_dir])
     report: list[dict[str, Any]] = []
@@ -170,8 +171,9 @@ def accept(args: argparse.Namespace) -> int:
 
 
 def _variants_in(source: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
-    from notifier import archive, drift
-    from notifier.redact import redact
+    from notifier import archive
+    from notifier.core import drift
+    from notifier.core.redact import redact
 
     if data.get("kind") == archive.BUNDLE_KIND:
         variants = data.get("variants")
@@ -195,7 +197,8 @@ def _variants_in(source: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def promote(args: argparse.Namespace) -> int:
     """(Maintainers) write each new variant's schema into a source tree's ``schemas/``."""
-    from notifier import archive, drift
+    from notifier import archive
+    from notifier.core import drift
 
     data = read_json_object(args.source, "file")
     target: Path = args.schemas

@@ -3,7 +3,7 @@
 Edge (reads a file or the endpoint, the clock, stdout). Fetches once through
 :func:`notifier.client.fetch_usage` (imported only then, so ``--payload``
 never loads httpx) or reads FILE, discovers the buckets, and prints either the
-table from :mod:`notifier.render` or the contract's JSON::
+table from :mod:`notifier.core.text.render` or the contract's JSON::
 
     {"fetched_at": ISO 8601,
      "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...]}
@@ -11,7 +11,7 @@ table from :mod:`notifier.render` or the contract's JSON::
 With ``--payload``, ``fetched_at`` is the time the command ran (a saved file
 carries no trustworthy fetch time; its mtime changes when it is copied).
 ``resets_at`` keeps the offset the server sent. Errors reach the CLI as
-:class:`~notifier.errors.NotifierError`: exit 2 for a bad FILE or config,
+:class:`~notifier.core.errors.NotifierError`: exit 2 for a bad FILE or config,
 exit 3 when the endpoint cannot be reached or authenticated.
 """
 
@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier import render
-from notifier.buckets import Bucket, Money, discover
-from notifier.commands import common
-from notifier.errors import ExitCode
-from notifier.models import Config, as_number
+from notifier.cli.commands import common
+from notifier.core.buckets import Bucket, Money, discover
+from notifier.core.errors import ExitCode
+from notifier.core.models import Config, as_number
+from notifier.core.text import render
 
 
 def document(buckets: Sequence[Bucket], fetched_at: datetime) -> dict[str, Any]:

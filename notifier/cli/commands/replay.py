@@ -5,7 +5,7 @@ against the bundled schemas plus the locally accepted ones, no notifications.
 ``--json`` prints one contract-shaped event per line; otherwise a timeline in
 local time. Events the agent would not notify about are marked "silent".
 
-A missing or malformed recording is an :class:`~notifier.errors.InputError`
+A missing or malformed recording is an :class:`~notifier.core.errors.InputError`
 (exit 2, one line naming the file and line). Events of the lines before a bad
 line have already been printed by then: output is streamed, so a long history
 shows progress and memory stays flat.
@@ -20,17 +20,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from notifier.commands.common import load_config, paths
-from notifier.events import BucketReset, ChangeKind, Event, ThresholdCrossed
-from notifier.labels import label
-from notifier.pipeline import Pipeline
+from notifier.cli.commands.common import load_config, paths
+from notifier.core.events import BucketReset, ChangeKind, Event, ThresholdCrossed
+from notifier.core.pipeline import Pipeline
+from notifier.core.text.labels import label
+from notifier.core.text.render import percent
 from notifier.recording import read_recording
-from notifier.render import percent
 
 if TYPE_CHECKING:
-    from notifier.drift import KnownSchemas
-    from notifier.events import Change
-    from notifier.models import Config
+    from notifier.core.drift import KnownSchemas
+    from notifier.core.events import Change
+    from notifier.core.models import Config
 
 
 def replay_events(recording: Path, config: Config, known: KnownSchemas | None) -> Iterator[Event]:
@@ -53,7 +53,7 @@ def _change_text(change: Change) -> str:
 def timeline_line(event: Event) -> str:
     """One human line for ``event``: local time, bucket label, what happened.
 
-    Percentages are :func:`notifier.render.percent`'s, as in ``status`` and the
+    Percentages are :func:`notifier.core.text.render.percent`'s, as in ``status`` and the
     notifications; the timestamp keeps the date (a recording can span months).
     """
     when = event.observed_at.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -39,9 +39,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from notifier.buckets import Bucket
-from notifier.events import BucketReset, ThresholdCrossed
-from notifier.models import BucketState, Config
+from notifier.core.buckets import Bucket
+from notifier.core.events import BucketReset, ThresholdCrossed
+from notifier.core.models import BucketState, Config
 
 RuleEvent = ThresholdCrossed | BucketReset
 """The events the rules can emit (drift events come from ``drift``)."""

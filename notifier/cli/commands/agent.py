@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from notifier.commands import common
+from notifier.cli.commands import common
 
 
 def run(args: argparse.Namespace) -> int:
     """Poll, decide, notify and archive until SIGTERM/SIGINT; exit 0 when stopped."""
     where = common.paths()
     loaded = common.load_config(args, where)
-    from notifier import agent  # the agent's imports (httpx, notifier stack) only for `run`
+    from notifier.agent import daemon  # the agent's imports (httpx, notifier stack) only for `run`
 
-    return agent.main(where, loaded)
+    return daemon.main(where, loaded)

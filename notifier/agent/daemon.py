@@ -1,0 +1,170 @@
+"""The daemon's start-up: lock, event loop, signals, notifier, then the poll loop.
+
+Edge. The start order is fixed and visible here (style practice 12): the log,
+the lock (or exit 1 with a clear message), the session bus address exported
+for dbus-fast, the event loop (Rubicon's on macOS when importable, so
+notification clicks reach us), signal handlers that set a stop event, the
+notifier created inside that loop, then :class:`~notifier.agent.loop.Agent`;
+everything released in ``finally``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import platform
+import signal
+from collections.abc import Callable, Iterable, MutableMapping
+from pathlib import Path
+
+from notifier import __version__, logs, store
+from notifier.agent.loop import FAST_POLL_WARNING, Agent, Archiver
+from notifier.config import LoadedConfig
+from notifier.core.errors import NotifierError, StoreError
+from notifier.core.models import Config
+from notifier.core.pipeline import Pipeline
+from notifier.lock import AgentLock
+from notifier.paths import Paths
+
+logger = logging.getLogger("notifier.agent")
+
+
+def export_session_bus(
+    environ: MutableMapping[str, str] | None = None,
+    *,
+    system: str | None = None,
+    uid: int | None = None,
+    exists: Callable[[Path], bool] = Path.exists,
+) -> str | None:
+    """Put the per-user bus socket into ``DBUS_SESSION_BUS_ADDRESS`` when it is missing.
+
+    An agent started outside a desktop session (systemd user unit, ssh) may lack
+    the variable, and dbus-fast (inside desktop-notifier) reads the address only
+    from the process environment; desktop-notifier 6.2 offers no way to hand it
+    over. So the start-up writes it, once, before anything connects; the
+    chooser itself never writes the environment. Returns the address in use.
+    """
+    from notifier.notify.chooser import BUS_VARIABLE, session_bus_address
+
+    env = os.environ if environ is None else environ
+    if (system or platform.system()) != "Linux":
+        return None
+    address = session_bus_address(env, os.getuid() if uid is None else uid, exists)
+    if address is not None and env.get(BUS_VARIABLE) != address:
+        env[BUS_VARIABLE] = address
+    return address
+
+
+def event_loop_factory(system: str | None = None) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The loop to run the agent in: Rubicon's on macOS (click callbacks need it), else None."""
+    if (system or platform.system()) != "Darwin":
+        return None
+    try:
+        from rubicon.objc.eventloop import RubiconEventLoop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = RubiconEventLoop
+    return factory
+
+
+def _archiver(paths: Paths) -> Archiver:
+    from notifier import archive
+
+    return functools.partial(archive.record, paths.archive_dir)
+
+
+def _seen_variants(paths: Paths) -> Iterable[str]:
+    from notifier import archive
+
+    try:
+        return archive.seen_fingerprints(paths.archive_dir)
+    except (StoreError, OSError) as exc:
+        logger.warning("cannot read the variant archive: %s", exc)
+        return ()
+
+
+async def _serve(paths: Paths, config: Config) -> None:
+    """Signals, notifier, then the loop (inside the running event loop)."""
+    from notifier import credentials, schemas
+    from notifier.client import UsageClient, make_http_client
+    from notifier.notify.notifier import Notifier
+    from notifier.notify.sinks import LogSink
+    from notifier.statefile import load_state
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal(signum: int) -> None:
+        if not stop.is_set():
+            logger.info("%s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    sink = LogSink("configured: notify = log") if config.notify == "log" else None
+    notifier = await Notifier.create(config, sink=sink)
+    http = make_http_client(config)
+    try:
+        # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
+        store.sweep_temp_files(paths.state_file)
+        state, warnings = load_state(paths.state_file)
+        for warning in warnings:
+            logger.warning("state: %s", warning)
+        known = schemas.load_known([paths.accepted_schemas_dir])
+        pipeline = Pipeline(config, state, known, _seen_variants(paths))
+        client = UsageClient(http, config, credentials.token_provider())
+        agent = Agent(
+            config=config,
+            paths=paths,
+            client=client,
+            pipeline=pipeline,
+            notifier=notifier,
+            agent_state=state.agent,
+            archiver=_archiver(paths),
+        )
+        await agent.run(stop)
+        logger.info("agent stopped after %d poll(s); state saved", agent.polls)
+    finally:
+        await http.aclose()
+        await notifier.close()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+def main(paths: Paths, loaded: LoadedConfig) -> int:
+    """Run the agent until SIGTERM/SIGINT. Exit 0; a second agent gets AgentAlreadyRunning."""
+    config = loaded.config
+    try:
+        logs.configure(paths.log_file)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise StoreError(f"cannot open the agent log {paths.log_file}: {reason}") from None
+    try:
+        for warning in loaded.warnings:
+            logger.warning("config: %s", warning)
+        with AgentLock(paths.lock_file):
+            logger.info(
+                "agent %s started (pid %d): polling %s every %g s",
+                __version__,
+                os.getpid(),
+                config.base_url,
+                config.poll_interval_seconds,
+            )
+            if config.poll_interval_seconds < FAST_POLL_WARNING:
+                logger.warning(
+                    "poll_interval_seconds = %g is under %g s: fine for a local server, "
+                    "but the real endpoint answers fast polling with 429s",
+                    config.poll_interval_seconds,
+                    FAST_POLL_WARNING,
+                )
+            export_session_bus()
+            with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+                runner.run(_serve(paths, config))
+    except NotifierError as exc:
+        logger.error("%s", exc)  # noqa: TRY400 - an expected failure: one line, no traceback
+        raise
+    finally:
+        logs.shutdown()
+    return 0

@@ -1,0 +1,54 @@
+"""The command line: parse, call one command module, map errors to exit codes.
+
+Thin on purpose. Each command lives in ``notifier.cli.commands.<name>`` and is
+imported only when chosen, so ``status`` never pays for desktop-notifier or
+deepdiff. Every expected failure is a :class:`NotifierError`, caught here once
+and shown as one line on stderr; stdout stays clean for ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from notifier.cli.parser import PROG, build_parser
+from notifier.core.errors import ExitCode, NotifierError
+
+DEBUG_ENV = "CLAUDE_USAGE_NOTIFIER_DEBUG"
+
+
+def _call(handler: str, args: argparse.Namespace) -> int:
+    module_name, func_name = handler.split(":")
+    module = importlib.import_module(f"notifier.cli.commands.{module_name}")
+    result: int = getattr(module, func_name)(args)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and ``python -m notifier``."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _call(args.handler, args)
+    except NotifierError as exc:
+        sys.stderr.write(f"{PROG}: {exc}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # `... | head` closed stdout early: not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+    except Exception as exc:
+        # A bug, not an expected failure. Still one line: the type only, because an
+        # unknown exception's text is not vetted for secrets.
+        if os.environ.get(DEBUG_ENV):
+            raise
+        sys.stderr.write(
+            f"{PROG}: internal error ({type(exc).__name__}); please report it. "
+            f"Run again with {DEBUG_ENV}=1 to see the traceback.\n"
+        )
+        return int(ExitCode.INTERNAL)
