@@ -232,7 +232,14 @@ class BucketState(BaseModel):
 
 
 AgentOutcome = Literal[
-    "ok", "rate_limited", "unreachable", "server_error", "bad_response", "login_required", "never"
+    "ok",
+    "rate_limited",
+    "unreachable",
+    "server_error",
+    "bad_response",
+    "login_required",
+    "keychain_locked",
+    "never",
 ]
 
 

@@ -29,7 +29,7 @@ from notifier.agent import loop as agent_module
 from notifier.agent.loop import Agent
 from notifier.core import drift
 from notifier.core.buckets import Bucket
-from notifier.core.errors import StoreError, TokenExpired
+from notifier.core.errors import KeychainLocked, StoreError, TokenExpired
 from notifier.core.events import Event, ThresholdCrossed
 from notifier.core.models import AgentState, Config, Observation
 from notifier.core.pipeline import Pipeline
@@ -413,6 +413,29 @@ async def test_the_persisted_flag_survives_a_restart() -> None:
         agent_state=AgentState(outcome="login_required", login_notified=True),
     )
     await agent.poll_once()
+    assert notifier.expired_calls == 0
+
+
+async def test_a_locked_keychain_backs_off_and_is_not_told_as_an_expired_login() -> None:
+    # security exit 36: each read could bring up an unlock dialog, and logging in
+    # again cannot help; so no "login expired" notification, and the error ladder
+    # (0.1 s, 0.2 s, ... here) instead of the poll interval (300 s here).
+    locked = KeychainLocked("the login keychain is locked, so the Keychain item ... cannot be read")
+    notifier = LoginNotifier([True])
+    agent = await _login_agent(notifier, locked, locked, locked)
+    await agent.poll_once()
+    first = agent.agent_state
+    assert first.outcome == "keychain_locked"
+    assert first.consecutive_failures == 1
+    assert first.backoff_until is not None
+    await agent.poll_once()
+    second = agent.agent_state
+    assert second.consecutive_failures == 2
+    assert second.backoff_until is not None
+    assert second.last_poll_at is not None
+    # the wait doubles (0.2 s after the second failure), far below the 300 s interval
+    assert timedelta(seconds=0.19) <= second.backoff_until - second.last_poll_at
+    assert second.backoff_until - second.last_poll_at <= timedelta(seconds=1)
     assert notifier.expired_calls == 0
 
 
