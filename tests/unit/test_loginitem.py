@@ -824,3 +824,52 @@ def test_agent_status_text_names_the_notification_path(
     assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: unknown (the agent has not run yet)" in lines
+
+
+def test_agent_status_on_macos_reports_last_exit_and_a_missing_interpreter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A venv whose base Python a Homebrew upgrade removed: launchd keeps
+    # restarting it, "last exit code = 78: EX_CONFIG", no process.
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(tmp_path / "Cellar" / "python@3.12" / "3.12.7" / "bin" / "python3.12")
+    fake = FakeLaunchd(FakeClock())
+    runner = RecordingRunner(respond=fake)
+    clock = fake.clock
+    command = AgentCommand(python=str(python), log_dir=tmp_path / "log")
+    item = LaunchAgent(
+        command, runner, home=tmp_path / "home", uid=UID, pause=clock.sleep, clock=clock
+    )
+    item.install()
+    fake.running, fake.last_exit = False, "78: EX_CONFIG"
+    monkeypatch.setattr(commands, "build", lambda *args, **kwargs: item)
+
+    assert commands.agent_status(_args(json=True, platform="macos")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["loaded"], data["running"], data["pid"]) == (True, False, None)
+    assert data["last_exit_code"] == "78: EX_CONFIG"
+    assert data["interpreter"] == str(python)
+    assert data["interpreter_present"] is False
+    assert data["disabled"] is None
+
+    assert commands.agent_status(_args(platform="macos")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "running:      no" in lines
+    assert "last exit:    78: EX_CONFIG (as launchd reports it)" in lines
+    missing = [line for line in lines if line.startswith("interpreter:  MISSING ")]
+    assert missing
+    assert str(python) in missing[0]
+
+
+def test_agent_status_on_macos_names_a_switched_off_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item, _ = _launchd(tmp_path, FakeLaunchd(FakeClock(), disabled=True))
+    monkeypatch.setattr(commands, "build", lambda *args, **kwargs: item)
+    assert commands.agent_status(_args(platform="macos")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "loaded:       no (switched off: in System Settings > General > Login Items "
+        f"(Allow in the Background), or run `launchctl enable gui/{UID}/{LABEL}`)"
+    ) in lines
