@@ -37,6 +37,7 @@ from notifier.core.text.messages import MessageKind
 from notifier.notify.notifier import Notifier
 from notifier.notify.sinks import RecordingSink
 from notifier.paths import resolve
+from notifier.runner import RecordingRunner
 from tests.conftest import load_payload
 
 SLACK = 0.03  # timer granularity
@@ -506,3 +507,52 @@ def test_a_log_folder_that_cannot_be_made_is_one_line_exit_2(
         f"claude-usage-notifier: cannot open the agent log {blocker / 'log' / 'agent.log'}: "
         "Not a directory\n"
     )
+
+
+# --------------------------------------------------------------------------- macOS permission
+
+
+async def test_an_unanswered_permission_dialog_neither_stops_polling_nor_delays_sigterm() -> None:
+    # macOS, first run, nobody at the Mac: desktop-notifier's permission request
+    # never returns. The start waits a moment, polling starts regardless, the
+    # crossing goes out through osascript, and SIGTERM still stops the agent
+    # within 5 s (the pending request is cancelled on the way out).
+    import os
+    import signal
+
+    from tests.integration.test_notify_macos import MacBackend
+
+    config = _config()
+    backend = MacBackend()
+    osascript = RecordingRunner()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        notifier = await Notifier.create(
+            config,
+            system="Darwin",
+            runner=osascript,
+            notifier_factory=backend.factory(),
+            stop=stop,
+            permission_timeout=0.2,
+        )
+        fetcher = FixedFetcher(_hot_payload())
+        agent = _agent(config, fetcher, notifier)
+        running = asyncio.ensure_future(agent.run(stop))
+        assert await _until(lambda: fetcher.calls >= 1 and osascript.calls, within=5.0)
+        assert backend.answer is not None
+        assert not backend.answer.done()  # still unanswered
+        assert backend.sent == 0
+        assert osascript.calls[0][0] == "osascript"
+        assert agent.agent_state.notifier == (
+            "osascript while macOS asks for permission to use the Notification Center"
+        )
+        sent_at = time.monotonic()
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(running, 5.0)
+        await asyncio.wait_for(notifier.close(), 5.0)
+        assert time.monotonic() - sent_at < 5.0
+        assert backend.request_cancelled
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

@@ -4,6 +4,13 @@ Exit codes: 0 when a notification backend took the sample (desktop-notifier's
 ``on_dispatched`` ran, or ``osascript`` exited 0); 1 when it could only be
 logged (no session bus, no notification server, dummy backend, failed send),
 with the reason on stderr. Imports desktop-notifier only through ``notify``.
+
+osascript's exit 0 does not mean the notification was shown: on recent macOS
+it comes from Script Editor and is dropped silently until Script Editor may
+notify. Code cannot see that, so whenever the sample went through osascript
+the one-time step is printed with the result. A person is at the keyboard
+here, so the first-run permission dialog is waited for longer than the agent
+waits for it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from notifier.core.models import Config
 from notifier.core.text.messages import sample_message
 
 PROG = "claude-usage-notifier"
+PERMISSION_WAIT = 60.0
+"""How long ``notify --test`` waits for the user to answer the permission dialog."""
 
 
 def test(args: argparse.Namespace) -> int:
@@ -32,22 +41,34 @@ def test(args: argparse.Namespace) -> int:
 
 async def _send_sample(config: Config) -> int:
     from notifier.notify.chooser import choose_sink
-    from notifier.notify.sinks import Delivery, DesktopNotifierSink, LogSink
+    from notifier.notify.sinks import (
+        SCRIPT_EDITOR_STEP,
+        Delivery,
+        DesktopNotifierSink,
+        LogSink,
+        MacOSDesktopSink,
+        delivered_by_osascript,
+    )
 
-    sink, description = await choose_sink(config)
+    sink, description = await choose_sink(config, permission_timeout=PERMISSION_WAIT)
     try:
         if isinstance(sink, LogSink):
             sys.stderr.write(f"{PROG}: no notification shown: {sink.reason}\n")
             return int(ExitCode.FOUND)
         outcome = await sink.send(sample_message())
+        # the path actually used (macOS may have switched to osascript)
+        via = sink.description if isinstance(sink, MacOSDesktopSink) else description
+        osascript = delivered_by_osascript(sink)
     finally:
         await sink.close()
     if outcome is Delivery.DELIVERED:
-        sys.stdout.write(f"Test notification sent: {description}.\n")
+        sys.stdout.write(f"Test notification sent: {via}.\n")
+        if osascript:
+            sys.stdout.write(f"If nothing appeared: {SCRIPT_EDITOR_STEP}.\n")
         return int(ExitCode.OK)
-    why = sink.last_failure if isinstance(sink, DesktopNotifierSink) else None
+    desktop = sink.desktop if isinstance(sink, MacOSDesktopSink) else sink
+    why = desktop.last_failure if isinstance(desktop, DesktopNotifierSink) else None
     sys.stderr.write(
-        f"{PROG}: the test notification was not delivered via {description}"
-        f"{f': {why}' if why else ''}\n"
+        f"{PROG}: the test notification was not delivered via {via}{f': {why}' if why else ''}\n"
     )
     return int(ExitCode.FOUND)
