@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from notifier.core.models import Config
 from notifier.notify.sinks import (
     APP_NAME,
+    HOMEBREW_UNSIGNED,
     NOT_ALLOWED,
     PERMISSION_WAIT,
     PROBE_TIMEOUT,
@@ -51,6 +53,7 @@ async def probe_desktop(
     probe_timeout: float = PROBE_TIMEOUT,
     permission_timeout: float = PERMISSION_WAIT,
     stop: asyncio.Event | None = None,
+    python_prefix: str | None = None,
 ) -> tuple[DesktopNotifierSink | None, str]:
     """A usable desktop sink, or ``None`` and why not. Call inside the long-lived loop.
 
@@ -99,8 +102,17 @@ async def probe_desktop(
         return None, f"could not ask for permission to notify: {explain(exc)}"
     if not allowed:
         await disconnect(notifier)
-        return None, NOT_ALLOWED
+        # Homebrew's framework build has a bundle id but no signature the
+        # Notification Center accepts: it is refused without a dialog, and
+        # System Settings never lists it, so "allow it there" would mislead.
+        return None, HOMEBREW_UNSIGNED if homebrew_python(python_prefix) else NOT_ALLOWED
     return DesktopNotifierSink(notifier, opener=opener, on_interaction=on_interaction), ""
+
+
+def homebrew_python(prefix: str | None = None) -> bool:
+    """True when the interpreter (``sys.base_prefix``: a venv's base) is Homebrew's."""
+    base = os.path.realpath(prefix if prefix is not None else sys.base_prefix)
+    return "/Cellar/python" in base or base.startswith(("/opt/homebrew/", "/usr/local/opt/"))
 
 
 async def _answered_within(
@@ -159,6 +171,7 @@ async def choose_sink(
     exists: Callable[[Path], bool] = Path.exists,
     permission_timeout: float = PERMISSION_WAIT,
     stop: asyncio.Event | None = None,
+    python_prefix: str | None = None,
 ) -> tuple[Sink, str]:
     """The best sink on this machine and a one-line description (which, or why not).
 
@@ -187,6 +200,7 @@ async def choose_sink(
         probe_timeout=probe_timeout,
         permission_timeout=permission_timeout,
         stop=stop,
+        python_prefix=python_prefix,
     )
     if desktop is not None:
         if system == "Darwin":

@@ -46,6 +46,11 @@ regardless; notifications go to the fallback until the answer arrives."""
 FALLBACK_AFTER_FAILURES = 3
 """Failed Notification Center sends in a row after which macOS uses osascript for good."""
 NOT_ALLOWED = "notifications are not allowed for this Python in System Settings"
+HOMEBREW_UNSIGNED = (
+    "this is Homebrew's Python, which is not signed the way the Notification Center "
+    "requires (native notifications need a signed framework build, such as python.org's)"
+)
+"""Why a Homebrew Python is refused at once: System Settings cannot allow it."""
 SCRIPT_EDITOR_STEP = (
     "macOS drops osascript notifications silently (they come from Script Editor) until "
     'Script Editor may notify: open Script Editor, run `display notification "test"`, '
