@@ -873,3 +873,42 @@ def test_agent_status_on_macos_names_a_switched_off_item(
         "loaded:       no (switched off: in System Settings > General > Login Items "
         f"(Allow in the Background), or run `launchctl enable gui/{UID}/{LABEL}`)"
     ) in lines
+
+
+# --------------------------------------------------------------------------- tools/mac-smoke.sh
+
+
+SMOKE = REPO / "tools" / "mac-smoke.sh"
+
+
+def test_mac_smoke_script_parses_and_has_ten_checks() -> None:
+    bash = shutil.which("bash")
+    assert bash is not None
+    done = subprocess.run([bash, "-n", str(SMOKE)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    text = SMOKE.read_text()
+    assert text.count('\nstep "') == 10
+    assert os.access(SMOKE, os.X_OK)
+    # it must never print the token: no -w on the Keychain read
+    keychain_lines = [line for line in text.splitlines() if "find-generic-password" in line]
+    assert keychain_lines
+    assert not [line for line in keychain_lines if " -w" in line]
+
+
+def test_mac_smoke_script_refuses_other_systems_with_one_line() -> None:
+    if sys.platform == "darwin":
+        pytest.skip("on a Mac the script runs for real")
+    bash = shutil.which("bash")
+    assert bash is not None
+    done = subprocess.run([bash, str(SMOKE)], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("mac-smoke.sh: this is for macOS")
+
+
+def test_mac_smoke_script_is_documented_in_the_launchd_readme() -> None:
+    readme = (REPO / "launchd" / "README.md").read_text()
+    assert "tools/mac-smoke.sh" in readme
+    assert "ExitTimeOut" in readme
+    assert "print-disabled" in readme
