@@ -912,3 +912,40 @@ def test_mac_smoke_script_is_documented_in_the_launchd_readme() -> None:
     assert "tools/mac-smoke.sh" in readme
     assert "ExitTimeOut" in readme
     assert "print-disabled" in readme
+
+
+def test_agent_status_on_the_osascript_path_says_the_script_editor_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_state(
+        tmp_path,
+        {
+            "version": 1,
+            "agent": {"outcome": "ok", "notifier": "osascript, because this is Homebrew's Python"},
+        },
+    )
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "osascript:    if nothing appears, allow Script Editor to notify once "
+        '(open Script Editor, run `display notification "test"`, click Allow)'
+    ) in lines
+
+
+def test_install_command_refusing_a_uvx_python_is_exit_2_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from notifier import cli
+
+    home = Path(os.environ["HOME"])
+    cached = home / ".cache" / "uv" / "archive-v0" / "Xb2hC9" / "bin" / "python"
+    runner = RecordingRunner()
+    monkeypatch.setattr(commands, "SubprocessRunner", lambda: runner)
+    monkeypatch.setattr(sys, "executable", str(cached))
+    assert cli.main(["install"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"refusing to install a login item that starts {cached}" in err
+    assert "Traceback" not in err
+    assert runner.calls == []

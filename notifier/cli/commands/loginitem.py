@@ -183,6 +183,12 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         f"last outcome: {data['outcome']}",
         f"notifications: {data['notifier'] or 'unknown (the agent has not run yet)'}",
     ]
+    if str(data["notifier"] or "").startswith("osascript"):
+        # exit 0 from osascript does not mean shown: Script Editor must be allowed once
+        lines.append(
+            "osascript:    if nothing appears, allow Script Editor to notify once "
+            '(open Script Editor, run `display notification "test"`, click Allow)'
+        )
     if data["backoff_until"]:
         lines.append(f"backing off until: {data['backoff_until']}")
     if data["last_error"]:
