@@ -247,7 +247,7 @@ async def test_the_notifier_names_the_path_in_use() -> None:
 
 
 async def test_notify_test_on_the_osascript_path_says_the_one_time_step(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # osascript exits 0 whether or not Script Editor may notify: the result line
     # comes with the step that makes it show up.
@@ -262,8 +262,9 @@ async def test_notify_test_on_the_osascript_path_says_the_one_time_step(
         return OsascriptSink(runner), "osascript, because desktop-notifier has only its dummy"
 
     monkeypatch.setattr(chooser, "choose_sink", choose)
-    assert await notify._send_sample(Config()) == 0
-    out = capsys.readouterr().out.splitlines()
+    result = await notify._send_sample(Config())
+    assert result.exit_code == 0
+    out = list(result.text)
     assert (
         out[0] == "Test notification sent: osascript, because desktop-notifier has only its dummy."
     )
@@ -277,7 +278,7 @@ async def test_notify_test_on_the_osascript_path_says_the_one_time_step(
 
 
 async def test_notify_test_while_permission_is_pending_names_osascript_and_the_step(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from notifier.cli.commands import notify
     from notifier.notify import chooser
@@ -293,8 +294,9 @@ async def test_notify_test_while_permission_is_pending_names_osascript_and_the_s
         )
 
     monkeypatch.setattr(chooser, "choose_sink", choose)
-    assert await notify._send_sample(Config()) == 0
-    out = capsys.readouterr().out.splitlines()
+    result = await notify._send_sample(Config())
+    assert result.exit_code == 0
+    out = list(result.text)
     assert out[0] == (
         "Test notification sent: osascript while macOS asks for permission to use the "
         "Notification Center."
@@ -303,7 +305,7 @@ async def test_notify_test_while_permission_is_pending_names_osascript_and_the_s
 
 
 async def test_notify_test_via_the_notification_center_says_nothing_about_script_editor(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from notifier.cli.commands import notify
     from notifier.notify import chooser
@@ -333,7 +335,8 @@ async def test_notify_test_via_the_notification_center_says_nothing_about_script
             await answering
 
     monkeypatch.setattr(chooser, "choose_sink", choose)
-    assert await notify._send_sample(Config()) == 0
-    out = capsys.readouterr().out.splitlines()
+    result = await notify._send_sample(Config())
+    assert result.exit_code == 0
+    out = list(result.text)
     assert out == ["Test notification sent: macOS Notification Center (desktop-notifier)."]
     assert backend.sent == 1

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from notifier.cli.commands.common import load_config
+from notifier.cli.output import Result
 from notifier.core.errors import ExitCode
 from notifier.core.models import Config
 from notifier.core.text.messages import sample_message
 
-PROG = "claude-usage-notifier"
 PERMISSION_WAIT = 60.0
 """How long ``notify --test`` waits for the user to answer the permission dialog."""
 
 
-def test(args: argparse.Namespace) -> int:
+def test(args: argparse.Namespace) -> Result:
     """Entry point of ``claude-usage-notifier notify --test``."""
     config = load_config(args).config
     from notifier.agent.daemon import event_loop_factory, export_session_bus
@@ -39,7 +38,7 @@ def test(args: argparse.Namespace) -> int:
         return runner.run(_send_sample(config))
 
 
-async def _send_sample(config: Config) -> int:
+async def _send_sample(config: Config) -> Result:
     from notifier.notify.chooser import choose_sink
     from notifier.notify.sinks import (
         SCRIPT_EDITOR_STEP,
@@ -53,8 +52,7 @@ async def _send_sample(config: Config) -> int:
     sink, description = await choose_sink(config, permission_timeout=PERMISSION_WAIT)
     try:
         if isinstance(sink, LogSink):
-            sys.stderr.write(f"{PROG}: no notification shown: {sink.reason}\n")
-            return int(ExitCode.FOUND)
+            return Result(notes=[f"no notification shown: {sink.reason}"], exit_code=ExitCode.FOUND)
         outcome = await sink.send(sample_message())
         # the path actually used (macOS may have switched to osascript)
         via = sink.description if isinstance(sink, MacOSDesktopSink) else description
@@ -62,13 +60,14 @@ async def _send_sample(config: Config) -> int:
     finally:
         await sink.close()
     if outcome is Delivery.DELIVERED:
-        sys.stdout.write(f"Test notification sent: {via}.\n")
+        text = [f"Test notification sent: {via}."]
         if osascript:
-            sys.stdout.write(f"If nothing appeared: {SCRIPT_EDITOR_STEP}.\n")
-        return int(ExitCode.OK)
+            text.append(f"If nothing appeared: {SCRIPT_EDITOR_STEP}.")
+        return Result(text=text)
     desktop = sink.desktop if isinstance(sink, MacOSDesktopSink) else sink
     why = desktop.last_failure if isinstance(desktop, DesktopNotifierSink) else None
-    sys.stderr.write(
-        f"{PROG}: the test notification was not delivered via {via}{f': {why}' if why else ''}\n"
+    detail = f": {why}" if why else ""
+    return Result(
+        notes=[f"the test notification was not delivered via {via}{detail}"],
+        exit_code=ExitCode.FOUND,
     )
-    return int(ExitCode.FOUND)
