@@ -72,7 +72,8 @@ look "'already installed, loaded and running' and no 'ran:' line"
 look "the pid is still $PID_BEFORE: $(agent_pid)"
 
 step "install again with a changed setting (bootout, wait for launchd, bootstrap)"
-SMOKE_CONFIG=$(mktemp -t cun-smoke).toml
+SMOKE_DIR=$(mktemp -d -t cun-smoke)
+SMOKE_CONFIG="$SMOKE_DIR/config.toml"
 printf 'poll_interval_seconds = 600\n' >"$SMOKE_CONFIG"
 START=$(date +%s)
 run "$CUN" install --config "$SMOKE_CONFIG"
@@ -80,7 +81,7 @@ look "'installed ...' within 20 s (took $(($(date +%s) - START)) s), no 'Bootstr
 look "a new pid: $(agent_pid) (was $PID_BEFORE)"
 run "$CUN" install
 look "back to the default config: 'installed ...' again"
-rm -f "$SMOKE_CONFIG"
+rm -rf "$SMOKE_DIR"
 
 step "notify --test, and click the notification"
 run "$CUN" notify --test
