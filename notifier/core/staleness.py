@@ -25,8 +25,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import Enum
 
-from notifier.core.models import Config
-from notifier.core.schedule import Outcome
+from notifier.core.models import Config, Outcome
 
 FAILING_GRACE = timedelta(minutes=10)
 """How long polls must have kept failing before stale numbers are worth a notification."""

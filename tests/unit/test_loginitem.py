@@ -611,3 +611,28 @@ def test_agent_status_text_names_the_notification_path(
     assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: unknown (the agent has not run yet)" in lines
+
+
+def test_agent_status_shows_the_user_agent_and_the_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hint = "the usage endpoint keeps refusing with 429 rate_limit_error while ..."
+    agent = {"outcome": "rate_limited", "user_agent": "my-watcher/2.0", "user_agent_hint": hint}
+    _write_state(tmp_path, {"version": 1, "agent": agent})
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["user_agent"], data["user_agent_hint"]) == ("my-watcher/2.0", hint)
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "User-Agent:   my-watcher/2.0" in lines
+    assert f"hint:         {hint}" in lines
+
+    _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["user_agent"], data["user_agent_hint"]) == (None, None)
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    out = capsys.readouterr().out
+    assert "User-Agent:   unknown (the agent has not polled yet)" in out.splitlines()
+    assert "hint:" not in out

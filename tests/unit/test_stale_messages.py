@@ -13,7 +13,7 @@ import pytest
 
 from notifier.core.buckets import Bucket
 from notifier.core.events import ThresholdCrossed
-from notifier.core.schedule import Outcome
+from notifier.core.models import Outcome
 from notifier.core.text.messages import (
     USAGE_URL,
     MessageKind,

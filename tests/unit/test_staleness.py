@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from notifier.core.models import Config
-from notifier.core.schedule import Outcome
+from notifier.core.models import Config, Outcome
 from notifier.core.staleness import FAILING_GRACE, StaleNotice, check_at, decide, stale_after
 
 T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)

@@ -127,6 +127,8 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "backoff_until": _iso(agent.backoff_until),
         "last_error": agent.last_error,
         "notifier": agent.notifier,
+        "user_agent": agent.user_agent,
+        "user_agent_hint": agent.user_agent_hint,
         "state_warnings": warnings,
     }
 
@@ -151,10 +153,13 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         f"last success: {data['last_success_at'] or 'never'}",
         f"last outcome: {data['outcome']}",
         f"notifications: {data['notifier'] or 'unknown (the agent has not run yet)'}",
+        f"User-Agent:   {data['user_agent'] or 'unknown (the agent has not polled yet)'}",
     ]
     if data["backoff_until"]:
         lines.append(f"backing off until: {data['backoff_until']}")
     if data["last_error"]:
         lines.append(f"last error:   {data['last_error']}")
+    if data["user_agent_hint"]:
+        lines.append(f"hint:         {data['user_agent_hint']}")
     lines.extend(f"state file:   {warning}" for warning in data["state_warnings"])
     return Result(text=lines, data=data)

@@ -26,7 +26,7 @@ from notifier.core.events import (
     Event,
     ThresholdCrossed,
 )
-from notifier.core.schedule import Outcome
+from notifier.core.models import Outcome
 from notifier.core.text.labels import label
 from notifier.core.text.render import clock_time, countdown, duration, local_time, percent
 
