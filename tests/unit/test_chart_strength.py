@@ -137,6 +137,9 @@ def test_a_header_says_latest_time_peak_and_counts_in_the_local_zone() -> None:
     # Same day: only the time.
     same_day = header(_series(), _local(5, 23), PLUS2, 200, muted=False)
     assert same_day.startswith("5-hour: 82% at 20:00, ")
+    # 01:00 on the 6th at UTC+2 is still the 5th in UTC: the day is the display zone's.
+    next_day = header(_series(), _local(6, 1), PLUS2, 200, muted=False)
+    assert next_day.startswith("5-hour: 82% at Sun 05 Jul 20:00, ")
 
 
 def test_a_header_without_points_says_so_within_the_width() -> None:
