@@ -13,9 +13,9 @@ poll). The document::
 fields as Claude Code sent them (the reader validates them; the writer does not
 need to).
 
-Standard library only (``os``, ``json``) and nothing of ours: ``statusline``
-imports this on every statusline refresh, where every millisecond of start-up
-shows. So no :mod:`notifier.store` (which pulls in ``tempfile`` and
+Standard library only (``os``, ``json``; not even ``contextlib``) and nothing of
+ours: ``statusline`` imports this on every statusline refresh, where every
+millisecond of start-up shows. So no :mod:`notifier.store` (which pulls in ``tempfile`` and
 ``pathlib``): the write is done here by hand, the same way:
 
 - atomic: a temp file created exclusively beside the spool, then ``os.replace``.
@@ -31,7 +31,6 @@ shows. So no :mod:`notifier.store` (which pulls in ``tempfile`` and
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 
@@ -89,8 +88,10 @@ def write(state_dir: str, data: dict[str, Any]) -> None:
             os.close(fd)
         os.replace(temp, target)
     except OSError:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib is an import the statusline does not pay for
             os.unlink(temp)
+        except OSError:
+            pass  # gone already, or the folder itself is the problem: the first error counts
         raise
 
 
@@ -135,8 +136,10 @@ def sweep(state_dir: str, now: float) -> int:
         if not (name.startswith(prefix) and name.endswith(".tmp")):
             continue
         leftover = os.path.join(state_dir, name)
-        with contextlib.suppress(OSError):
+        try:
             if now - os.lstat(leftover).st_mtime > STALE_TEMP_SECONDS:
                 os.unlink(leftover)
                 removed += 1
+        except OSError:
+            continue  # another sweeper or the writer itself got there first
     return removed

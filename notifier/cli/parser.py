@@ -101,4 +101,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-notify", action="store_true", help="timeline only, no notifications")
     p.add_argument("--json", action="store_true", help="print events as replay --json does")
     p.set_defaults(handler="demo:run")
+
+    p = sub.add_parser(
+        "statusline",
+        help="one short line for Claude Code's statusLine (reads its JSON on stdin)",
+        description=(
+            "Print one short usage line for Claude Code's statusLine setting from the "
+            "numbers Claude Code pipes in and the agent's last state. Always exits 0."
+        ),
+        epilog=_statusline_fields(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--format",
+        metavar="TEMPLATE",
+        help="compose your own line from {field}s (listed below); {{ and }} are braces",
+    )
+    p.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="the agent's state folder (install --statusline writes it; default: the usual one)",
+    )
+    p.set_defaults(handler="statusline:run")
     return parser
+
+
+def _statusline_fields() -> str:
+    from notifier.core.text.statusline import FIELDS
+
+    width = max(len(name) for name in FIELDS) + 2
+    lines = [f"  {{{name}}}".ljust(width + 4) + meaning for name, meaning in FIELDS.items()]
+    return "template fields:\n" + "\n".join(lines)

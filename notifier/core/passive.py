@@ -27,7 +27,10 @@ A reading stands in for the poll only when all of these hold (else: poll):
   how an early reset (a grant: usage drops, ``resets_at`` stays) is found:
   by the endpoint, which says so authoritatively, never by a reading that
   might merely be old. A window that rolled over (its stored reset time has
-  passed and the new one is later) is accepted: that is a real reset.
+  passed and the new one is later) is accepted: that is a real reset;
+- no window's stored reset time fell between the reading and now: a reading
+  from before a reset cannot show it, and the poll the agent scheduled for
+  just after the reset must go to the endpoint.
 
 The observation made of a reading (:func:`observation`) holds only its
 windows, under their endpoint names (``five_hour``, ``seven_day``), as
@@ -138,9 +141,13 @@ def parse_reading(document: object) -> Reading | None:
     return Reading(read_at=read_at, windows=windows) if windows else None
 
 
-def _disagreement(name: str, window: Window, old: BucketState, at: datetime) -> str | None:
+def _disagreement(
+    name: str, window: Window, old: BucketState, at: datetime, now: datetime
+) -> str | None:
     """Why this window of the reading cannot be trusted over the rules' memory, if it cannot."""
     prev, cur = old.resets_at, window.resets_at
+    if prev is not None and at < prev <= now and (cur is None or cur <= prev + JITTER):
+        return f"{name} reset after the reading was taken"
     if prev is not None and cur is not None:
         if cur < prev - JITTER:
             return f"{name} resets_at moved back (an old reading)"
@@ -186,7 +193,8 @@ def choose(
     if last_observed_at is not None and reading.read_at <= last_observed_at:
         return Decision(Choice.POLL, "the statusline reading is not newer than the last one")
     for name, window in reading.windows.items():
-        problem = _disagreement(name, window, buckets.get(name, BucketState()), reading.read_at)
+        old = buckets.get(name, BucketState())
+        problem = _disagreement(name, window, old, reading.read_at, now)
         if problem is not None:
             return Decision(Choice.POLL, problem)
     return Decision(Choice.USE_READING, "a fresh statusline reading", reading)
