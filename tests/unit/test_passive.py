@@ -200,3 +200,41 @@ def test_after_a_reading_the_next_deadline_never_passes_the_floor() -> None:
     assert passive.next_deadline(regular, last_poll) == last_poll + timedelta(minutes=30)
     assert passive.next_deadline(regular, NOW) == regular
     assert passive.next_deadline(regular, None) == regular
+
+
+def test_a_statusline_observation_gets_no_drift_check_and_keeps_other_buckets() -> None:
+    from notifier import schemas
+    from notifier.core.models import Config, State
+    from notifier.core.pipeline import Pipeline
+
+    state = State(buckets=_state())
+    pipeline = Pipeline(Config(), state, schemas.load_known([]))
+    reading = passive.parse_reading(_doc(five=80.0))
+    assert reading is not None
+    events = pipeline.process(passive.observation(reading))
+    assert [type(e).__name__ for e in events] == ["ThresholdCrossed"]
+    assert pipeline.last_drift is None
+    assert pipeline.state.buckets["seven_day_opus"] == state.buckets["seven_day_opus"]
+
+
+def test_the_history_line_keeps_the_source_and_reads_back() -> None:
+    from notifier.recording import observation_to_line, parse_line
+
+    reading = passive.parse_reading(_doc())
+    assert reading is not None
+    observation = passive.observation(reading)
+    line = observation_to_line(observation)
+    assert '"source":"statusline"' in line
+    assert parse_line(line, "history:1") == observation
+
+
+def test_a_line_without_source_is_an_endpoint_payload_and_a_bad_source_is_refused() -> None:
+    from notifier.core.errors import InputError
+    from notifier.core.models import ENDPOINT
+    from notifier.recording import observation_to_line, parse_line
+
+    line = '{"observed_at": "2026-07-01T12:00:00+00:00", "payload": {}}'
+    assert parse_line(line, "x:1").source == ENDPOINT
+    assert '"source"' not in observation_to_line(parse_line(line, "x:1"))
+    with pytest.raises(InputError, match="x:1: source must be"):
+        parse_line(line[:-1] + ', "source": "guess"}', "x:1")
