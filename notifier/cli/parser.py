@@ -81,10 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--dry-run", action="store_true", help="print what would be written and run")
     p.add_argument("--platform", choices=["macos", "linux"], help="target platform (default: this)")
+    p.add_argument(
+        "--statusline",
+        action="store_true",
+        help="instead: add our line to Claude Code's statusLine (settings.json), nothing else",
+    )
     p.set_defaults(handler="loginitem:install")
     p = sub.add_parser("uninstall", help="stop and remove the login item")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--platform", choices=["macos", "linux"])
+    p.add_argument(
+        "--statusline",
+        action="store_true",
+        help="instead: remove our statusLine from Claude Code's settings.json (only ours)",
+    )
     p.set_defaults(handler="loginitem:uninstall")
     p = sub.add_parser("agent-status", help="is the login item installed, loaded, running?")
     p.add_argument("--json", action="store_true")
