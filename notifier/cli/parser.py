@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--payload", type=Path, metavar="FILE", help="read a saved payload instead")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="redraw every poll interval from the agent's state (no requests) until Ctrl-C",
+    )
     p.set_defaults(handler="status:run")
 
     p = sub.add_parser("drift", help="compare payloads with the known schemas")

@@ -112,8 +112,12 @@ def _fetch(config: Config) -> dict[str, Any]:
     return asyncio.run(fetch_usage(config))
 
 
-def run(args: argparse.Namespace) -> Result:
-    """Fetch (or read ``--payload``) once and show every bucket."""
+def run(args: argparse.Namespace) -> Result | int:
+    """Fetch (or read ``--payload``) once and show every bucket; ``--watch``: see ``watch``."""
+    if getattr(args, "watch", False):
+        from notifier.cli.commands import watch
+
+        return watch.run(args)
     config = common.load_config(args).config
     payload_file: Path | None = args.payload
     payload = common.read_json_object(payload_file) if payload_file is not None else _fetch(config)
