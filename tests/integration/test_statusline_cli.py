@@ -216,7 +216,7 @@ def test_a_corrupt_state_file_is_no_state_and_is_left_where_it_is(content: bytes
 
 
 def test_a_state_from_a_newer_notifier_is_not_guessed_at() -> None:
-    _write_state(_agent_state(), version=STATE_VERSION + 1)
+    _write_state(_agent_state(), version=max(command.STATE_VERSIONS) + 1)
     assert _run(_claude()) == "5h \u2013 · 7d \u2013"
 
 
@@ -361,7 +361,15 @@ def test_the_statusline_path_loads_nothing_heavy() -> None:
 
 
 def test_the_light_reader_knows_the_state_version() -> None:
-    assert command.STATE_VERSION == STATE_VERSION
+    assert STATE_VERSION in command.STATE_VERSIONS
+
+
+def test_a_forecast_flag_of_the_current_window_is_shown() -> None:
+    state = _agent_state()
+    state["limit:weekly_scoped:fable"] = _bucket(55.0, 2 * DAY, forecast_fired=True)
+    state["seven_day_opus"] = _bucket(52.0, -HOUR, forecast_fired=True)  # window over
+    _write_state(state, version=2)
+    assert _run(_claude()) == "5h 61% ↻2h00m · 7d 40% · Fable 55% ↑"
 
 
 @pytest.mark.parametrize(

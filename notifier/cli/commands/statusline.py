@@ -50,9 +50,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any, BinaryIO
 
-STATE_VERSION = 1
-"""The ``state.json`` version this reader understands (``notifier.core.models.STATE_VERSION``;
-a test keeps the two equal). Any other version reads as no state."""
+STATE_VERSIONS = (1, 2)
+"""The ``state.json`` versions this reader understands. It reads only fields every
+version so far has kept in place (``buckets.<name>.last_utilization`` / ``resets_at``,
+``agent.last_success_at``), plus, leniently, the pace forecast's ``forecast_fired``
+(version 2). A test keeps :data:`notifier.core.models.STATE_VERSION` in this list; any
+other version (a newer notifier's) reads as no state rather than a guess."""
 STDIN_LIMIT = 1024 * 1024
 """More than this on stdin is not Claude Code's statusline document: ignored."""
 STDIN_WAIT = 2.0
@@ -166,7 +169,8 @@ def _forecast(bucket: Mapping[str, Any], resets_at: float | None, now: float) ->
     Read defensively: the forecast's place in the state belongs to the pace
     forecast (issue 15), so any of ``projected_cap_at`` (ISO or epoch, at the
     bucket or under ``forecast``) in the future and before the reset, or a
-    true ``forecast_fired`` / ``forecasted`` flag counts.
+    true ``forecast_fired`` (state version 2: it forecast in this window) /
+    ``forecasted`` flag while the window lasts, counts.
     """
     nested = bucket.get("forecast")
     candidates = [bucket.get("projected_cap_at")]
@@ -214,7 +218,7 @@ def read_state(path: str) -> dict[str, Any]:
         return {}
     data = decode(raw)
     version = data.get("version")
-    return data if version == STATE_VERSION and not isinstance(version, bool) else {}
+    return data if version in STATE_VERSIONS and not isinstance(version, bool) else {}
 
 
 def state_numbers(state: Mapping[str, Any], now: float) -> list[text.Number]:
