@@ -23,7 +23,10 @@ drive it in-process. It owns only the loop's own decisions:
   (:meth:`Agent.use_reading`; :mod:`notifier.core.passive` decides, and keeps
   the endpoint asked at least every 30 minutes for the buckets only it has);
 - what the log says: one line per change of outcome (``ok -> rate_limited ->
-  ok``), not one per attempt.
+  ok``), not one per attempt; the User-Agent the client sends, when this process
+  first sends it and whenever it changes; and, once, when 429s that do not clear
+  point at a User-Agent set away from Claude Code's form
+  (:func:`notifier.core.useragent.hint`, kept in ``AgentState.user_agent_hint``).
 
 Every failure of a poll is caught and turned into an outcome with a backoff:
 the agent runs for weeks and must not die of a bad answer, a full disk or a
@@ -35,6 +38,13 @@ a few seconds, exit 0, state saved.
 The login-expired notification is sent once per expiry: the persisted
 ``AgentState.login_notified`` is the only memory of it (set when the
 notifier took the message, cleared by the next successful poll).
+
+Stale numbers (:mod:`notifier.core.staleness`): after each poll, and at the moment
+the numbers would turn stale while the agent waits out a long backoff, the agent asks
+whether to tell the user that its numbers are stale (once per spell, remembered in
+``AgentState.stale_told``) or fresh again. After an ``ok`` poll the next poll may move
+to just after the nearest expected reset (:func:`notifier.core.schedule.reset_poll`),
+once per reset (``AgentState.reset_polls``).
 """
 
 from __future__ import annotations
@@ -48,11 +58,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from notifier import spool
-from notifier.core import passive, schedule
-from notifier.core.buckets import Bucket
+from notifier.core import passive, schedule, staleness
+from notifier.core.buckets import Bucket, BucketSource
 from notifier.core.errors import (
     BadResponse,
     CredentialsError,
+    KeychainLocked,
     NotifierError,
     RateLimited,
     ServerError,
@@ -61,9 +72,11 @@ from notifier.core.errors import (
     Unreachable,
 )
 from notifier.core.events import ID_LENGTH, DriftDetected, Event
-from notifier.core.models import AgentState, Config, Observation, State
+from notifier.core.models import AgentState, Config, Observation, Outcome, State
 from notifier.core.pipeline import Pipeline
-from notifier.core.schedule import Outcome
+from notifier.core.staleness import StaleNotice
+from notifier.core.text.messages import Message, fresh_message, stale_message
+from notifier.core.useragent import UserAgent, hint
 from notifier.paths import Paths
 from notifier.recording import append_observation
 from notifier.statefile import save_state
@@ -81,7 +94,11 @@ MAX_UNPUBLISHED = 50
 
 
 class Fetcher(Protocol):
-    """The part of :class:`~notifier.client.UsageClient` the agent uses."""
+    """The part of :class:`~notifier.client.UsageClient` the agent uses.
+
+    A fetcher may also have ``last_user_agent`` (a
+    :class:`~notifier.core.useragent.UserAgent`): the agent logs and records it.
+    """
 
     async def fetch(self) -> dict[str, Any]:
         """The raw usage payload, or a NotifierError."""
@@ -101,9 +118,25 @@ class Publisher(Protocol):
         """Tell the user that the Claude login needs renewing; True when a sink took it."""
         ...
 
+    async def tell(self, message: Message, now: datetime) -> bool:
+        """Deliver one message of the agent's own (stale numbers); True when it was taken."""
+        ...
+
 
 Archiver = Callable[["DriftResult", dict[str, Any], datetime], object]
 """Records a drifting payload (redacted) in the variant archive: ``archive.record``."""
+
+
+Sleeper = Callable[[float, asyncio.Event], Awaitable[None]]
+"""Waits up to ``seconds`` or until the event is set: the loop's only way to pass time.
+
+Injected with the clocks, so a test can run hours of agent time in milliseconds."""
+
+
+async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    """The real :data:`Sleeper`: returns after ``seconds``, or at once when ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 class _Stopped(Exception):
@@ -118,6 +151,10 @@ def utc_now() -> datetime:
 def _classify(exc: NotifierError) -> Outcome:
     if isinstance(exc, RateLimited):
         return Outcome.RATE_LIMITED
+    if isinstance(exc, KeychainLocked):
+        # Not a login problem: no "log in again" notification, and a backoff so a
+        # locked keychain is not asked (with a new unlock dialog) at every poll.
+        return Outcome.KEYCHAIN_LOCKED
     if isinstance(exc, CredentialsError):
         return Outcome.LOGIN_REQUIRED
     if isinstance(exc, Unreachable):
@@ -156,6 +193,7 @@ class Agent:
         monotonic: Callable[[], float] = time.monotonic,
         rng: schedule.Jitter | None = None,
         check_every: timedelta = CHECK_EVERY,
+        sleep: Sleeper | None = None,
     ) -> None:
         self.config = config
         self.paths = paths
@@ -166,11 +204,13 @@ class Agent:
         self.archiver = archiver
         self.clock = clock
         self.monotonic = monotonic
+        self.sleep: Sleeper = sleep or sleep_or_stop
         self.rng = rng or schedule.default_rng()
         self.check_every = check_every
         self.polls = 0
         self._store_warned: set[str] = set()
         self._unpublished: list[Event] = []
+        self._logged_user_agent: str | None = None
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -186,7 +226,7 @@ class Agent:
                 _seconds(deadline - now),
             )
         try:
-            while await self._wait_until(deadline, stop):
+            while await self._wait_for_poll(deadline, stop):
                 try:
                     deadline = await self.use_reading() or await self.poll_once(stop)
                 except _Stopped:
@@ -205,6 +245,7 @@ class Agent:
         """One poll and everything after it; returns when the next one is due."""
         previous = self.agent_state
         retry_after: float | None = None
+        rate_limit_error = False
         problem: str | None = None
         payload: dict[str, Any] | None = None
         outcome = Outcome.BAD_RESPONSE  # bound on every path below
@@ -216,6 +257,7 @@ class Agent:
             outcome, problem = _classify(exc), str(exc)
             if isinstance(exc, RateLimited):
                 retry_after = exc.retry_after
+                rate_limit_error = exc.rate_limit_error
         except Exception as exc:  # a bug must cost one poll, never the agent
             logger.exception("the usage fetch failed unexpectedly")
             outcome, problem = Outcome.BAD_RESPONSE, _internal(exc)
@@ -239,6 +281,21 @@ class Agent:
 
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
         deadline = schedule.next_poll(outcome, failures, retry_after, now, self.config, self.rng)
+        reset_polls = previous.reset_polls
+        if outcome is Outcome.OK:
+            deadline, reset_polls = self._reset_deadline(deadline, now, reset_polls)
+        failing_since = None if outcome is Outcome.OK else (previous.failing_since or now)
+        stale_told = await self._stale_notice(
+            outcome,
+            last_success_at=previous.last_success_at,
+            failing_since=failing_since if failing_since is not None else previous.failing_since,
+            told=previous.stale_told,
+            retry_at=deadline if outcome is Outcome.RATE_LIMITED else None,
+            now=now,
+        )
+        agent = self._user_agent()
+        rate_limited = failures if outcome is Outcome.RATE_LIMITED else 0
+        user_agent_hint = self._user_agent_hint(previous, agent, rate_limited, rate_limit_error)
         self.agent_state = AgentState(
             outcome=outcome.value,
             consecutive_failures=failures,
@@ -248,6 +305,11 @@ class Agent:
             last_error=problem,
             login_notified=login_notified,
             notifier=self._notifier_description(),
+            failing_since=failing_since,
+            stale_told=stale_told,
+            reset_polls=reset_polls,
+            user_agent=agent.value if agent is not None else previous.user_agent,
+            user_agent_hint=user_agent_hint,
             last_reading_at=previous.last_reading_at,
         )
         self._log_change(previous, outcome, problem, deadline - now)
@@ -355,6 +417,133 @@ class Agent:
             return False
         return told
 
+    # -- stale numbers and reset polls -------------------------------------------------
+
+    async def check_stale(self, now: datetime) -> None:
+        """Between polls: tell the user when the numbers turned stale while we wait."""
+        state = self.agent_state
+        if state.outcome in (Outcome.NEVER, Outcome.OK):
+            return
+        outcome = state.outcome
+        told = await self._stale_notice(
+            outcome,
+            last_success_at=state.last_success_at,
+            failing_since=state.failing_since,
+            told=state.stale_told,
+            retry_at=state.backoff_until if outcome is Outcome.RATE_LIMITED else None,
+            now=now,
+        )
+        if told != state.stale_told:
+            self.agent_state = state.model_copy(update={"stale_told": told})
+            self._save()
+
+    async def _stale_notice(
+        self,
+        outcome: Outcome,
+        *,
+        last_success_at: datetime | None,
+        failing_since: datetime | None,
+        told: bool,
+        retry_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Send the stale / fresh-again notice when one is due; returns the new "told" flag.
+
+        ``last_success_at`` is the last success before this poll; ``failing_since`` the
+        start of the failing spell (before this poll cleared it, for a success).
+        """
+        notice = staleness.decide(
+            outcome=outcome,
+            last_success_at=last_success_at,
+            failing_since=failing_since,
+            now=now,
+            told=told,
+            config=self.config,
+        )
+        if notice is StaleNotice.NONE:
+            return told
+        if notice is StaleNotice.FRESH:
+            message = fresh_message(
+                last_success_at=last_success_at,
+                failing_since=failing_since,
+                buckets=self.pipeline.last_buckets,
+                now=now,
+            )
+            await self._tell(message, now)
+            return False  # fresh numbers end the spell, whether or not the notice got out
+        message = stale_message(
+            outcome=outcome,
+            last_success_at=last_success_at,
+            failing_since=failing_since,
+            retry_at=retry_at,
+            last_known=self._last_known(),
+            now=now,
+        )
+        told = await self._tell(message, now)
+        if told:
+            logger.warning("told the user the usage numbers are stale (%s)", outcome.value)
+        return told
+
+    def _last_known(self) -> Bucket | None:
+        """The bucket closest to its cap in the last good numbers (the stored state after a
+        restart, when this process has not seen a payload yet)."""
+        buckets = [b for b in self.pipeline.last_buckets if self.config.is_enabled(b.name)]
+        if not buckets:
+            buckets = [
+                Bucket(name, state.last_utilization, state.resets_at, BucketSource.WINDOW)
+                for name, state in self.pipeline.state.buckets.items()
+                if state.last_utilization is not None and self.config.is_enabled(name)
+            ]
+        return max(buckets, key=lambda bucket: bucket.utilization, default=None)
+
+    async def _tell(self, message: Message, now: datetime) -> bool:
+        try:
+            return await self.notifier.tell(message, now)
+        except Exception:  # the notifier promises not to raise; if it does, keep polling
+            logger.exception("could not send the %s notification", message.kind.value)
+            return False
+
+    def _reset_deadline(
+        self, deadline: datetime, now: datetime, polled: tuple[datetime, ...]
+    ) -> tuple[datetime, tuple[datetime, ...]]:
+        resets = schedule.notifying_resets(self.pipeline.state.buckets, self.config)
+        moved, polled = schedule.reset_poll(deadline, now, resets, polled)
+        if moved != deadline:
+            logger.debug(
+                "next poll just after the expected reset at %s (in %s)",
+                moved.isoformat(timespec="seconds"),
+                _seconds(moved - now),
+            )
+        return moved, polled
+
+    def _user_agent(self) -> UserAgent | None:
+        """What the client sent this poll; logged when this process first sends it or it changes."""
+        agent = getattr(self.client, "last_user_agent", None)
+        if not isinstance(agent, UserAgent):
+            return None
+        if agent.value != self._logged_user_agent:
+            self._logged_user_agent = agent.value
+            logger.info("sending User-Agent %s", agent.describe())
+        return agent
+
+    def _user_agent_hint(
+        self,
+        previous: AgentState,
+        agent: UserAgent | None,
+        rate_limited: int,
+        rate_limit_error: bool,
+    ) -> str | None:
+        """The hint while it holds; logged once, when it first does (a restart keeps it)."""
+        if rate_limited == 0:
+            return None  # any other outcome ends the episode
+        found = hint(agent, rate_limited, rate_limit_error)
+        if found is None and agent is not None and agent.value == previous.user_agent:
+            # Still the same User-Agent and still 429s: keep saying it (the body may vary).
+            found = previous.user_agent_hint
+        if found is not None and previous.user_agent_hint is None:
+            logger.warning("%s", found)
+        return found
+
     def _notifier_description(self) -> str | None:
         description = getattr(self.notifier, "description", None)
         return description if isinstance(description, str) else None
@@ -419,6 +608,26 @@ class Agent:
             await work
         raise _Stopped
 
+    async def _wait_for_poll(self, deadline: datetime, stop: asyncio.Event) -> bool:
+        """:meth:`_wait_until` the next poll, telling about stale numbers on the way.
+
+        A long backoff (a 429's ``Retry-After``) can outlast the moment the numbers turn
+        stale; the notice then comes at that moment, not hours later with the poll. When
+        the poll itself is due by then (a wake from sleep), it goes first: its answer may
+        well be fresh numbers.
+        """
+        state = self.agent_state
+        due = None
+        if not state.stale_told and state.outcome not in ("never", Outcome.OK.value):
+            due = staleness.check_at(state.last_success_at, state.failing_since, self.config)
+        if due is not None and due < deadline:
+            if due > self.clock() and not await self._wait_until(due, stop):
+                return False
+            now = self.clock()
+            if now + schedule.wake_settle(self.config) < deadline:
+                await self.check_stale(now)
+        return await self._wait_until(deadline, stop)
+
     async def _wait_until(self, deadline: datetime, stop: asyncio.Event) -> bool:
         """Sleep until ``deadline``; False when stopped first. Handles clock jumps."""
         while not stop.is_set():
@@ -427,8 +636,7 @@ class Agent:
             if remaining <= timedelta(0):
                 return True
             slice_ = min(remaining, self.check_every).total_seconds()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=slice_)
+            await self.sleep(slice_, stop)
             wall_after, mono_after = self.clock(), self.monotonic()
             wall_elapsed = wall_after - wall_before
             real_elapsed = timedelta(seconds=mono_after - mono_before)

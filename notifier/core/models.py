@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -167,6 +168,10 @@ class Config(BaseModel):
     notify: Literal["auto", "log"] = "auto"
     quiet_hours: QuietHours | None = None
     history_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    # After this long without a successful poll the agent says its numbers are stale
+    # (once, and once more when they are fresh again). Below 10 min the failing-grace
+    # of ``core.staleness`` decides anyway; above a week nobody is told anything.
+    stale_after_minutes: int = Field(default=120, ge=10, le=7 * 24 * 60)
     buckets: dict[str, BucketConfig] = Field(default_factory=dict)
 
     _valid = field_validator("thresholds")(_check_thresholds)
@@ -239,9 +244,28 @@ class BucketState(BaseModel):
     crossed_in_window: bool = False
 
 
-AgentOutcome = Literal[
-    "ok", "rate_limited", "unreachable", "server_error", "bad_response", "login_required", "never"
-]
+class Outcome(StrEnum):
+    """What one poll came to; persisted as its value (``AgentState.outcome``)."""
+
+    OK = "ok"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"
+    SERVER_ERROR = "server_error"
+    BAD_RESPONSE = "bad_response"
+    LOGIN_REQUIRED = "login_required"
+    KEYCHAIN_LOCKED = "keychain_locked"  # macOS: locked or refused keychain
+    NEVER = "never"  # no poll yet
+
+    @property
+    def is_backoff(self) -> bool:
+        """True for outcomes that put the agent on a backoff ladder."""
+        return self in {
+            Outcome.UNREACHABLE,
+            Outcome.SERVER_ERROR,
+            Outcome.BAD_RESPONSE,
+            Outcome.RATE_LIMITED,
+            Outcome.KEYCHAIN_LOCKED,
+        }
 
 
 class AgentState(BaseModel):
@@ -249,17 +273,38 @@ class AgentState(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    outcome: AgentOutcome = "never"
+    outcome: Outcome = Outcome.NEVER
     consecutive_failures: int = 0
     backoff_until: datetime | None = None
     last_poll_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
     login_notified: bool = False
+    # The first failed poll after the last success (None while polls succeed), and
+    # whether the user was told the numbers are stale (see ``core.staleness``).
+    failing_since: datetime | None = None
+    stale_told: bool = False
+    # The expected resets that got their extra poll (``schedule.reset_poll``), while
+    # they are still ahead: one extra poll per reset, across restarts too.
+    reset_polls: tuple[datetime, ...] = ()
     # Which notification path the agent uses (the notifier's description), for agent-status.
     notifier: str | None = None
+    # The User-Agent the last poll sent (agent-status shows it), and, once persistent 429s
+    # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
+    user_agent: str | None = None
+    user_agent_hint: str | None = None
     # When the last statusline reading that stood in for a poll was taken (core.passive).
     last_reading_at: datetime | None = None
+
+    @field_validator("reset_polls")
+    @classmethod
+    def _aware(cls, value: tuple[datetime, ...]) -> tuple[datetime, ...]:
+        # A naive time cannot be compared with the aware ones the loop holds; the state
+        # file reader treats the agent section as invalid then (and starts it afresh).
+        if any(when.tzinfo is None for when in value):
+            msg = "timestamps must carry an offset"
+            raise ValueError(msg)
+        return value
 
 
 class State(BaseModel):
