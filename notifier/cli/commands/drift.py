@@ -6,7 +6,6 @@ the others read and manage the archive of new variants the agent keeps.
 ``export`` writes the one redacted bundle a user attaches to an issue;
 ``promote`` is the maintainers' half: it turns such a bundle (or an archive
 file, or a payload) into schema documents in a source tree's ``schemas/``.
-Stays light: deepdiff is loaded by ``drift.check`` only for an unknown shape.
 """
 
 from __future__ import annotations
@@ -47,6 +46,8 @@ def _describe(change: dict[str, Any]) -> str:
         return f"removed      {change['path']}"
     if kind == "renamed":
         return f"renamed      {change['from']} -> {change['path']}"
+    if kind == "value_added":
+        return f"value_added  {change['path']} ({change['value']!r})"
     return f"type_changed {change['path']} ({change['old_type']} -> {change['new_type']})"
 
 

@@ -47,6 +47,8 @@ def _change_text(change: Change) -> str:
         return f"removed {change.path}"
     if change.change is ChangeKind.RENAMED:
         return f"renamed {change.from_path} -> {change.path}"
+    if change.change is ChangeKind.VALUE_ADDED:
+        return f"new value {change.value!r} at {change.path}"
     return f"{change.path} changed type {change.old_type} -> {change.new_type}"
 
 
