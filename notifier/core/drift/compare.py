@@ -84,7 +84,7 @@ def compare(payload: Mapping[str, Any], shape: Shape, known: KnownSchemas) -> tu
         if bits & OBJECT and not seen & OBJECT:
             if (*path, "utilization") in shape and path not in rebased:
                 rebased[path] = ()
-            elif path not in rebased:
+            else:
                 new.add(path)
         elif bits & ARRAY and not seen & ARRAY:
             new.add(path)

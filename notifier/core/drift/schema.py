@@ -136,9 +136,11 @@ def _infer(value: Any) -> dict[str, Any]:
 def _merge(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     """Merge item schemas made by ``_infer`` into one (the union of their shapes)."""
     flat: list[dict[str, Any]] = []
-    for n in nodes:
+    pending = list(reversed(nodes))
+    while pending:
+        n = pending.pop()
         if "anyOf" in n:
-            flat.extend(n["anyOf"])
+            pending.extend(reversed(n["anyOf"]))
         elif isinstance(n.get("type"), list):
             flat.extend({"type": t} for t in n["type"])
         else:
@@ -268,8 +270,8 @@ class KnownSchemas:
             for path, bits in variant.shape.items():
                 union[path] = union.get(path, 0) | bits
             for path in variant.shape:
-                if path and path[-1] == "utilization" and variant.shape.get(path[:-1], 0) & OBJECT:
-                    root = path[:-1]
+                root = path[:-1]
+                if root and path[-1] == "utilization" and variant.shape[root] & OBJECT:
                     for member, member_bits in variant.shape.items():
                         if len(member) > len(root) and member[: len(root)] == root:
                             rel = member[len(root) :]
