@@ -51,7 +51,7 @@ def test_a_new_variant_is_archived_once_with_counts(
     assert archive.record(folder, result, payload, T0) is True
     # Same news while unrelated buckets flip between null and a window: same variant.
     later = payload | {
-        "five_hour": {"utilization": 80.0, "resets_at": None},
+        "five_hour": payload["five_hour"] | {"utilization": 80.0, "resets_at": None},
         "seven_day_sonnet": {"utilization": 1.0, "resets_at": None},
     }
     later_result = drift.check(later, known)
