@@ -218,3 +218,17 @@ def test_promote_rejects_a_non_object(tmp_path: Path) -> None:
     result = run("drift", "promote", write(tmp_path / "x.json", "[]"), "--schemas", tmp_path)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_payload_too_large_to_compare_is_said_so(tmp_path: Path) -> None:
+    payload = copy.deepcopy(load_payload("oauth-usage-full-2026-07.json"))
+    payload["blob"] = {f"k{i}": i for i in range(200_001)}
+    big = write(tmp_path / "big.json", payload)
+    result = run("drift", "check", big, "--json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout) == [{"file": str(big), "changes": [], "too_large": True}]
+    text = run("drift", "check", big)
+    assert text.stdout.strip() == (
+        f"{big}: too large to compare (more than 200000 keys and items, or deeper than 64 levels)"
+    )
+    assert "Traceback" not in text.stderr

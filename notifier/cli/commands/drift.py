@@ -54,7 +54,16 @@ def check(args: argparse.Namespace) -> Result:
         except InputError as exc:
             notes.append(str(exc))
             continue
-        changes = drift.check(payload, known).changes
+        result = drift.check(payload, known)
+        changes = result.changes
+        if result.too_large:
+            # Not compared: a distinct answer, and "found something" (exit 1).
+            report.append({"file": str(file), "changes": [], "too_large": True})
+            text.append(
+                f"{file}: too large to compare (more than {drift.MAX_NODES} keys and items, "
+                f"or deeper than {drift.MAX_DEPTH} levels)"
+            )
+            continue
         report.append({"file": str(file), "changes": [c.to_json() for c in changes]})
         if not changes:
             text.append(f"{file}: known shape, no drift")
@@ -64,7 +73,8 @@ def check(args: argparse.Namespace) -> Result:
     if notes:
         code = ExitCode.BAD_INPUT
     else:
-        code = ExitCode.FOUND if any(item["changes"] for item in report) else ExitCode.OK
+        found = any(item["changes"] or item.get("too_large") for item in report)
+        code = ExitCode.FOUND if found else ExitCode.OK
     return Result(text=text, data=report, notes=notes, exit_code=code)
 
 
