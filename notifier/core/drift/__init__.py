@@ -105,8 +105,6 @@ def check(payload: Mapping[str, Any], known: KnownSchemas) -> DriftResult:
         key = quick_key(payload)
     except TooLarge:
         return TOO_LARGE
-    except (TypeError, AttributeError):
-        key = None  # keys that are not strings (a hand-built mapping): no memo
     if key is not None:
         hit = known._memo.get(key)
         if hit is not None:

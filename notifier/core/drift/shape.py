@@ -157,68 +157,67 @@ def fingerprint(shape: Shape) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-# Type codes in the quick key. Negative ints never equal a key (a str) or a value
-# token (a str), so the token stream reads back unambiguously.
-_OPEN, _LIST, _CLOSE = -1, -2, -3
-_CODES: dict[type, int] = {str: -4, int: -5, float: -5, bool: -6, type(None): -7}
+# Type codes in the quick key (int and float alike: a number may come as either).
+_DICT, _LIST = 1, 2
+_CODES: dict[type, int] = {dict: _DICT, list: _LIST, str: 4, int: 8, float: 8, bool: 16}
+_CODES[type(None)] = 32
+_code = _CODES.get
+_ENUM = -1  # marks an enum value entry; a keys tuple holds only strings
 
 
-def quick_key(payload: Mapping[str, Any]) -> tuple[Any, ...]:
+class _Unusual(Exception):
+    """A value of a type outside plain JSON (a Mapping, a tuple): no quick key."""
+
+
+def quick_key(payload: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """An exact in-memory key for "the same shape and the same enum values as before".
 
-    Keys, container brackets and type codes in walk order, plus the string value of
-    every key in :data:`ENUM_KEYS`. No sort, no hash of our own: the memo dict hashes
+    Per object, in walk order: the tuple of its keys, the tuple of its values' type
+    codes, and ``(_ENUM, key, value)`` for each string under a key in
+    :data:`ENUM_KEYS`; per list, the tuple of its items' type codes. Built with C-level
+    ``tuple``/``map`` per container, no sort, no hash of our own: the memo dict hashes
     the tuple and compares it exactly, so a hit can never be a collision. Key order
     and list length are part of it (a miss then costs one slow path, never a wrong
-    answer). Raises :class:`TooLarge` like :func:`shape_of`.
+    answer). ``None`` for values outside plain JSON types. Raises :class:`TooLarge`
+    like :func:`shape_of`.
     """
     out: list[Any] = []
-    _quick(payload, out, 0)
-    if len(out) > 2 * MAX_NODES:
+    try:
+        nodes = _quick(payload, out, 0)
+    except _Unusual:
+        return None
+    if nodes > MAX_NODES:
         raise TooLarge
     return tuple(out)
 
 
-def _quick(container: Any, out: list[Any], depth: int) -> None:
-    if depth > MAX_DEPTH or len(out) > 2 * MAX_NODES:
+def _quick(container: Any, out: list[Any], depth: int) -> int:
+    if depth > MAX_DEPTH:
         raise TooLarge
-    append = out.append
-    codes = _CODES
     if type(container) is dict:
-        append(_OPEN)
-        for name, value in container.items():
-            append(name)
-            kind = type(value)
-            if kind is dict or kind is list:
-                _quick(value, out, depth + 1)
-            elif kind is str and name in ENUM_KEYS:
-                append(value)
-            else:
-                code = codes.get(kind)
-                if code is None:  # a Mapping or tuple that is not a dict or list
-                    _quick_other(value, out, depth)
-                else:
-                    append(code)
+        values: Any = container.values()
+        out.append(tuple(container))
+        codes = tuple(map(_code, map(type, values)))
+        out.append(codes)
+        hits = ENUM_KEYS.intersection(container)
+        if hits:
+            for name in sorted(hits):
+                value = container[name]
+                if type(value) is str:
+                    out.append((_ENUM, name, value))
+    elif type(container) is list:
+        values = container
+        codes = tuple(map(_code, map(type, values)))
+        out.append(codes)
     else:
-        append(_LIST)
-        for value in container:
-            kind = type(value)
-            if kind is dict or kind is list:
-                _quick(value, out, depth + 1)
-            else:
-                code = codes.get(kind)
-                if code is None:
-                    _quick_other(value, out, depth)
-                else:
-                    append(code)
-    append(_CLOSE)
-
-
-def _quick_other(value: Any, out: list[Any], depth: int) -> None:
-    bits = bits_of(value)
-    if bits == OBJECT:
-        _quick(dict(value), out, depth + 1)
-    elif bits == ARRAY:
-        _quick(list(value), out, depth + 1)
-    else:
-        out.append(-100 - bits)
+        raise _Unusual
+    if None in codes:
+        raise _Unusual
+    nodes = len(codes)
+    if _DICT in codes or _LIST in codes:
+        for value, code in zip(values, codes, strict=True):
+            if code is not None and code <= _LIST:
+                nodes += _quick(value, out, depth + 1)
+                if nodes > MAX_NODES:
+                    raise TooLarge
+    return nodes
