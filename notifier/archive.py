@@ -252,6 +252,8 @@ def load(archive_dir: Path, variant_id: str) -> ArchivedVariant:
 def schema_document(variant: Mapping[str, Any], *, where: str) -> dict[str, Any]:
     """A tidy schema document for an archived or bundled variant (accept, promote)."""
     schema = variant.get("schema")
+    if not isinstance(schema, dict) and isinstance(variant.get("example"), dict):
+        schema = drift.infer_schema(redact(variant["example"]))  # a `drift submit` bundle
     if not isinstance(schema, dict):
         raise InputError("the variant carries no schema")
     short = str(variant.get("id") or str(variant.get("fingerprint", ""))[:ID_LENGTH])
@@ -279,6 +281,9 @@ def schema_document(variant: Mapping[str, Any], *, where: str) -> dict[str, Any]
         },
     }
     document.update({k: v for k, v in schema.items() if k not in ("$schema", "$id", "title")})
+    # A value outside a known enum becomes known with the variant (accept, promote).
+    changes_json = [c for c in variant.get("changes", ()) if isinstance(c, dict)]
+    drift.with_enums(document, drift.enums_of_changes(changes_json))
     return document
 
 

@@ -28,6 +28,7 @@ from notifier.core.drift.shape import (
     bits_of,
     display,
     fingerprint,
+    parse,
     segment,
     type_name,
 )
@@ -192,6 +193,23 @@ def with_enums(document: dict[str, Any], enums: Mapping[Path, Iterable[str]]) ->
             node["enum"] = sorted(current | set(values))
             added.extend(f"{display(path)}={value}" for value in new)
     return sorted(set(added))
+
+
+def enums_of_changes(changes: Iterable[Mapping[str, Any]]) -> dict[Path, set[str]]:
+    """The new enum values ``value_added`` changes (as JSON) carry, per path.
+
+    Redacted values (the placeholder) are not values anyone saw: they are left out.
+    """
+    from notifier.core.redact import PLACEHOLDER
+
+    found: dict[Path, set[str]] = {}
+    for change in changes:
+        value, path = change.get("value"), change.get("path")
+        if change.get("change") != "value_added" or not isinstance(path, str):
+            continue
+        if isinstance(value, str) and value != PLACEHOLDER:
+            found.setdefault(parse(path), set()).add(value)
+    return found
 
 
 def _nodes_at(document: dict[str, Any], path: Path) -> list[dict[str, Any]]:

@@ -112,6 +112,19 @@ def display(path: Path) -> str:
     return text
 
 
+def parse(text: str) -> Path:
+    """The inverse of :func:`display`: ``limits[].kind`` -> ``("limits", ITEM, "kind")``."""
+    parts: list[str] = []
+    for piece in text.split("."):
+        items = 0
+        while piece.endswith("[]"):
+            piece, items = piece[:-2], items + 1
+        if piece:
+            parts.append(segment(piece))
+        parts.extend([ITEM] * items)
+    return tuple(parts)
+
+
 def shape_of(payload: Mapping[str, Any]) -> Shape:
     """The shape of a payload. Parents come before their children in the table's order.
 
