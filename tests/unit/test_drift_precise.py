@@ -436,3 +436,27 @@ def test_null_only_known_paths_are_present_not_removed() -> None:
     )
     assert known.union[("five_hour", "resets_at")] == NULL
     assert drift.check({"five_hour": {"utilization": 2, "resets_at": None}}, known).changes == ()
+
+
+def test_mappings_and_tuples_outside_plain_json_are_judged_the_slow_way(
+    known: drift.KnownSchemas,
+) -> None:
+    from types import MappingProxyType
+
+    payload = base("full-2026-07")
+    new_limit_kind(payload)
+    plain = drift.check(payload, known)
+    odd = dict(payload)
+    odd["five_hour"] = MappingProxyType(payload["five_hour"])
+    odd["limits"] = tuple(payload["limits"])
+    assert drift.shape.quick_key(odd) is None
+    assert drift.check(odd, known) == plain
+
+
+def test_int_and_float_share_a_quick_key() -> None:
+    one = {"five_hour": {"utilization": 1, "resets_at": None}}
+    other = {"five_hour": {"utilization": 1.5, "resets_at": None}}
+    assert drift.shape.quick_key(one) == drift.shape.quick_key(other)
+    assert drift.shape.quick_key({"limits": [{"kind": "a"}]}) != drift.shape.quick_key(
+        {"limits": [{"kind": "b"}]}
+    )
