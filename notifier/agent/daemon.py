@@ -108,7 +108,9 @@ async def _serve(paths: Paths, config: Config) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     sink = LogSink("configured: notify = log") if config.notify == "log" else None
-    notifier = await Notifier.create(config, sink=sink)
+    # The first-run permission question (macOS) is waited for briefly, and not
+    # past a stop signal: polling starts regardless (osascript until the answer).
+    notifier = await Notifier.create(config, sink=sink, stop=stop)
     http = make_http_client(config)
     try:
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.

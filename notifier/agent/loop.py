@@ -50,6 +50,7 @@ from notifier.core.buckets import Bucket
 from notifier.core.errors import (
     BadResponse,
     CredentialsError,
+    KeychainLocked,
     NotifierError,
     RateLimited,
     ServerError,
@@ -131,6 +132,10 @@ def utc_now() -> datetime:
 def _classify(exc: NotifierError) -> Outcome:
     if isinstance(exc, RateLimited):
         return Outcome.RATE_LIMITED
+    if isinstance(exc, KeychainLocked):
+        # Not a login problem: no "log in again" notification, and a backoff so a
+        # locked keychain is not asked (with a new unlock dialog) at every poll.
+        return Outcome.KEYCHAIN_LOCKED
     if isinstance(exc, CredentialsError):
         return Outcome.LOGIN_REQUIRED
     if isinstance(exc, Unreachable):

@@ -255,6 +255,7 @@ class Outcome(StrEnum):
     SERVER_ERROR = "server_error"
     BAD_RESPONSE = "bad_response"
     LOGIN_REQUIRED = "login_required"
+    KEYCHAIN_LOCKED = "keychain_locked"  # macOS: locked or refused keychain
     NEVER = "never"  # no poll yet
 
     @property
@@ -265,6 +266,7 @@ class Outcome(StrEnum):
             Outcome.SERVER_ERROR,
             Outcome.BAD_RESPONSE,
             Outcome.RATE_LIMITED,
+            Outcome.KEYCHAIN_LOCKED,
         }
 
 

@@ -19,8 +19,10 @@ The rules (all bases come from :class:`~notifier.core.models.Config`):
   ``Retry-After: 0`` therefore still waits the ladder. A ``Retry-After`` larger
   than the ladder is honoured up to :data:`MAX_RETRY_AFTER`.
 - ``unreachable``, ``server_error``, ``bad_response`` (DNS, refused, reset,
-  timeout, 5xx, captive portal): ``error_backoff_seconds * 2**(failures-1)``
-  capped at ``error_backoff_max_seconds`` (15 min by default).
+  timeout, 5xx, captive portal) and ``keychain_locked`` (macOS: the login
+  keychain is locked or refused access, so each read may bring up a dialog):
+  ``error_backoff_seconds * 2**(failures-1)`` capped at
+  ``error_backoff_max_seconds`` (15 min by default).
 - Backoff waits get a jitter of up to a tenth of the wait (bounded by
   ``poll_jitter_seconds``), added, never subtracted: we never come back sooner
   than the server or the ladder asked.
@@ -43,7 +45,9 @@ WAKE_SETTLE = timedelta(seconds=10)
 JUMP_THRESHOLD = timedelta(seconds=30)
 
 
-_ERROR_OUTCOMES = frozenset({Outcome.UNREACHABLE, Outcome.SERVER_ERROR, Outcome.BAD_RESPONSE})
+_ERROR_OUTCOMES = frozenset(
+    {Outcome.UNREACHABLE, Outcome.SERVER_ERROR, Outcome.BAD_RESPONSE, Outcome.KEYCHAIN_LOCKED}
+)
 
 
 class Jitter(Protocol):
