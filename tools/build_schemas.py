@@ -26,7 +26,7 @@ from typing import Any
 from genson import SchemaBuilder
 
 from notifier.core import drift
-from notifier.core.drift.compare import _strings_at
+from notifier.core.drift.compare import strings_at
 
 SCHEMA_URI = drift.SCHEMA_URI
 
@@ -88,7 +88,7 @@ SEEN = {
         "whose scope lacks surface (endpoint.md, 2026).",
     ),
 }
-WHERE = {"payloads": "fixtures/payloads", "tests/payloads": "tests/payloads"}
+WHERE = {"tests/payloads": "tests/payloads", "fixtures/payloads": "fixtures/payloads"}
 
 
 def _annotate_windows(node: Any) -> None:
@@ -105,7 +105,7 @@ def _annotate_windows(node: Any) -> None:
 def enum_values(payloads: list[dict[str, Any]]) -> dict[drift.schema.Path, set[str]]:
     """Every string the payloads hold at each enum path: the values the schemas declare."""
     return {
-        path: set().union(*(_strings_at(payload, path) for payload in payloads))
+        path: set().union(*(strings_at(payload, path) for payload in payloads))
         for path in drift.ENUM_PATHS
     }
 

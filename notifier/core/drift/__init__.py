@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from notifier.core.drift.compare import compare
+from notifier.core.drift.compare import compare, strings_at
 from notifier.core.drift.schema import (
     ENUM_PATHS,
     SCHEMA_URI,
@@ -137,11 +137,9 @@ def check(payload: Mapping[str, Any], known: KnownSchemas) -> DriftResult:
 
 def _enum_values(payload: Mapping[str, Any], known: KnownSchemas) -> tuple[str, ...]:
     """The strings at enum paths that the declared enums do not hold (sorted)."""
-    from notifier.core.drift.compare import _strings_at
-
     outside: set[str] = set()
     for path, values in known.enums.items():
-        outside |= {f"{path}:{v}" for v in _strings_at(payload, path) - values}
+        outside |= {f"{path}:{v}" for v in strings_at(payload, path) - values}
     return tuple(sorted(outside))
 
 

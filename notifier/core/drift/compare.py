@@ -120,7 +120,7 @@ def compare(payload: Mapping[str, Any], shape: Shape, known: KnownSchemas) -> tu
         )
     for path, values in known.enums.items():
         if path in shape and path not in new and path not in rebased:
-            for value in sorted(_strings_at(payload, path) - values):
+            for value in sorted(strings_at(payload, path) - values):
                 shown = value if looks_like_identifier(value) else PLACEHOLDER
                 changes.append(Change(ChangeKind.VALUE_ADDED, display(path), value=shown))
     unique = set(changes)
@@ -200,7 +200,7 @@ def _compatible(old: int, new: int) -> bool:
     return not old_types or not new_types or bool(old_types & new_types)
 
 
-def _strings_at(payload: Mapping[str, Any], path: Path) -> set[str]:
+def strings_at(payload: Mapping[str, Any], path: Path) -> set[str]:
     """The string values at a shape path (every item of each list on the way)."""
     current: list[Any] = [payload]
     for part in path:
