@@ -43,7 +43,7 @@ ENUM_PATHS: tuple[Path, ...] = (
 """Where the shipped schemas declare ``enum``: a string outside it is ``value_added``."""
 
 _MEMO_LIMIT = 256
-_MEMO_TOKENS = 400_000  # a memo entry's key is as long as its payload: bound the memory
+_MEMO_TOKENS = 20_000  # a quick key grows with its payload (~60 for a real one): bound memory
 
 
 def _alternatives(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
