@@ -11,22 +11,26 @@ everything released in ``finally``.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import platform
 import signal
+import time
 from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from notifier import __version__, logs, store
-from notifier.agent.loop import FAST_POLL_WARNING, Agent, Archiver
+from notifier import __version__, logs, spool, store
+from notifier.agent.loop import FAST_POLL_WARNING, Agent
 from notifier.config import LoadedConfig
 from notifier.core.errors import NotifierError, StoreError
 from notifier.core.models import Config
 from notifier.core.pipeline import Pipeline
 from notifier.lock import AgentLock
 from notifier.paths import Paths
+
+if TYPE_CHECKING:
+    from notifier.archive import Recorder
 
 logger = logging.getLogger("notifier.agent")
 
@@ -69,10 +73,10 @@ def event_loop_factory(system: str | None = None) -> Callable[[], asyncio.Abstra
     return factory
 
 
-def _archiver(paths: Paths) -> Archiver:
+def _archiver(paths: Paths) -> Recorder:
     from notifier import archive
 
-    return functools.partial(archive.record, paths.archive_dir)
+    return archive.Recorder(paths.archive_dir)
 
 
 def _seen_variants(paths: Paths) -> Iterable[str]:
@@ -112,6 +116,7 @@ async def _serve(paths: Paths, config: Config) -> None:
     try:
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
         store.sweep_temp_files(paths.state_file)
+        spool.sweep(str(paths.state_dir), time.time())
         state, warnings = load_state(paths.state_file)
         for warning in warnings:
             logger.warning("state: %s", warning)
@@ -122,6 +127,7 @@ async def _serve(paths: Paths, config: Config) -> None:
         client = UsageClient(
             http, config, credentials.token_provider(), user_agent=versions.user_agent
         )
+        archiver = _archiver(paths)
         agent = Agent(
             config=config,
             paths=paths,
@@ -129,9 +135,15 @@ async def _serve(paths: Paths, config: Config) -> None:
             pipeline=pipeline,
             notifier=notifier,
             agent_state=state.agent,
-            archiver=_archiver(paths),
+            archiver=archiver,
         )
-        await agent.run(stop)
+        try:
+            await agent.run(stop)
+        finally:
+            try:  # the counts of variants seen since the last write
+                archiver.flush()
+            except (StoreError, OSError) as exc:
+                logger.warning("could not write the variant archive's counts: %s", exc)
         logger.info("agent stopped after %d poll(s); state saved", agent.polls)
     finally:
         await http.aclose()

@@ -143,6 +143,9 @@ class QuietHours(BaseModel):
     mode: Literal["silent", "defer"] = "silent"
 
 
+ISSUE_TRACKER_URL = "https://github.com/claude-usage-notifier/claude-usage-notifier/issues/new"
+
+
 class Config(BaseModel):
     """The user's intent (``config.toml`` + environment). The agent never writes it."""
 
@@ -173,8 +176,19 @@ class Config(BaseModel):
     # of ``core.staleness`` decides anyway; above a week nobody is told anything.
     stale_after_minutes: int = Field(default=120, ge=10, le=7 * 24 * 60)
     buckets: dict[str, BucketConfig] = Field(default_factory=dict)
+    # Where `drift submit` opens a new issue (the project's tracker; a fork may set its own).
+    issue_tracker_url: str = ISSUE_TRACKER_URL
 
     _valid = field_validator("thresholds")(_check_thresholds)
+
+    @field_validator("issue_tracker_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        # It is opened in a browser: only a web address, never a file or a script.
+        if not value.startswith(("https://", "http://")) or not value.isprintable():
+            msg = "must be an http(s) address (the new-issue page of a tracker)"
+            raise ValueError(msg)
+        return value
 
     @field_validator("user_agent")
     @classmethod
@@ -210,12 +224,20 @@ class Config(BaseModel):
 # --------------------------------------------------------------------------- observation
 
 
+ENDPOINT = "endpoint"
+"""``Observation.source`` of a payload the usage endpoint sent (or a recording of one)."""
+STATUSLINE = "statusline"
+"""``Observation.source`` of a reading Claude Code handed the statusline command: only its
+windows, no payload (see :mod:`notifier.core.passive`); no drift check runs on it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
     """One timestamped raw payload, as polled or as read from a recording."""
 
     observed_at: datetime
     payload: JSONObject
+    source: str = ENDPOINT
 
 
 # --------------------------------------------------------------------------- state
@@ -285,6 +307,8 @@ class AgentState(BaseModel):
     # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
     user_agent: str | None = None
     user_agent_hint: str | None = None
+    # When the last statusline reading that stood in for a poll was taken (core.passive).
+    last_reading_at: datetime | None = None
 
     @field_validator("reset_polls")
     @classmethod

@@ -12,6 +12,10 @@ then the rules' events in bucket discovery order. Drift comes first because a
 changed shape is the context of whatever the buckets then report (a new bucket
 that appears already at 80 %).
 
+Drift is checked for payloads from the endpoint only: an observation made of a
+statusline reading (``source`` is ``statusline``, see :mod:`notifier.core.passive`)
+holds two windows and no payload shape.
+
 ``notifier.core.drift`` is imported only when schemas are given, so callers that do
 not look for drift never load its dependencies.
 """
@@ -23,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from notifier.core.buckets import Bucket, discover
 from notifier.core.events import DriftDetected, Event
-from notifier.core.models import STATE_VERSION, BucketState, Config, Observation, State
+from notifier.core.models import ENDPOINT, STATE_VERSION, BucketState, Config, Observation, State
 from notifier.core.rules import evaluate
 
 if TYPE_CHECKING:
@@ -73,7 +77,10 @@ class Pipeline:
     def process(self, observation: Observation) -> list[Event]:
         """The events of one observation, drift first, then rules in bucket order."""
         events: list[Event] = []
-        if self._known is not None:
+        self.last_drift = None
+        # Only an endpoint payload has a shape to compare: a statusline reading holds
+        # two windows, and the schemas would call every other key removed.
+        if self._known is not None and observation.source == ENDPOINT:
             drift_event = self._drift(observation, self._known)
             if drift_event is not None:
                 events.append(drift_event)
@@ -86,7 +93,7 @@ class Pipeline:
         return events
 
     def _drift(self, observation: Observation, known: KnownSchemas) -> DriftDetected | None:
-        from notifier.core import drift  # lazy: the real drift module loads deepdiff
+        from notifier.core import drift  # lazy: callers without schemas never load it
 
         result = drift.check(observation.payload, known)
         self.last_drift = result

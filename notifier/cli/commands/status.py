@@ -115,8 +115,12 @@ def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
     return asyncio.run(fetch_once(config, user_agent=versions.user_agent))
 
 
-def run(args: argparse.Namespace) -> Result:
-    """Fetch (or read ``--payload``) once and show every bucket."""
+def run(args: argparse.Namespace) -> Result | int:
+    """Fetch (or read ``--payload``) once and show every bucket; ``--watch``: see ``watch``."""
+    if getattr(args, "watch", False):
+        from notifier.cli.commands import watch
+
+        return watch.run(args)
     where = common.paths()
     config = common.load_config(args, where).config
     payload_file: Path | None = args.payload
