@@ -68,6 +68,13 @@ def core_modules() -> list[str]:
     return names
 
 
+def source_of(module: str) -> Path:
+    """The file of a core module (``drift`` is ``drift/__init__.py``)."""
+    relative = module.replace(".", "/")
+    plain = CORE / f"{relative}.py"
+    return plain if plain.exists() else CORE / relative / "__init__.py"
+
+
 def mutant_pattern(module: str) -> str:
     """The glob of the mutant ids in ``module`` (``<module>.x<function>__mutmut_<n>``)."""
     return f"notifier.core.{module}.x*"
@@ -96,11 +103,7 @@ def read_scores(modules: list[str]) -> dict[str, ModuleScore]:
     """Count outcomes per module from mutmut's ``.meta`` files in ``mutants/``."""
     scores = {module: ModuleScore(module) for module in modules}
     for module in modules:
-        relative = module.replace(".", "/")
-        candidates = [CORE / f"{relative}.py", CORE / relative / "__init__.py"]
-        source = next((path for path in candidates if path.exists()), None)
-        if source is None:
-            continue
+        source = source_of(module)
         meta = MUTANTS / (str(source.relative_to(REPO)) + ".meta")
         if not meta.exists():
             scores[module].not_checked = -1  # never run
@@ -190,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"not a core module: {', '.join(unknown)} (known: {', '.join(known)})")
     modules = args.modules or known
     if not args.report_only:
-        # Packages' __init__ files hold no code to mutate; naming them would match no mutant.
-        with_mutants = [m for m in modules if (CORE / f"{m.replace('.', '/')}.py").exists()]
+        # mutmut mutates functions only; naming a module without one would match no mutant.
+        with_mutants = [m for m in modules if "def " in source_of(m).read_text(encoding="utf-8")]
         if run_mutmut(with_mutants, args.max_children) != 0:
             return 2
     scores = read_scores(modules)
