@@ -1265,12 +1265,13 @@ def test_agent_fires_once_across_restart_and_archives_redacted(
     }
     assert run_agent_until(env, endpoint, 2, tmp_path) == 0
     first_log = home_text(home, ".log")
-    assert first_log.count("5-hour at 90%") == 1, first_log
-    assert "at 75%" not in first_log
+    # One notification, for the highest threshold crossed, titled with the real value.
+    assert first_log.count("5-hour at 92%") == 1, first_log
+    assert "5-hour at 75%" not in first_log
     served_first = len(endpoint.requests)
     assert run_agent_until(env, endpoint, served_first + 2, tmp_path) == 0
     second_log = home_text(home, ".log")
-    assert second_log.count("5-hour at 90%") == 1, second_log
+    assert second_log.count("5-hour at 92%") == 1, second_log
     assert all(path == "/api/oauth/usage" for path, _ in endpoint.requests)
 
     bundle = tmp_path / "bundle.json"

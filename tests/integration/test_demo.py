@@ -64,11 +64,13 @@ def test_demo_notifies_for_real_and_reports_what_replay_reports(
     assert drift["changes"] == [{"change": "added", "path": "seven_day_opus_4_7", "type": "object"}]
 
     # Real notifications reached the server: one per notify=true event, grouped when a
-    # poll has more than two; the first is the 5-hour window at 75 %.
+    # poll has more than two; the first is the 5-hour window crossing 75 % (at 79 %).
     assert len(calls) >= 3
     titles = [call.title for call, _ in calls]
-    assert titles[0] == "Claude 5-hour at 75%"
-    assert any("seven_day_opus_4_7" in title for title in titles)
+    assert titles[0] == "Claude 5-hour at 79%"
+    # The new bucket is announced by its label, never by its raw key.
+    assert any(t.startswith("New Claude limit: 7-day Opus 4.7") for t in titles), str(titles)
+    assert not any("seven_day_opus_4_7" in title for title in titles)
 
 
 def test_demo_without_a_notification_server_falls_back_and_still_succeeds(tmp_path: Path) -> None:

@@ -49,10 +49,13 @@ class QuietNotifier:
     ) -> None:
         del events, buckets, now
 
-    async def login_expired(self, message: str, now: datetime) -> None:
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> None:
+        del never_logged_in
         del message, now
 
-    def login_restored(self) -> None:
+    async def login_ok(self) -> None:
         pass
 
 

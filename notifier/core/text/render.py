@@ -62,6 +62,20 @@ def local_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
     return local.strftime(pattern)
 
 
+def clock_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """A short local time for a sentence: ``16:20`` today, ``Thu 16:20`` this week.
+
+    Further away it is :func:`local_time` (with the date), so it is never ambiguous.
+    """
+    local = when.astimezone(tz)
+    current = now.astimezone(tz)
+    if local.date() == current.date():
+        return local.strftime("%H:%M")
+    if timedelta(0) <= when - now < timedelta(days=6):
+        return local.strftime("%a %H:%M")
+    return local_time(when, now, tz)
+
+
 def money(minor: float, exponent: int = 2, currency: str | None = None) -> str:
     """Minor units as an amount: ``money(963, 2, "USD")`` -> ``9.63 USD``."""
     places = min(max(exponent, 0), 8)
