@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-APP_NAME = "claude-usage-notifier"
+from notifier.core import PROGRAM
+
+APP_NAME = PROGRAM
 HOME_ENV = "CLAUDE_USAGE_NOTIFIER_HOME"
 
 

@@ -56,7 +56,7 @@ from notifier.core.errors import (
     StoreError,
     Unreachable,
 )
-from notifier.core.events import DriftDetected, Event
+from notifier.core.events import ID_LENGTH, DriftDetected, Event
 from notifier.core.models import AgentState, Config, Observation, State
 from notifier.core.pipeline import Pipeline
 from notifier.core.schedule import Outcome
@@ -276,7 +276,7 @@ class Agent:
                 logger.warning(
                     "the usage payload changed shape (%d change(s)): new variant %s",
                     len(event.changes),
-                    event.fingerprint[:12],
+                    event.fingerprint[:ID_LENGTH],
                 )
         drift = self.pipeline.last_drift
         if drift is not None and drift.changes:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from notifier.cli.commands import common
+from notifier.cli.output import Result
 from notifier.core.buckets import Bucket, Money, discover
-from notifier.core.errors import ExitCode
 from notifier.core.models import Config, as_number
 from notifier.core.text import render
 
@@ -112,16 +112,15 @@ def _fetch(config: Config) -> dict[str, Any]:
     return asyncio.run(fetch_usage(config))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> Result:
     """Fetch (or read ``--payload``) once and show every bucket."""
     config = common.load_config(args).config
     payload_file: Path | None = args.payload
     payload = common.read_json_object(payload_file) if payload_file is not None else _fetch(config)
     fetched_at = datetime.now(UTC)
     buckets = render.closest_to_cap(discover(payload))
-    if args.json:
-        common.emit_json(document(buckets, fetched_at))
-    else:
+    lines: list[str] = []
+    if not args.json:
         lines = text_lines(
             buckets,
             fetched_at,
@@ -130,5 +129,4 @@ def run(args: argparse.Namespace) -> int:
             note=extra_usage_note(payload, buckets),
             ascii_only=not _can_draw_blocks(),
         )
-        sys.stdout.write("\n".join(lines) + "\n")
-    return int(ExitCode.OK)
+    return Result(text=lines, data=document(buckets, fetched_at))

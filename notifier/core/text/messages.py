@@ -16,8 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import Enum
 
+from notifier.core import PROGRAM
 from notifier.core.buckets import Bucket
-from notifier.core.events import BucketReset, ChangeKind, DriftDetected, Event, ThresholdCrossed
+from notifier.core.events import (
+    ID_LENGTH,
+    BucketReset,
+    ChangeKind,
+    DriftDetected,
+    Event,
+    ThresholdCrossed,
+)
 from notifier.core.models import DriftNotifications
 from notifier.core.text.labels import label
 from notifier.core.text.render import clock_time, countdown, percent
@@ -28,10 +36,9 @@ USAGE_URL = "https://claude.ai/settings/usage"
 CRITICAL_AT = 100.0
 """At or above this percent a usage notification is critical; below it, normal."""
 
-DRIFT_ID_LENGTH = 12
 """``drift show <id>`` takes the first 12 hex characters of the variant fingerprint."""
 
-COMMAND = "claude-usage-notifier"
+COMMAND = PROGRAM
 _SUMMARY_LINES = 5
 
 
@@ -231,7 +238,7 @@ def drift_message(
     keys = new_buckets(event)
     if not keys and mode != "all":
         return None
-    variant = event.fingerprint[:DRIFT_ID_LENGTH]
+    variant = event.fingerprint[:ID_LENGTH]
     # Without a fingerprint there is no id to show; the list is the next best hint.
     hint = f"`{COMMAND} drift show {variant}`" if variant else f"`{COMMAND} drift list`"
     if keys:
