@@ -120,6 +120,8 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "loaded": facts.loaded,
         "running": facts.running,
         "pid": facts.pid,
+        "exit_reason": facts.exit_reason,
+        "log_error": None if facts.running else last_log_error(where.log_file),
         "lock_holder_pid": lock.holder(where.lock_file),
         "outcome": agent.outcome,
         "last_success_at": _iso(agent.last_success_at),
@@ -129,6 +131,25 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "notifier": agent.notifier,
         "state_warnings": warnings,
     }
+
+
+LOG_TAIL_BYTES = 64 * 1024
+
+
+def last_log_error(log_file: Path) -> str | None:
+    """The last ERROR line the agent logged (why it stopped, often), without its stamp."""
+    try:
+        with log_file.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - LOG_TAIL_BYTES))
+            tail = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    for raw in reversed(tail.splitlines()):
+        stamp, sep, rest = raw.partition(" ERROR ")
+        if sep and stamp[:4].isdigit():
+            return f"{rest} (at {stamp.split(',')[0]})"
+    return None
 
 
 def _yes(flag: bool) -> str:
@@ -147,6 +168,8 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         f"installed:    {_yes(data['installed'])}",
         f"loaded:       {_yes(data['loaded'])}",
         f"running:      {running}",
+        *([f"last exit:    {data['exit_reason']}"] if data["exit_reason"] else []),
+        *([f"agent log:    {data['log_error']}"] if data["log_error"] else []),
         f"agent lock:   {f'held by pid {holder}' if holder else 'free (no agent running)'}",
         f"last success: {data['last_success_at'] or 'never'}",
         f"last outcome: {data['outcome']}",
