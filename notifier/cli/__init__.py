@@ -35,6 +35,10 @@ def _call(handler: str, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and ``python -m notifier``."""
     args = build_parser().parse_args(argv)
+    if args.handler is None:
+        # The bare program (or a bare `drift`): what can be done, not an error line.
+        args.help_parser.print_help()
+        return int(ExitCode.OK)
     try:
         return _call(args.handler, args)
     except NotifierError as exc:
