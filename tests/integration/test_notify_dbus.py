@@ -364,7 +364,7 @@ def _cli_env(bus_address: str) -> dict[str, str]:
 @pytest.mark.slow
 def test_notify_test_command_delivers_over_dbus(bus: PrivateBus, dbusmock: DbusmockDaemon) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "notifier", "notify", "--test"],
+        [sys.executable, "-m", "notifier", "notify", "--test", "--no-wait"],
         env=_cli_env(bus.address),
         capture_output=True,
         text=True,
@@ -378,3 +378,45 @@ def test_notify_test_command_delivers_over_dbus(bus: PrivateBus, dbusmock: Dbusm
     assert "Traceback" not in done.stderr
     [(call, _)] = notify_calls(bus.address)
     assert call.title == "Claude usage notifier: test"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ("click", "Clicked: your usage page is opening. Clicks work."),
+        ("dismiss", "Dismissed. Notifications and their callbacks work."),
+    ],
+)
+async def test_notify_test_waits_and_says_whether_it_was_clicked_or_dismissed(
+    bus: PrivateBus, answer: str, said: str
+) -> None:
+    env = _cli_env(bus.address)
+    env["BROWSER"] = "true"  # webbrowser runs `true URL`: nothing opens in the test
+    async with fake_notification_server(bus.address) as server:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "notifier",
+            "notify",
+            "--test",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        # Once it says it waits, the command is listening for the answer.
+        sent = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        waiting = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        [call] = server.received
+        assert call.title == "Claude usage notifier: test"
+        if answer == "click":
+            server.ActionInvoked(call.replaces_id, "default")
+        else:
+            server.NotificationClosed(call.replaces_id, server.CLOSED_DISMISSED)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    lines = [sent.rstrip("\n"), waiting.rstrip("\n"), *out.decode().splitlines()]
+    assert lines[0] == f"Test notification sent: desktop notifications via D-Bus ({bus.address})."
+    assert lines[1] == "Click it or dismiss it (waiting up to 20 s)..."
+    assert lines[2] == said

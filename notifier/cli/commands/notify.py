@@ -4,18 +4,26 @@ Exit codes: 0 when a notification backend took the sample (desktop-notifier's
 ``on_dispatched`` ran, or ``osascript`` exited 0); 1 when it could only be
 logged (no session bus, no notification server, dummy backend, failed send),
 with the reason on stderr. Imports desktop-notifier only through ``notify``.
+
+Clicks are heard: after a desktop notification went out, the command waits up
+to :data:`WAIT_SECONDS` (``--no-wait`` skips it) and says whether the sample
+was clicked (which opens the usage page) or dismissed, so a person knows the
+whole round trip works, not only the sending.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from notifier.cli.commands.common import load_config
 from notifier.cli.output import Result
 from notifier.core.errors import ExitCode
 from notifier.core.models import Config
 from notifier.core.text.messages import sample_message
+
+WAIT_SECONDS = 20.0
 
 
 def test(args: argparse.Namespace) -> Result:
@@ -24,19 +32,49 @@ def test(args: argparse.Namespace) -> Result:
     from notifier.agent.daemon import event_loop_factory, export_session_bus
 
     export_session_bus()
+    wait = 0.0 if getattr(args, "no_wait", False) else WAIT_SECONDS
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        return runner.run(_send_sample(config))
+        return runner.run(_send_sample(config, wait))
 
 
-async def _send_sample(config: Config) -> Result:
+async def _send_sample(config: Config, wait: float) -> Result:
     from notifier.notify.chooser import choose_sink
-    from notifier.notify.sinks import Delivery, DesktopNotifierSink, LogSink
+    from notifier.notify.sinks import Delivery, DesktopNotifierSink, Interaction, LogSink
 
-    sink, description = await choose_sink(config)
+    heard: list[Interaction] = []
+    answered = asyncio.Event()
+
+    def on_interaction(what: Interaction, message: object) -> None:
+        del message
+        heard.append(what)
+        answered.set()
+
+    sink, description = await choose_sink(config, on_interaction=on_interaction)
+    after: list[str] = []
     try:
         if isinstance(sink, LogSink):
             return Result(notes=[f"no notification shown: {sink.reason}"], exit_code=ExitCode.FOUND)
         outcome = await sink.send(sample_message())
+        if outcome is Delivery.DELIVERED and isinstance(sink, DesktopNotifierSink) and wait > 0:
+            sys.stdout.write(
+                f"Test notification sent: {description}.\n"
+                f"Click it or dismiss it (waiting up to {wait:g} s)...\n"
+            )
+            sys.stdout.flush()
+            try:
+                await asyncio.wait_for(answered.wait(), wait)
+            except TimeoutError:
+                after.append(
+                    f"Neither clicked nor dismissed within {wait:g} s "
+                    "(it may still be on screen, or the server does not report clicks)."
+                )
+                await sink.withdraw("test")
+            else:
+                if heard[0] is Interaction.CLICKED:
+                    after.append("Clicked: your usage page is opening. Clicks work.")
+                else:
+                    after.append("Dismissed. Notifications and their callbacks work.")
+            return Result(text=after)
     finally:
         await sink.close()
     if outcome is Delivery.DELIVERED:
