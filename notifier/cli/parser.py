@@ -244,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated seconds per real second (default: a week in about 15 s)",
     )
     p.add_argument("--no-notify", action="store_true", help="timeline only, no notifications")
+    p.add_argument(
+        "--linger",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="at the end, keep listening for clicks this long while notifications are shown",
+    )
     _add_json(p, "print the events as `replay --json` does")
     p.set_defaults(handler="demo:run")
     return parser

@@ -46,6 +46,7 @@ async def probe_desktop(
     opener: Opener | None = None,
     on_interaction: InteractionHook | None = None,
     probe_timeout: float = PROBE_TIMEOUT,
+    max_live: int | None = None,
 ) -> tuple[DesktopNotifierSink | None, str]:
     """A usable desktop sink, or ``None`` and why not. Call inside the long-lived loop.
 
@@ -82,7 +83,10 @@ async def probe_desktop(
     if not allowed:
         await disconnect(notifier)
         return None, NOT_ALLOWED
-    return DesktopNotifierSink(notifier, opener=opener, on_interaction=on_interaction), ""
+    sink = DesktopNotifierSink(
+        notifier, opener=opener, on_interaction=on_interaction, max_live=max_live
+    )
+    return sink, ""
 
 
 # --------------------------------------------------------------------------- the chooser
@@ -122,6 +126,7 @@ async def choose_sink(
     on_interaction: InteractionHook | None = None,
     probe_timeout: float = PROBE_TIMEOUT,
     exists: Callable[[Path], bool] = Path.exists,
+    max_live: int | None = None,
 ) -> tuple[Sink, str]:
     """The best sink on this machine and a one-line description (which, or why not).
 
@@ -148,6 +153,7 @@ async def choose_sink(
         opener=opener,
         on_interaction=on_interaction,
         probe_timeout=probe_timeout,
+        max_live=max_live,
     )
     if desktop is not None:
         if address is not None:

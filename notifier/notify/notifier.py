@@ -29,7 +29,7 @@ from notifier.core.text.messages import (
 )
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
-from notifier.notify.sinks import Delivery, LogSink, Sink
+from notifier.notify.sinks import Delivery, InteractionHook, LogSink, Sink
 from notifier.runner import CommandRunner
 
 logger = logging.getLogger("notifier.notify")
@@ -87,6 +87,8 @@ class Notifier:
         system: str | None = None,
         runner: CommandRunner | None = None,
         sink: Sink | None = None,
+        on_interaction: InteractionHook | None = None,
+        max_live: int | None = None,
     ) -> Notifier:
         """Choose a sink (or use ``sink``) inside the running, long-lived event loop.
 
@@ -96,7 +98,13 @@ class Notifier:
         if sink is not None:
             return cls(sink, f"{sink.name} sink (given)", config)
         chooser: Chooser = partial(
-            choose_sink, config, environ=environ, system=system, runner=runner
+            choose_sink,
+            config,
+            environ=environ,
+            system=system,
+            runner=runner,
+            on_interaction=on_interaction,
+            max_live=max_live,
         )
         chosen, description = await chooser()
         level = logging.WARNING if isinstance(chosen, LogSink) else logging.INFO

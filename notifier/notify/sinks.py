@@ -329,20 +329,27 @@ class LiveNotifications:
     _slots: dict[str, str] = field(default_factory=dict)  # slot -> handle
     _order: list[str] = field(default_factory=list)  # live handles, oldest first
 
-    def shown(self, handle: str, slots: tuple[str, ...]) -> list[str]:
-        """Record ``handle`` as live for ``slots``; return the handles to withdraw."""
-        superseded = [self._slots[slot] for slot in slots if slot in self._slots]
-        stale = list(dict.fromkeys(h for h in superseded if h != handle))
+    def make_room(self, slots: tuple[str, ...]) -> list[str]:
+        """Before showing a notification for ``slots``: the handles to withdraw first.
+
+        Those holding any of ``slots`` (superseded), then the oldest while the
+        new one would exceed ``limit``. They are forgotten here.
+        """
+        stale = list(dict.fromkeys(self._slots[slot] for slot in slots if slot in self._slots))
         for old in stale:
             self.gone(old)
-        for slot in slots:
-            self._slots[slot] = handle
-        if handle not in self._order:
-            self._order.append(handle)
-        while self.limit is not None and len(self._order) > self.limit:
+        while self.limit is not None and self._order and len(self._order) >= self.limit:
             oldest = self._order[0]
             self.gone(oldest)
             stale.append(oldest)
+        return stale
+
+    def shown(self, handle: str, slots: tuple[str, ...]) -> list[str]:
+        """Record ``handle`` as live for ``slots``; return the handles to withdraw."""
+        stale = self.make_room(slots)
+        for slot in slots:
+            self._slots[slot] = handle
+        self._order.append(handle)
         return stale
 
     def release(self, slot: str) -> str | None:
@@ -368,10 +375,10 @@ class LiveNotifications:
 class DesktopNotifierSink:
     """Native notifications through desktop-notifier; delivered = ``on_dispatched`` ran.
 
-    One live notification per slot: a new message withdraws the notification it
-    supersedes (after the new one was dispatched, so a failed send takes nothing
-    down). ``max_live`` caps how many of ours are on screen at once (the demo
-    uses it); the oldest goes first.
+    One live notification per slot: a new message first withdraws the
+    notification it supersedes (what it said is no longer true, and the server
+    never shows two for one bucket), then goes out. ``max_live`` caps how many
+    of ours are on screen at once (the demo uses it); the oldest goes first.
     """
 
     name: ClassVar[str] = "desktop"
@@ -398,6 +405,8 @@ class DesktopNotifierSink:
         from desktop_notifier import DEFAULT_SOUND, Notification
         from desktop_notifier import Urgency as NativeUrgency
 
+        for old in self.live.make_room(message.slots):
+            await self._clear(old)
         dispatched = asyncio.Event()
         capture = _FailureCapture()
         dn_logger = logging.getLogger(_DN_LOGGER)
@@ -429,7 +438,7 @@ class DesktopNotifierSink:
             if dispatched.is_set():
                 self.last_failure = None
                 for old in self.live.shown(notification.identifier, message.slots):
-                    await self._clear(old)
+                    await self._clear(old)  # only if a callback raced us: normally none
                 return Delivery.DELIVERED
             self.last_failure = capture.reason or "the notification server did not confirm it"
         finally:
@@ -441,6 +450,12 @@ class DesktopNotifierSink:
         """Take down the live notification of ``slot`` (``CloseNotification`` on D-Bus)."""
         handle = self.live.release(slot)
         if handle is not None:
+            await self._clear(handle)
+
+    async def withdraw_all(self) -> None:
+        """Take down every live notification of ours."""
+        for handle in self.live.handles:
+            self.live.gone(handle)
             await self._clear(handle)
 
     async def _clear(self, handle: str) -> None:

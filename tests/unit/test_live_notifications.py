@@ -31,6 +31,18 @@ def test_release_and_gone_forget_every_slot_of_a_handle() -> None:
     assert live.shown("n2", ("bucket:a",)) == []
 
 
+def test_room_is_made_before_the_new_one_is_shown() -> None:
+    live = LiveNotifications(limit=2)
+    live.shown("n1", ("bucket:a",))
+    live.shown("n2", ("bucket:b",))
+    # A new "a": its old one goes first; the limit then has room.
+    assert live.make_room(("bucket:a",)) == ["n1"]
+    assert live.handles == ["n2"]
+    # A new "c" at the limit: the oldest goes first.
+    live.shown("n3", ("bucket:a",))
+    assert live.make_room(("bucket:c",)) == ["n2"]
+
+
 def test_the_limit_withdraws_the_oldest() -> None:
     live = LiveNotifications(limit=3)
     for index in range(3):
