@@ -5,11 +5,12 @@
     ├── InputError                a file or argument we cannot use           (exit 2)
     ├── StoreError                a state/archive file we cannot read or write (exit 2)
     ├── AgentAlreadyRunning       a second ``run``                           (exit 1)
-    ├── LoginItemError            launchctl / systemctl refused              (exit 2)
+    ├── LoginItemError            launchctl / systemctl refused, or an unusable interpreter (exit 2)
     ├── CredentialsError          the token cannot be used                   (exit 3)
     │   ├── NotLoggedIn           no credentials, or only ``mcpOAuth``
     │   ├── TokenExpired          ``expiresAt`` passed, or the server said 401
-    │   └── ScopeMissing          the token lacks ``user:profile`` (403)
+    │   ├── ScopeMissing          the token lacks ``user:profile`` (403)
+    │   └── KeychainLocked        the login keychain is locked or refused access (retried)
     └── ServerError               the endpoint did not give us a usable answer (exit 3)
         ├── RateLimited           429, with ``retry_after`` seconds when the server said
         ├── Unreachable           DNS, connection refused/reset, timeout
@@ -41,7 +42,6 @@ class NotifierError(Exception):
     """Root of every expected failure. ``str(err)`` is the one line the user sees."""
 
     exit_code: ExitCode = ExitCode.BAD_INPUT
-    title: str = "Error"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -54,92 +54,87 @@ class NotifierError(Exception):
 class ConfigError(NotifierError):
     """The configuration (file or environment) has a value we cannot use."""
 
-    title = "Configuration error"
-
 
 class InputError(NotifierError):
     """A file or argument given on the command line cannot be used."""
 
-    title = "Bad input"
-
 
 class StoreError(NotifierError):
     """A file we keep (state, archive, history) cannot be read or written."""
-
-    title = "Storage error"
 
 
 class AgentAlreadyRunning(NotifierError):
     """Another agent holds the lock."""
 
     exit_code = ExitCode.FOUND
-    title = "Agent already running"
 
 
 class LoginItemError(NotifierError):
     """``launchctl``/``systemctl`` refused; the message says which command and why."""
-
-    title = "Login item error"
 
 
 class CredentialsError(NotifierError):
     """The Claude Code login cannot be used; the fix is usually to log in again."""
 
     exit_code = ExitCode.ENDPOINT
-    title = "Claude login problem"
 
 
 class NotLoggedIn(CredentialsError):
     """No Claude Code OAuth credentials were found."""
 
-    title = "Not logged in"
-
 
 class TokenExpired(CredentialsError):
     """The stored token has expired or was rejected (401)."""
-
-    title = "Claude login expired"
 
 
 class ScopeMissing(CredentialsError):
     """The token lacks the ``user:profile`` scope (e.g. a ``claude setup-token`` token)."""
 
-    title = "Token lacks a scope"
+
+class KeychainLocked(CredentialsError):
+    """The macOS login keychain is locked, or refused us the item: not a login problem.
+
+    ``security`` exits 36 (errSecInteractionNotAllowed: locked, and no dialog
+    may be shown), 51 (errSecAuthFailed: access refused, or a wrong keychain
+    password) or 128 (the dialog was cancelled). Logging in again cannot help;
+    the agent retries on a backoff ladder, so a locked keychain does not bring
+    up a new unlock dialog at every poll.
+    """
+
+    title = "Keychain locked"
 
 
 class ServerError(NotifierError):
     """The usage endpoint did not give a usable answer."""
 
     exit_code = ExitCode.ENDPOINT
-    title = "Usage endpoint error"
 
 
 class RateLimited(ServerError):
-    """HTTP 429. ``retry_after`` is the server's hint in seconds, or None."""
+    """HTTP 429. ``retry_after`` is the server's hint in seconds, or None.
 
-    title = "Rate limited"
+    ``rate_limit_error`` is True when the body was the endpoint's own
+    ``{"error": {"type": "rate_limit_error"}}`` (not a proxy's 429 page).
+    """
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, rate_limit_error: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limit_error = rate_limit_error
 
 
 class Unreachable(ServerError):
     """The endpoint could not be reached (DNS, refused, reset, timeout)."""
 
-    title = "Endpoint unreachable"
-
 
 class BadResponse(ServerError):
     """A 200 answer that is not a JSON object (a captive portal, a proxy page)."""
 
-    title = "Unexpected response"
-
 
 class ServerFault(ServerError):
     """A 5xx or other unexpected HTTP status."""
-
-    title = "Server error"
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)

@@ -19,8 +19,10 @@ The rules (all bases come from :class:`~notifier.core.models.Config`):
   ``Retry-After: 0`` therefore still waits the ladder. A ``Retry-After`` larger
   than the ladder is honoured up to :data:`MAX_RETRY_AFTER`.
 - ``unreachable``, ``server_error``, ``bad_response`` (DNS, refused, reset,
-  timeout, 5xx, captive portal): ``error_backoff_seconds * 2**(failures-1)``
-  capped at ``error_backoff_max_seconds`` (15 min by default).
+  timeout, 5xx, captive portal) and ``keychain_locked`` (macOS: the login
+  keychain is locked or refused access, so each read may bring up a dialog):
+  ``error_backoff_seconds * 2**(failures-1)`` capped at
+  ``error_backoff_max_seconds`` (15 min by default).
 - Backoff waits get a jitter of up to a tenth of the wait (bounded by
   ``poll_jitter_seconds``), added, never subtracted: we never come back sooner
   than the server or the ladder asked.
@@ -30,10 +32,9 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 
-from notifier.core.models import Config
+from notifier.core.models import Config, Outcome
 
 # A Retry-After beyond this is a broken header, not advice.
 MAX_RETRY_AFTER = timedelta(hours=6)
@@ -44,23 +45,9 @@ WAKE_SETTLE = timedelta(seconds=10)
 JUMP_THRESHOLD = timedelta(seconds=30)
 
 
-class Outcome(StrEnum):
-    """What one poll came to. Values match ``models.AgentOutcome`` (persisted)."""
-
-    OK = "ok"
-    RATE_LIMITED = "rate_limited"
-    UNREACHABLE = "unreachable"
-    SERVER_ERROR = "server_error"
-    BAD_RESPONSE = "bad_response"
-    LOGIN_REQUIRED = "login_required"
-
-    @property
-    def is_backoff(self) -> bool:
-        """True for outcomes that put the agent on a backoff ladder."""
-        return self in _ERROR_OUTCOMES or self is Outcome.RATE_LIMITED
-
-
-_ERROR_OUTCOMES = frozenset({Outcome.UNREACHABLE, Outcome.SERVER_ERROR, Outcome.BAD_RESPONSE})
+_ERROR_OUTCOMES = frozenset(
+    {Outcome.UNREACHABLE, Outcome.SERVER_ERROR, Outcome.BAD_RESPONSE, Outcome.KEYCHAIN_LOCKED}
+)
 
 
 class Jitter(Protocol):

@@ -12,6 +12,7 @@ callbacks run.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
@@ -29,7 +30,14 @@ from notifier.core.text.messages import (
 )
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
-from notifier.notify.sinks import Delivery, InteractionHook, LogSink, Sink
+from notifier.notify.sinks import (
+    PERMISSION_WAIT,
+    Delivery,
+    InteractionHook,
+    LogSink,
+    NotifierFactory,
+    Sink,
+)
 from notifier.runner import CommandRunner
 
 logger = logging.getLogger("notifier.notify")
@@ -75,8 +83,13 @@ class Notifier:
 
     @property
     def description(self) -> str:
-        """Which sink delivers (or why only the log does); follows a switch of sink."""
-        return self._description
+        """Which sink delivers (or why only the log does); follows a switch of sink.
+
+        A sink that changes path by itself (macOS: osascript until permission is
+        known) describes itself.
+        """
+        live = getattr(self.sink, "description", None)
+        return live if isinstance(live, str) else self._description
 
     @classmethod
     async def create(
@@ -89,11 +102,15 @@ class Notifier:
         sink: Sink | None = None,
         on_interaction: InteractionHook | None = None,
         max_live: int | None = None,
+        notifier_factory: NotifierFactory | None = None,
+        stop: asyncio.Event | None = None,
+        permission_timeout: float = PERMISSION_WAIT,
     ) -> Notifier:
         """Choose a sink (or use ``sink``) inside the running, long-lived event loop.
 
         A chosen sink is chosen again later when it is the log fallback or keeps
-        failing; a given ``sink`` is kept.
+        failing; a given ``sink`` is kept. ``stop`` (the agent's stop event)
+        cuts the wait for a first-run permission answer short.
         """
         if sink is not None:
             return cls(sink, f"{sink.name} sink (given)", config)
@@ -105,8 +122,19 @@ class Notifier:
             runner=runner,
             on_interaction=on_interaction,
             max_live=max_live,
+            notifier_factory=notifier_factory,
         )
-        chosen, description = await chooser()
+        chosen, description = await choose_sink(
+            config,
+            environ=environ,
+            system=system,
+            runner=runner,
+            notifier_factory=notifier_factory,
+            stop=stop,
+            permission_timeout=permission_timeout,
+            on_interaction=on_interaction,
+            max_live=max_live,
+        )
         level = logging.WARNING if isinstance(chosen, LogSink) else logging.INFO
         logger.log(level, "notifications: %s", description)
         return cls(chosen, description, config, chooser=chooser)

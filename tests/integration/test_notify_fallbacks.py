@@ -326,6 +326,7 @@ async def test_refused_permission_falls_back_to_osascript_on_macos() -> None:
         system="Darwin",
         runner=runner,
         notifier_factory=_permission_notifier(allowed=False),
+        python_prefix="/Library/Frameworks/Python.framework/Versions/3.12",  # python.org
     )
     assert isinstance(sink, OsascriptSink)
     assert description == (
@@ -541,3 +542,37 @@ async def test_login_expired_is_sent_over_the_cap_and_says_so_every_time() -> No
 async def test_login_expired_is_true_when_only_the_log_took_it() -> None:
     notifier = Notifier(RecordingSink(delivery=Delivery.FAILED), "failing", Config())
     assert await notifier.login_expired("expired", NOW) is True
+
+
+async def test_homebrews_unsigned_python_is_named_as_such() -> None:
+    # Refused at once (no dialog), and System Settings never lists it: saying
+    # "allow it in System Settings" would send the user looking for nothing.
+    prefix = "/opt/homebrew/Cellar/python@3.12/3.12.7/Frameworks/Python.framework/Versions/3.12"
+    sink, description = await choose_sink(
+        Config(),
+        system="Darwin",
+        runner=RecordingRunner(),
+        notifier_factory=_permission_notifier(allowed=False),
+        python_prefix=prefix,
+    )
+    assert isinstance(sink, OsascriptSink)
+    assert description == (
+        "osascript, because this is Homebrew's Python, which is not signed the way the "
+        "Notification Center requires (native notifications need a signed framework "
+        "build, such as python.org's)"
+    )
+    assert "System Settings" not in description
+
+
+def test_homebrew_python_is_recognised_by_its_prefix() -> None:
+    from notifier.notify.chooser import homebrew_python
+
+    intel = "/usr/local/Cellar/python@3.11/3.11.9/Frameworks/Python.framework/Versions/3.11"
+    assert homebrew_python(intel)
+    assert homebrew_python(
+        "/opt/homebrew/opt/python@3.13/Frameworks/Python.framework/Versions/3.13"
+    )
+    assert not homebrew_python("/Library/Frameworks/Python.framework/Versions/3.12")  # python.org
+    assert not homebrew_python(
+        "/Users/ada/.local/share/uv/python/cpython-3.12.7-macos-aarch64-none"
+    )

@@ -354,3 +354,45 @@ def test_a_saved_payload_shows_no_passed_countdowns(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "passed" not in done.stdout
     assert "resets " in done.stdout
+
+
+def test_live_status_sends_and_shows_the_installed_claude_codes_user_agent(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    from tests.integration.test_user_agent_http import FakeClaude
+
+    fake = FakeClaude(tmp_path / "bin", 'echo "2.1.77 (Claude Code)"')
+    server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
+    server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
+    # A wide terminal: the line names a long temporary path (status wraps to fit).
+    env = live_env(
+        tmp_path, server.url, PATH=f"{fake.folder}{os.pathsep}/usr/bin:/bin", COLUMNS="300"
+    )
+    done = status(tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    where = (fake.folder / "claude").resolve()
+    assert done.stdout.splitlines()[-1] == (
+        f"  User-Agent: claude-code/2.1.77 (the version of Claude Code at {where})"
+    )
+    assert server.requests[0].header("user-agent") == "claude-code/2.1.77"
+    # --json keeps the contract's keys, no User-Agent; the second run reads the cached version.
+    done = status(tmp_path, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert sorted(json.loads(done.stdout)) == [
+        "as_of",
+        "buckets",
+        "fetched_at",
+        "schema_version",
+        "stale",
+    ]
+    assert server.requests[1].header("user-agent") == "claude-code/2.1.77"
+    assert fake.calls == 1
+
+
+def test_live_status_shows_the_user_agent_setting(tmp_path: Path, server: ScriptedServer) -> None:
+    server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
+    env = live_env(tmp_path, server.url, CLAUDE_USAGE_NOTIFIER_USER_AGENT="my-watcher/2.0")
+    done = status(tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "  User-Agent: my-watcher/2.0 (the user_agent setting)"
+    assert server.requests[0].header("user-agent") == "my-watcher/2.0"

@@ -1,7 +1,7 @@
 """``status [--json] [--payload FILE] [--force] [--config FILE]``: every bucket, fullest first.
 
 Edge (reads a file or the endpoint, the agent's state and history, the clock,
-the terminal). Fetches once through :func:`notifier.client.fetch_usage`
+the terminal). Fetches once through :func:`notifier.client.fetch_once`
 (imported only then, so ``--payload`` never loads httpx) or reads FILE,
 discovers the buckets, and returns the table (fitted to the terminal, see
 :func:`notifier.core.text.render.fit`) or the contract's JSON::
@@ -16,6 +16,11 @@ has not passed (then no request is sent at all, unless ``--force``), it shows
 the last numbers the agent saw (its history, else its state), says how old
 they are and why (``as of 14:05 (37 min ago; rate limited until 14:30)``) and
 exits 3. With nothing to show, the error itself reaches the CLI (exit 3).
+
+The table ends with the User-Agent the request carried and where it came
+from (``claude-code/<version>`` of the installed Claude Code by default, see
+:mod:`notifier.claude_version`; the ``user_agent`` setting when set). The
+``--json`` document does not carry it.
 
 With ``--payload``, ``fetched_at`` is the time the command ran (a saved file
 carries no trustworthy fetch time; its mtime changes when it is copied), so a
@@ -39,10 +44,18 @@ from typing import Any
 
 from notifier.cli.commands import common
 from notifier.cli.output import Result
-from notifier.core.buckets import Bucket, Money, discover
-from notifier.core.errors import ExitCode, InputError, RateLimited, ServerError
-from notifier.core.models import Config, State, as_number
+from notifier.core.buckets import Bucket, discover, extra_usage_money
+from notifier.core.errors import (
+    BadResponse,
+    ExitCode,
+    InputError,
+    RateLimited,
+    ServerError,
+    Unreachable,
+)
+from notifier.core.models import Config, State
 from notifier.core.text import render
+from notifier.core.useragent import UserAgent
 from notifier.paths import Paths
 
 
@@ -80,19 +93,10 @@ def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str 
         return None
     if any(bucket.name == "extra_usage" for bucket in buckets):
         return None  # already a row, with its money
-    used = as_number(extra.get("used_credits"))
-    if used is None:
+    money = extra_usage_money(extra)
+    if money.used_minor is None:
         return None
-    places = extra.get("decimal_places")
-    currency = extra.get("currency")
-    spent = render.money_line(
-        Money(
-            used_minor=used,
-            limit_minor=as_number(extra.get("monthly_limit")),
-            currency=currency if isinstance(currency, str) else None,
-            exponent=places if isinstance(places, int) and not isinstance(places, bool) else 2,
-        )
-    )
+    spent = render.money_line(money)
     return f"  Extra usage: {spent}"
 
 
@@ -138,6 +142,7 @@ def text_lines(
     stale: Staleness | None = None,
     countdowns: bool = True,
     tz: tzinfo | None = None,
+    user_agent: UserAgent | None = None,
 ) -> list[str]:
     """The human table for ``width`` columns, headed by when, from where, and how fresh."""
     muted = frozenset(b.name for b in buckets if not config.is_enabled(b.name))
@@ -157,6 +162,16 @@ def text_lines(
         lines.append("  no usage buckets in this payload")
     if note is not None:
         lines.append(render.clip(note, width))
+    if user_agent is not None:
+        lines.extend(
+            textwrap.wrap(
+                f"  User-Agent: {user_agent.describe()}",
+                width=width,
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
     # textwrap leaves a word longer than the width whole (a long path): cut it.
     return [render.clip(line, width) if "\x1b" not in line else line for line in lines]
 
@@ -229,22 +244,30 @@ def _why(exc: ServerError, now: datetime) -> str:
             until = now + timedelta(seconds=exc.retry_after)
             return f"rate limited until {render.clock_time(until, now)}"
         return "rate limited"
-    return exc.title.lower()
+    if isinstance(exc, Unreachable):
+        return "endpoint unreachable"
+    if isinstance(exc, BadResponse):
+        return "unexpected answer from the endpoint"
+    return "server error"
 
 
-def _fetch(config: Config) -> dict[str, Any]:
+def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
     # asyncio and httpx only when we go to the network: `--payload` starts faster.
     import asyncio
 
-    from notifier.client import fetch_usage
+    from notifier.claude_version import ClaudeVersionReader
+    from notifier.client import fetch_once
 
-    return asyncio.run(fetch_usage(config))
+    versions = ClaudeVersionReader(where.claude_version_file)
+    return asyncio.run(fetch_once(config, user_agent=versions.user_agent))
 
 
 def run(args: argparse.Namespace) -> Result:
     """Fetch (or read ``--payload``) once and show every bucket; stale numbers rather than none."""
-    config = common.load_config(args).config
+    where = common.paths()
+    config = common.load_config(args, where).config
     payload_file: Path | None = args.payload
+    user_agent: UserAgent | None = None
     now = datetime.now(UTC)
     stale: Staleness | None = None
     notes: list[str] = []
@@ -259,7 +282,7 @@ def run(args: argparse.Namespace) -> Result:
         buckets = discover(payload)
         fetched_at = now
     else:
-        paths = common.paths()
+        paths = where
         state = _agent_state(paths)
         until = state.agent.backoff_until
         limited = state.agent.outcome == "rate_limited" and until is not None and until > now
@@ -271,7 +294,7 @@ def run(args: argparse.Namespace) -> Result:
             )
         else:
             try:
-                payload = _fetch(config)
+                payload, user_agent = _fetch(config, where)
             except ServerError as exc:
                 failure = exc
                 reason = _why(exc, now)
@@ -307,6 +330,7 @@ def run(args: argparse.Namespace) -> Result:
             color=use_color(),
             stale=stale,
             countdowns=payload_file is None,
+            user_agent=user_agent,
         )
     return Result(
         text=lines,
