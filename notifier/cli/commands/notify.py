@@ -47,7 +47,7 @@ def test(args: argparse.Namespace) -> Result:
         return runner.run(_send_sample(config, wait))
 
 
-async def _send_sample(config: Config, wait: float) -> Result:
+async def _send_sample(config: Config, wait: float = 0.0) -> Result:
     from notifier.notify.chooser import choose_sink
     from notifier.notify.sinks import (
         SCRIPT_EDITOR_STEP,
