@@ -420,3 +420,17 @@ async def test_notify_test_waits_and_says_whether_it_was_clicked_or_dismissed(
     assert lines[0] == f"Test notification sent: desktop notifications via D-Bus ({bus.address})."
     assert lines[1] == "Click it or dismiss it (waiting up to 20 s)..."
     assert lines[2] == said
+
+
+async def test_the_log_says_which_notification_went_out_and_by_which_path(
+    bus: PrivateBus, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="notifier.notify")
+    async with fake_notification_server(bus.address) as server:
+        notifier, _ = await _fake_notifier()
+        try:
+            await notifier.publish([_opus(92.4, 90)], BUCKETS, NOW)
+        finally:
+            await notifier.close()
+    assert len(server.received) == 1
+    assert "notified (desktop): Claude 7-day Opus at 92.4%" in caplog.messages
