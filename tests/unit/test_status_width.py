@@ -85,3 +85,12 @@ def test_stale_numbers_say_how_old_they_are_and_why() -> None:
     )
     lines = text_lines(buckets, NOW, Config(), width=120, stale=stale, tz=UTC)
     assert lines[0] == "Claude usage, % used, as of 00:23 (37 min ago; rate limited until 01:30)"
+
+
+def test_old_numbers_say_when_their_window_has_renewed_since() -> None:
+    buckets = discover(load_payload("oauth-usage-full-2026-07.json"))
+    now = datetime(2026, 7, 24, 0, 0, tzinfo=UTC)  # after the weekly reset of 23 Jul
+    stale = Staleness(as_of=datetime(2026, 7, 18, 0, 0, tzinfo=UTC), reason="server error")
+    lines = text_lines(buckets, now, Config(), width=120, stale=stale, tz=UTC)
+    assert any(line.endswith("resets Thu 23 Jul 14:59 (renewed since)") for line in lines), lines
+    assert not any("passed" in line for line in lines)

@@ -155,7 +155,13 @@ def text_lines(
     )
     if buckets:
         cells = render.rows(
-            buckets, fetched_at, tz, muted=muted, ascii_only=ascii_only, countdowns=countdowns
+            buckets,
+            fetched_at,
+            tz,
+            muted=muted,
+            ascii_only=ascii_only,
+            countdowns=countdowns and stale is None,
+            passed="renewed since" if stale is not None else None,
         )
         lines.extend(render.fit(cells, width, color=color))
     else:

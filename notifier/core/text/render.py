@@ -106,18 +106,21 @@ def reset_text(
     *,
     short: bool = False,
     countdowns: bool = True,
+    passed: str | None = None,
 ) -> str:
     """``resets Thu 23 Jul 16:59 (in 4d 13h)``, money for extra usage, or no reset.
 
     ``short`` uses :func:`clock_time` (``resets 16:59 (in 2h 5m)``); without
     ``countdowns`` (a saved payload, whose "now" is unknown) a moment already
-    past gets no countdown instead of a row of "(passed)".
+    past gets no countdown instead of a row of "(passed)", or ``passed`` in
+    brackets when given (old numbers: ``renewed since``).
     """
     if bucket.resets_at is not None:
         when = (clock_time if short else local_time)(bucket.resets_at, now, tz)
         left = bucket.resets_at - now
         if not countdowns and left.total_seconds() < 0:
-            return f"resets {when}"
+            # A saved payload: its "now" is unknown. Old numbers: the window is over.
+            return f"resets {when}" + (f" ({passed})" if passed else "")
         return f"resets {when} ({countdown(left)})"
     if bucket.money is not None:
         return money_line(bucket.money) or "no monthly amounts"
@@ -145,6 +148,7 @@ def rows(
     muted: frozenset[str] = frozenset(),
     ascii_only: bool = False,
     countdowns: bool = True,
+    passed: str | None = None,
 ) -> list[Row]:
     """Cells for each bucket in the order given; ``muted`` buckets are marked."""
     return [
@@ -152,9 +156,9 @@ def rows(
             label=label(b.name) + (" (muted)" if b.name in muted else ""),
             bar=bar(b.utilization, ascii_only=ascii_only),
             percent=percent(b.utilization),
-            detail=reset_text(b, now, tz, countdowns=countdowns),
+            detail=reset_text(b, now, tz, countdowns=countdowns, passed=passed),
             utilization=b.utilization,
-            short_detail=reset_text(b, now, tz, short=True, countdowns=countdowns),
+            short_detail=reset_text(b, now, tz, short=True, countdowns=countdowns, passed=passed),
             muted=b.name in muted,
         )
         for b in buckets
