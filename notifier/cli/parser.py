@@ -173,6 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(
         sub,
+        "history",
+        "each limit's use over time, from the agent's history",
+        "What the agent saw, bucket by bucket, for the last days.",
+    )
+    _add_config(p)
+    p.add_argument("bucket", nargs="?", metavar="BUCKET", help="only this bucket (e.g. five_hour)")
+    p.add_argument("--days", type=float, default=7.0, metavar="N", help="how far back (default 7)")
+    _add_json(p, "the series as JSON")
+    p.set_defaults(handler="history:run")
+
+    p = _command(
+        sub,
         "run",
         "run the agent in the foreground: poll, notify, until stopped",
         "What the login item starts. Stop it with Ctrl-C (or SIGTERM); the state is saved.",

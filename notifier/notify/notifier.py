@@ -27,6 +27,7 @@ from notifier.core.text.messages import (
     Message,
     event_messages,
     login_message,
+    with_age,
 )
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
@@ -180,6 +181,16 @@ class Notifier:
         except Exception as exc:  # withdrawing is best effort
             logger.warning("%s sink raised %s on withdraw", self.sink.name, type(exc).__name__)
 
+    async def tell(self, message: Message, now: datetime) -> bool:
+        """Send one message of the agent's own (stale numbers, fresh again); True when taken.
+
+        Taken means delivered, recorded or logged, or held by the throttle (it goes out,
+        summarised, when the cap or the quiet hours allow). The caller keeps the "told"
+        flag, as for :meth:`login_expired`.
+        """
+        deliveries = await self._deliver([message], now)
+        return bool(deliveries) or message in self._throttle.held
+
     async def close(self) -> None:
         """Close the sink; errors while closing are logged, not raised."""
         await _close(self.sink)
@@ -187,7 +198,11 @@ class Notifier:
     async def _deliver(self, messages: Sequence[Message], now: datetime) -> list[Delivery]:
         await self._maybe_choose_again(now)
         to_send, self._throttle = decide_for(messages, self._throttle, now, self._config, self._tz)
-        return [await self._send_one(message) for message in to_send]
+        # Held or retried messages can be old by now: they say how old their numbers are.
+        fresh_for = timedelta(seconds=self._config.poll_interval_seconds)
+        return [
+            await self._send_one(with_age(message, now, fresh_for, self._tz)) for message in to_send
+        ]
 
     async def _maybe_choose_again(self, now: datetime) -> None:
         if self._chooser is None:

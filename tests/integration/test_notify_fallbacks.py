@@ -239,7 +239,12 @@ async def test_publish_caps_notifications_per_hour_and_summarises_the_rest() -> 
     # An hour after the first send a slot is free: the two held ones go out as one.
     assert await notifier.publish([], [], NOW + timedelta(hours=1)) == [Delivery.RECORDED]
     assert sink.sent[-1].title == "Claude usage: 2 updates"
-    assert sink.sent[-1].body == "• B2 at 91%\n• B3 at 91%"
+    # ... each line with its percent, and say how old their numbers are: the oldest,
+    # B2's, are 58 min old by then.
+    lines = sink.sent[-1].body.split("\n")
+    assert lines[:2] == ["• B2 at 91%", "• B3 at 91%"]
+    assert lines[2].startswith("(numbers from ")
+    assert lines[2].endswith(", 58 min ago)")
 
 
 async def test_notify_false_events_are_skipped() -> None:

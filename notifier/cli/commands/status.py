@@ -101,17 +101,8 @@ def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str 
 
 
 def ago(delta: timedelta) -> str:
-    """``37 min``, ``2 h 5 min``, ``3 d 4 h``; ``just now`` under a minute."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    if minutes < 1:
-        return "just now"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h ago"
-    if hours:
-        return f"{hours} h {mins} min ago"
-    return f"{mins} min ago"
+    """``37 min ago``, ``2 h 5 min ago`` (:func:`~notifier.core.text.render.duration`)."""
+    return f"{render.duration(delta)} ago"
 
 
 def heading(

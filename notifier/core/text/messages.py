@@ -12,8 +12,8 @@ says "92.4%" and "in 2d 4h" exactly as ``status`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 
 from notifier.core import PROGRAM
@@ -26,9 +26,9 @@ from notifier.core.events import (
     Event,
     ThresholdCrossed,
 )
-from notifier.core.models import DriftNotifications
+from notifier.core.models import DriftNotifications, Outcome
 from notifier.core.text.labels import label
-from notifier.core.text.render import clock_time, countdown, percent
+from notifier.core.text.render import clock_time, countdown, duration, percent
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""
@@ -58,6 +58,8 @@ class MessageKind(Enum):
     LOGIN = "login"
     SUMMARY = "summary"
     TEST = "test"
+    STALE = "stale"
+    FRESH = "fresh"
 
 
 def bucket_slot(bucket: str) -> str:
@@ -80,6 +82,11 @@ class Message:
     message as one line of a grouped summary (its title when empty). ``sound``
     says whether sound is allowed (``False`` in silent quiet hours); only critical
     messages use it (:attr:`audible`).
+
+    ``numbers_at`` is when the usage numbers it shows were observed (``None`` for a
+    message without numbers): a message delivered later than that by more than a
+    poll interval (held by the throttle, retried) says how old they are
+    (:func:`with_age`).
     """
 
     title: str
@@ -90,6 +97,8 @@ class Message:
     sound: bool = True
     slots: tuple[str, ...] = ()
     line: str = ""
+    # Not part of equality: two messages with the same words are the same message.
+    numbers_at: datetime | None = field(default=None, compare=False)
 
     @property
     def audible(self) -> bool:
@@ -158,6 +167,7 @@ def threshold_message(
         kind=MessageKind.THRESHOLD,
         slots=(bucket_slot(event.bucket),),
         line=line,
+        numbers_at=event.observed_at,
     )
 
 
@@ -186,6 +196,7 @@ def reset_message(
         kind=MessageKind.RESET,
         slots=(bucket_slot(event.bucket),),
         line=f"{name} renewed, now {now_at}",
+        numbers_at=event.observed_at,
     )
 
 
@@ -355,6 +366,7 @@ def summary_message(messages: Sequence[Message]) -> Message:
     critical = any(message.urgency is Urgency.CRITICAL for message in messages)
     url = next((message.open_url for message in ordered if message.open_url), None)
     slots = tuple(dict.fromkeys(slot for message in ordered for slot in message.slots))
+    observed = [message.numbers_at for message in messages if message.numbers_at is not None]
     return Message(
         title=f"Claude usage: {len(messages)} updates",
         body="\n".join(lines),
@@ -364,6 +376,7 @@ def summary_message(messages: Sequence[Message]) -> Message:
         sound=all(message.sound for message in messages),
         slots=slots,
         line=f"usage: {len(messages)} updates",
+        numbers_at=min(observed, default=None),  # the oldest numbers set the age shown
     )
 
 
@@ -376,4 +389,108 @@ def sample_message() -> Message:
         open_url=USAGE_URL,
         kind=MessageKind.TEST,
         slots=("test",),
+    )
+
+
+# --------------------------------------------------------------------------- how fresh
+
+
+def with_age(
+    message: Message, now: datetime, fresh_for: timedelta, tz: tzinfo | None = None
+) -> Message:
+    """``message`` with ``(numbers from 14:05, 37 min ago)`` added when its numbers are old.
+
+    Old means observed more than ``fresh_for`` (one poll interval) before ``now``, the
+    moment it is delivered: a notification held by the throttle or retried after a
+    failed publish must not pass hours-old numbers off as current.
+    """
+    if message.numbers_at is None or now - message.numbers_at <= fresh_for:
+        return message
+    suffix = (
+        f"(numbers from {clock_time(message.numbers_at, now, tz)}, "
+        f"{duration(now - message.numbers_at)} ago)"
+    )
+    return replace(message, body=f"{message.body}\n{suffix}" if message.body else suffix)
+
+
+def _stale_reason(
+    outcome: Outcome, retry_at: datetime | None, now: datetime, tz: tzinfo | None
+) -> str:
+    if outcome is Outcome.RATE_LIMITED:
+        if retry_at is not None and retry_at > now:
+            return f"rate limited until {clock_time(retry_at, now, tz)}"
+        return "rate limited"
+    if outcome is Outcome.LOGIN_REQUIRED:
+        return "the Claude login expired (run `claude` and log in)"
+    if outcome is Outcome.UNREACHABLE:
+        return "offline, or the server cannot be reached"
+    if outcome is Outcome.SERVER_ERROR:
+        return "the server answers with errors"
+    return "the server's answers cannot be read (a captive portal or proxy?)"
+
+
+def stale_message(
+    *,
+    outcome: Outcome,
+    last_success_at: datetime | None,
+    failing_since: datetime | None,
+    retry_at: datetime | None,
+    last_known: Bucket | None,
+    now: datetime,
+    tz: tzinfo | None = None,
+) -> Message:
+    """``Claude usage numbers are stale``: since when, why, the last known level.
+
+    ``outcome`` is the latest poll's (the why), ``retry_at`` the next poll when the
+    server set it (a 429), ``last_known`` the bucket closest to its cap in the last
+    good numbers, if any. The first line says how old the numbers are.
+    """
+    why = _stale_reason(outcome, retry_at, now, tz)
+    if last_success_at is not None:
+        age = duration(now - last_success_at)
+        lines = [
+            f"No fresh numbers since {clock_time(last_success_at, now, tz)} ({age} ago): {why}."
+        ]
+    elif failing_since is not None:
+        since = clock_time(failing_since, now, tz)
+        lines = [f"No usage numbers yet; trying since {since}: {why}."]
+    else:
+        lines = [f"No usage numbers yet: {why}."]
+    if last_known is not None:
+        lines.append(f"Last known: {label(last_known.name)} at {percent(last_known.utilization)}.")
+    lines.append("Checks go on; you will be told when fresh numbers are back.")
+    return Message(
+        title="Claude usage numbers are stale",
+        body="\n".join(lines),
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.STALE,
+    )
+
+
+def fresh_message(
+    *,
+    last_success_at: datetime | None,
+    failing_since: datetime | None,
+    buckets: Sequence[Bucket],
+    now: datetime,
+) -> Message:
+    """``Claude usage numbers are fresh again``: after how long, and the closest bucket now."""
+    since = last_success_at if last_success_at is not None else failing_since
+    first = "Usage checks work again"
+    if since is not None:
+        first += f" after {duration(now - since)} without fresh numbers"
+    lines = [first + "."]
+    closest = max(buckets, key=lambda bucket: bucket.utilization, default=None)
+    if closest is not None:
+        lines.append(
+            f"Closest to its limit: {label(closest.name)} at {percent(closest.utilization)}."
+        )
+    return Message(
+        title="Claude usage numbers are fresh again",
+        body="\n".join(lines),
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.FRESH,
+        numbers_at=now,
     )
