@@ -70,6 +70,8 @@ def bucket_slot(bucket: str) -> str:
 LOGIN_SLOT = "login"
 """The slot of the "log in" notification (withdrawn once a poll succeeds again)."""
 DRIFT_SLOT = "drift"
+STALE_SLOT = "stale"
+"""The slot of the "numbers are stale" notice; "fresh again" takes its place."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,6 +467,7 @@ def stale_message(
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.STALE,
+        slots=(STALE_SLOT,),
     )
 
 
@@ -492,5 +495,6 @@ def fresh_message(
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.FRESH,
+        slots=(STALE_SLOT,),  # "fresh again" replaces the "stale" notice on screen
         numbers_at=now,
     )
