@@ -11,22 +11,25 @@ everything released in ``finally``.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import platform
 import signal
 from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notifier import __version__, logs, store
-from notifier.agent.loop import FAST_POLL_WARNING, Agent, Archiver
+from notifier.agent.loop import FAST_POLL_WARNING, Agent
 from notifier.config import LoadedConfig
 from notifier.core.errors import NotifierError, StoreError
 from notifier.core.models import Config
 from notifier.core.pipeline import Pipeline
 from notifier.lock import AgentLock
 from notifier.paths import Paths
+
+if TYPE_CHECKING:
+    from notifier.archive import Recorder
 
 logger = logging.getLogger("notifier.agent")
 
@@ -69,10 +72,10 @@ def event_loop_factory(system: str | None = None) -> Callable[[], asyncio.Abstra
     return factory
 
 
-def _archiver(paths: Paths) -> Archiver:
+def _archiver(paths: Paths) -> Recorder:
     from notifier import archive
 
-    return functools.partial(archive.record, paths.archive_dir)
+    return archive.Recorder(paths.archive_dir)
 
 
 def _seen_variants(paths: Paths) -> Iterable[str]:
@@ -122,6 +125,7 @@ async def _serve(paths: Paths, config: Config) -> None:
         client = UsageClient(
             http, config, credentials.token_provider(), user_agent=versions.user_agent
         )
+        archiver = _archiver(paths)
         agent = Agent(
             config=config,
             paths=paths,
@@ -129,9 +133,15 @@ async def _serve(paths: Paths, config: Config) -> None:
             pipeline=pipeline,
             notifier=notifier,
             agent_state=state.agent,
-            archiver=_archiver(paths),
+            archiver=archiver,
         )
-        await agent.run(stop)
+        try:
+            await agent.run(stop)
+        finally:
+            try:  # the counts of variants seen since the last write
+                archiver.flush()
+            except (StoreError, OSError) as exc:
+                logger.warning("could not write the variant archive's counts: %s", exc)
         logger.info("agent stopped after %d poll(s); state saved", agent.polls)
     finally:
         await http.aclose()

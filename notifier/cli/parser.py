@@ -146,12 +146,27 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(handler="drift:accept")
     d = _command(
         dsub,
+        "submit",
+        "send archived variants to the project's issue tracker",
+        "Shows the redacted bundle, then opens a prefilled new-issue page in your "
+        "browser: you read it and send it.",
+    )
+    _add_config(d)
+    d.add_argument("id", nargs="?", metavar="ID", help="one variant (default: all)")
+    d.add_argument("--print", action="store_true", help="only print the new-issue link")
+    d.set_defaults(handler="drift:submit")
+    d = _command(
+        dsub,
         "promote",
-        "(maintainers) add a variant's schema to a source tree",
-        "Write the schema of an exported variant into a schemas/ folder.",
+        "(maintainers) add variants' schemas to a source tree",
+        "Write the schemas of exported variants into a schemas/ folder.",
     )
     d.add_argument(
-        "source", type=Path, metavar="BUNDLE_OR_FILE", help="an export bundle or a payload file"
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="BUNDLE_OR_FILE",
+        help="export bundles or payload files",
     )
     d.add_argument(
         "--schemas", type=Path, required=True, metavar="DIR", help="the schemas/ folder to add to"

@@ -303,3 +303,17 @@ def test_sample_message_opens_the_usage_page() -> None:
     sample = sample_message()
     assert sample.open_url == "https://claude.ai/settings/usage"
     assert sample.kind is MessageKind.TEST
+
+
+def test_a_new_limit_kind_is_a_new_limit_for_a_person() -> None:
+    changes = (
+        Change(ChangeKind.VALUE_ADDED, "limits[].kind", value="weekly_design"),
+        Change(ChangeKind.VALUE_ADDED, "limits[].severity", value="critical"),
+    )
+    buckets = [Bucket("limit:weekly_design:unscoped", 12.0, None), *BUCKETS]
+    message = drift_message(DriftDetected(NOW, changes, FINGERPRINT), buckets)
+    assert message is not None
+    assert message.title == "New Claude limit kind: Weekly Design (12%)"
+    assert "Kind: weekly_design." in message.body
+    # A new severity alone is a shape change: the log and `drift list`, not a person.
+    assert drift_message(DriftDetected(NOW, changes[1:], FINGERPRINT)) is None

@@ -232,6 +232,18 @@ def new_buckets(event: DriftDetected) -> list[str]:
     return found
 
 
+def new_limit_kinds(event: DriftDetected) -> list[str]:
+    """``limits[].kind`` values no known variant has: each is a new kind of limit."""
+    return [
+        change.value
+        for change in event.changes
+        if change.change is ChangeKind.VALUE_ADDED
+        and change.path == "limits[].kind"
+        and isinstance(change.value, str)
+        and change.value
+    ]
+
+
 def drift_message(
     event: DriftDetected,
     buckets: Sequence[Bucket] = (),
@@ -240,7 +252,8 @@ def drift_message(
     """``New Claude limit: Nimbus Quill (0%)``, or ``None`` when ``mode`` wants no notice.
 
     A person hears about a drift only when it means something to them: a new
-    bucket, or a codename that came alive (it is watched from now on). Other shape
+    bucket, a codename that came alive, or a limit of a new kind (each is
+    watched from now on). Other shape
     changes (a field added or missing) go to the log and ``drift list``, unless
     ``mode`` is ``"all"``; ``"never"`` sends nothing. The title has labels only;
     raw keys go in the body, with the ``drift show`` hint (the first 12 hex
@@ -249,7 +262,8 @@ def drift_message(
     if mode == "never":
         return None
     keys = new_buckets(event)
-    if not keys and mode != "all":
+    kinds = new_limit_kinds(event) if not keys else []
+    if not keys and not kinds and mode != "all":
         return None
     variant = event.fingerprint[:ID_LENGTH]
     # Without a fingerprint there is no id to show; the list is the next best hint.
@@ -265,6 +279,18 @@ def drift_message(
         lines = [
             f"{watched} with your default thresholds.",
             f"Key: {', '.join(keys)}. Details: {hint}",
+        ]
+    elif kinds:
+        # A limit of a new kind (issue 17): its `limit:<kind>:<slug>` bucket is watched.
+        shown = []
+        for kind in kinds:
+            bucket = next((b for b in buckets if b.name.startswith(f"limit:{kind}:")), None)
+            shown.append(label(kind) + (f" ({percent(bucket.utilization)})" if bucket else ""))
+        noun = "kind" if len(kinds) == 1 else "kinds"
+        title = f"New Claude limit {noun}: {_names(shown)}"
+        lines = [
+            "Limits of this kind are now watched with your default thresholds.",
+            f"Kind: {', '.join(kinds)}. Details: {hint}",
         ]
     else:
         title = "Claude usage data changed shape"
