@@ -37,7 +37,8 @@ a few seconds, exit 0, state saved.
 
 The login-expired notification is sent once per expiry: the persisted
 ``AgentState.login_notified`` is the only memory of it (set when the
-notifier took the message, cleared by the next successful poll).
+notifier took the message, cleared by the next successful poll, which also
+withdraws the notification from the screen).
 
 Stale numbers (:mod:`notifier.core.staleness`): after each poll, and at the moment
 the numbers would turn stale while the agent waits out a long backoff, the agent asks
@@ -65,6 +66,7 @@ from notifier.core.errors import (
     CredentialsError,
     KeychainLocked,
     NotifierError,
+    NotLoggedIn,
     RateLimited,
     ServerError,
     ServerFault,
@@ -114,8 +116,14 @@ class Publisher(Protocol):
         """Deliver the notifications for ``events``."""
         ...
 
-    async def login_expired(self, message: str, now: datetime) -> bool:
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> bool:
         """Tell the user that the Claude login needs renewing; True when a sink took it."""
+        ...
+
+    async def login_ok(self) -> None:
+        """A poll succeeded again: withdraw the "log in" notification."""
         ...
 
     async def tell(self, message: Message, now: datetime) -> bool:
@@ -250,12 +258,14 @@ class Agent:
         problem: str | None = None
         payload: dict[str, Any] | None = None
         outcome = Outcome.BAD_RESPONSE  # bound on every path below
+        never_logged_in = False
         try:
             payload = await self._until_stopped(self.client.fetch(), stop)
         except _Stopped:
             raise
         except NotifierError as exc:
             outcome, problem = _classify(exc), str(exc)
+            never_logged_in = isinstance(exc, NotLoggedIn)
             if isinstance(exc, RateLimited):
                 retry_after = exc.retry_after
                 rate_limit_error = exc.rate_limit_error
@@ -274,10 +284,12 @@ class Agent:
 
         login_notified = previous.login_notified
         if outcome is Outcome.OK:
+            if login_notified:
+                await self._login_ok()  # take the "log in" notification down
             login_notified = False  # the next expiry is a new one
         elif outcome is Outcome.LOGIN_REQUIRED and not login_notified:
             login_notified = await self._tell_login_expired(
-                problem or "the Claude login expired", now
+                problem or "the Claude login expired", now, never_logged_in=never_logged_in
             )
 
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
@@ -412,14 +424,22 @@ class Agent:
         if archiver is not None:
             self._guarded("archive", lambda: archiver(result, payload, now))
 
-    async def _tell_login_expired(self, message: str, now: datetime) -> bool:
+    async def _tell_login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool
+    ) -> bool:
         """True when the notifier took the message (then it is not sent again this expiry)."""
         try:
-            told = await self.notifier.login_expired(message, now)
+            told = await self.notifier.login_expired(message, now, never_logged_in=never_logged_in)
         except Exception:  # the notifier promises not to raise; if it does, keep polling
             logger.exception("could not notify about the expired login")
             return False
         return told
+
+    async def _login_ok(self) -> None:
+        try:
+            await self.notifier.login_ok()
+        except Exception:  # the notifier promises not to raise; if it does, keep polling
+            logger.exception("could not withdraw the login notification")
 
     # -- stale numbers and reset polls -------------------------------------------------
 

@@ -106,6 +106,8 @@ class LimitEntry(_Tolerant):
 # --------------------------------------------------------------------------- config
 
 ResetNotifications = Literal["crossed", "always", "never"]
+DriftNotifications = Literal["buckets", "all", "never"]
+"""Which drifts a person is told about: new buckets only (default), every one, none."""
 
 
 def _check_thresholds(values: list[float] | None) -> list[float] | None:
@@ -154,6 +156,7 @@ class Config(BaseModel):
     thresholds: list[float] = Field(default_factory=lambda: [75.0, 90.0, 100.0])
     hysteresis: float = Field(default=5.0, ge=0)
     reset_notifications: ResetNotifications = "crossed"
+    drift_notifications: DriftNotifications = "buckets"
     poll_interval_seconds: float = Field(default=300.0, gt=0)
     poll_jitter_seconds: float = Field(default=30.0, ge=0)
     base_url: str = "https://api.anthropic.com"
