@@ -17,6 +17,7 @@ import pytest
 from notifier import loginitem
 from notifier.cli.commands import loginitem as commands
 from notifier.core.errors import LoginItemError
+from notifier.core.models import STATE_VERSION
 from notifier.loginitem import (
     LABEL,
     UNIT_NAME,
@@ -522,7 +523,7 @@ def test_agent_status_json_reports_facts_and_last_success(
     state_file.write_text(
         json.dumps(
             {
-                "version": 1,
+                "version": STATE_VERSION,
                 "buckets": {},
                 "agent": {"outcome": "ok", "last_success_at": "2025-11-20T10:00:00+00:00"},
             }
@@ -551,7 +552,7 @@ def test_agent_status_reads_past_one_bad_bucket_and_moves_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     state = {
-        "version": 1,
+        "version": STATE_VERSION,
         "buckets": {"five_hour": {"fired": "not a list"}, "seven_day": {"fired": [75.0]}},
         "agent": {
             "outcome": "rate_limited",
@@ -593,14 +594,17 @@ def test_agent_status_text_names_the_notification_path(
 ) -> None:
     _write_state(
         tmp_path,
-        {"version": 1, "agent": {"outcome": "ok", "notifier": "log (no notification server)"}},
+        {
+            "version": STATE_VERSION,
+            "agent": {"outcome": "ok", "notifier": "log (no notification server)"},
+        },
     )
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
     assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: log (no notification server)" in lines
 
-    _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
+    _write_state(tmp_path, {"version": STATE_VERSION, "agent": {"outcome": "never"}})
     assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: unknown (the agent has not run yet)" in lines

@@ -45,7 +45,10 @@ def kinds(events: list[RuleEvent]) -> list[str]:
 # "a reset happened when prev is set and either
 #  - cur is later than prev by more than 60 s, and the observation time is at or
 #    after prev minus 60 s, or utilization went down; or
-#  - cur is null and the observation time is at or after prev."
+#  - cur is null and the observation time is at or after prev; or
+#  - cur is within 60 s of prev, the observation time is before prev minus 60 s,
+#    and utilization fell by at least 40 points to at most 10 (a grant used early)."
+# "A reset observed before prev minus 60 s is early."
 
 
 H = 3600  # seconds
@@ -62,6 +65,7 @@ class ResetCase:
     utilization: float
     observed: float
     reset: bool
+    early: bool = False
 
 
 RESET_CASES = [
@@ -74,8 +78,17 @@ RESET_CASES = [
     ResetCase("observed exactly prev - 60 s", 0, 50, 5 * H, 50, -60, True),
     ResetCase("observed prev - 61 s, usage same", 0, 50, 5 * H, 50, -61, False),
     ResetCase("observed prev - 61 s, usage up", 0, 50, 5 * H, 51, -61, False),
-    ResetCase("hours early but usage went down", 0, 50, 5 * H, 49.5, -2 * H, True),
-    ResetCase("usage down, resets_at same: low reading", 0, 50, 0, 0, -2 * H, False),
+    ResetCase("hours early but usage went down", 0, 50, 5 * H, 49.5, -2 * H, True, early=True),
+    ResetCase("61 s early, usage down", 0, 50, 5 * H, 49, -61, True, early=True),
+    # The third case: a reset grant used, the server keeps the old resets_at.
+    ResetCase("grant: resets_at same, 50 -> 0", 0, 50, 0, 0, -2 * H, True, early=True),
+    ResetCase("grant: resets_at 59 s later, 95 -> 10", 0, 95, 59, 10, -2 * H, True, early=True),
+    ResetCase("grant: resets_at 60 s earlier, 40 -> 0", 0, 40, -60, 0, -2 * H, True, early=True),
+    ResetCase("grant: observed exactly prev - 61 s", 0, 90, 0, 5, -61, True, early=True),
+    ResetCase("drop of 39 points: a low reading", 0, 49, 0, 10, -2 * H, False),
+    ResetCase("drop to 11: a low reading", 0, 90, 0, 11, -2 * H, False),
+    ResetCase("drop observed at prev - 60 s: not early", 0, 90, 0, 0, -60, False),
+    ResetCase("resets_at 61 s earlier, 90 -> 0", 0, 90, -61, 0, -2 * H, False),
     ResetCase("agent off for days: far later window", 0, 80, 96 * H, 90, 90 * H, True),
     ResetCase("moved back 2 h: not a reset", 0, 50, -2 * H, 0, 600, False),
     ResetCase("expired to null, observed after prev", 0, 93, None, 0, 1800, True),
@@ -103,6 +116,7 @@ def test_reset_detection(case: ResetCase) -> None:
             utilization=case.utilization,
             observed_at=observed_at,
             notify=False,  # nothing fired in the window that ended
+            early=case.early,
         )
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from notifier.core.events import BucketReset, Event, ThresholdCrossed
+from notifier.core.events import BucketReset, CapProjected, Event, ThresholdCrossed
 from notifier.core.models import Config, Observation
 from notifier.core.text.labels import label
 from notifier.core.text.render import local_time, percent
@@ -63,7 +63,13 @@ def describe(event: Event) -> str:
     if isinstance(event, BucketReset):
         previous = event.previous_utilization
         before = "?" if previous is None else percent(previous)
-        return f"{label(event.bucket)} reset: {before} -> {percent(event.utilization)}{silent}"
+        early = " (early: a reset was used)" if event.early else ""
+        return (
+            f"{label(event.bucket)} reset: {before} -> {percent(event.utilization)}{early}{silent}"
+        )
+    if isinstance(event, CapProjected):
+        cap = event.projected_cap_at.astimezone().strftime("%a %H:%M")
+        return f"{label(event.bucket)} on course for 100% by {cap}{silent}"
     paths = ", ".join(change.path for change in event.changes[:3])
     more = f" (+{len(event.changes) - 3} more)" if len(event.changes) > 3 else ""
     return f"usage data changed: {paths}{more}; archived as variant {event.fingerprint[:12]}"

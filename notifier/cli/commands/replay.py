@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from notifier.cli.commands.common import load_config, paths
-from notifier.core.events import BucketReset, ChangeKind, Event, ThresholdCrossed
+from notifier.core.events import BucketReset, CapProjected, ChangeKind, Event, ThresholdCrossed
 from notifier.core.pipeline import Pipeline
 from notifier.core.text.labels import label
 from notifier.core.text.render import percent
@@ -66,6 +66,14 @@ def timeline_line(event: Event) -> str:
         previous = event.previous_utilization
         before = "?" if previous is None else percent(previous)
         what = f"{label(event.bucket)}: reset {before} -> {percent(event.utilization)}"
+        if event.early:
+            what += " (early: a reset was used)"
+    elif isinstance(event, CapProjected):
+        cap = event.projected_cap_at.astimezone().strftime("%a %H:%M")
+        what = (
+            f"{label(event.bucket)}: 100% by {cap} at {event.rate_per_hour:+.1f} points/h"
+            f" ({percent(event.utilization)})"
+        )
     else:
         what = "data changed: " + "; ".join(_change_text(c) for c in event.changes)
     silent = "" if event.notify else "  (silent)"

@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 
 from notifier.core.buckets import Bucket
-from notifier.core.events import BucketReset, ChangeKind, DriftDetected, Event, ThresholdCrossed
+from notifier.core.events import (
+    BucketReset,
+    CapProjected,
+    ChangeKind,
+    DriftDetected,
+    Event,
+    ThresholdCrossed,
+)
 from notifier.core.text.labels import label
 from notifier.core.text.render import countdown, local_time, percent
 
@@ -46,6 +53,7 @@ class MessageKind(Enum):
 
     THRESHOLD = "threshold"
     RESET = "reset"
+    FORECAST = "forecast"
     DRIFT = "drift"
     LOGIN = "login"
     SUMMARY = "summary"
@@ -113,7 +121,11 @@ def threshold_message(
 def reset_message(
     event: BucketReset, buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
 ) -> Message:
-    """``Claude 7-day Opus has reset``: the new percent, the old one, the next reset."""
+    """``Claude 7-day Opus has reset``: the new percent, the old one, the next reset.
+
+    An early reset (a grant or a self-serve reset used before the window ran out)
+    says so: ``Claude 5-hour reset early: a reset was used``.
+    """
     name = label(event.bucket)
     first = f"Now at {percent(event.utilization)}"
     if event.previous_utilization is not None:
@@ -123,12 +135,44 @@ def reset_message(
     when = _when(current.resets_at if current else None, now, tz)
     if when:
         lines.append(f"Next reset {when}.")
+    title = f"Claude {name} reset early: a reset was used" if event.early else None
     return Message(
-        title=f"Claude {name} has reset",
+        title=title or f"Claude {name} has reset",
         body="\n".join(lines),
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.RESET,
+    )
+
+
+def _clock(when: datetime, tz: tzinfo | None) -> str:
+    """``Wed 14:00``: a forecast looks at most a week ahead, so the weekday is enough."""
+    return when.astimezone(tz).strftime("%a %H:%M")
+
+
+def _ahead(delta: timedelta) -> str:
+    """How long before the reset the wall comes: ``40 min``, ``20 h``, ``3 days``."""
+    hours = delta.total_seconds() / 3600
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} min"
+    if hours < 48:
+        return f"{round(hours)} h"
+    return f"{round(hours / 24)} days"
+
+
+def forecast_message(event: CapProjected, tz: tzinfo | None = None) -> Message:
+    """``Claude 7-day Opus: 100% by Wed 14:00``: the pace forecast as a person reads it.
+
+    Local clock times without a date: a forecast looks less than a week ahead.
+    """
+    name = label(event.bucket)
+    margin = _ahead(event.resets_at - event.projected_cap_at)
+    return Message(
+        title=f"Claude {name}: 100% by {_clock(event.projected_cap_at, tz)}",
+        body=f"at this pace, {margin} before it resets ({_clock(event.resets_at, tz)})",
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.FORECAST,
     )
 
 
@@ -201,6 +245,8 @@ def event_message(
         return threshold_message(event, buckets, now, tz)
     if isinstance(event, DriftDetected):
         return drift_message(event)
+    if isinstance(event, CapProjected):
+        return forecast_message(event, tz)
     return reset_message(event, buckets, now, tz)
 
 
