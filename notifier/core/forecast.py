@@ -57,6 +57,8 @@ CAP = 100.0
 FIVE_HOURS = timedelta(hours=5)
 SEVEN_DAYS = timedelta(days=7)
 _HOUR = 3600.0
+HORIZON_HOURS = 24.0 * 366
+"""Caps projected further ahead than a year are not projected at all."""
 
 ON_PACE_BAND = 5.0
 """``status`` calls a bucket "on pace" within this many percentage points of the pace line.
@@ -86,13 +88,17 @@ def window_length(name: str, longest_seconds: float | None, reset_seen: bool) ->
 
 
 def slope_per_hour(points: Iterable[Point]) -> float | None:
-    """The least-squares slope of utilization over time, percent per hour (``None``: flat x)."""
+    """The least-squares slope of utilization over time, percent per hour (``None``: flat x).
+
+    Both coordinates are taken relative to the first point, so a flat series has
+    a slope of exactly 0 (no rounding of a mean can make it look like a climb).
+    """
     pairs = list(points)
     if len(pairs) < 2:
         return None
-    start = pairs[0][0]
+    start, first = pairs[0]
     xs = [(at - start).total_seconds() / _HOUR for at, _ in pairs]
-    ys = [utilization for _, utilization in pairs]
+    ys = [utilization - first for _, utilization in pairs]
     count = len(xs)
     mean_x = sum(xs) / count
     mean_y = sum(ys) / count
@@ -116,8 +122,9 @@ def project(
 ) -> Projection | None:
     """The contract's projection from ``points`` (3 or more spanning ``L / 20``), else ``None``.
 
-    ``cap_at`` is ``None`` when the slope is not positive or the bucket is already
-    at 100 % or more (nothing left to project).
+    ``cap_at`` is ``None`` when the slope is not positive, the bucket is already
+    at 100 % or more (nothing left to project), or the cap lies further ahead than
+    :data:`HORIZON_HOURS` (a crawl that would take years is no forecast, and no date).
     """
     pairs = list(points)
     if len(pairs) < 3 or pairs[-1][0] - pairs[0][0] < length / 20:
@@ -127,7 +134,13 @@ def project(
         return None
     if rate <= 0 or utilization >= CAP:
         return Projection(rate, None)
-    return Projection(rate, now + timedelta(hours=(CAP - utilization) / rate))
+    hours = (CAP - utilization) / rate
+    if hours > HORIZON_HOURS:
+        return Projection(rate, None)
+    try:
+        return Projection(rate, now + timedelta(hours=hours))
+    except OverflowError:  # past year 9999: no date to give
+        return Projection(rate, None)
 
 
 def pace_delta(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.core.buckets import Bucket
+from notifier.core.buckets import Bucket, BucketSource
 from notifier.core.events import BucketReset, ThresholdCrossed
 from notifier.core.models import BucketConfig, BucketState, Config
 from notifier.core.rules import RuleEvent, evaluate
@@ -398,3 +398,47 @@ def test_steady_utilization_updates_last_utilization() -> None:
     after, _ = run_one(BucketState(last_utilization=10, resets_at=T0), 12.5, T0, T0 - sec(60))
     assert after is not None
     assert after.last_utilization == 12.5
+
+
+# --------------------------------------------------------------------------- alias rule
+# "when a limit: bucket and a top-level window whose key ends with _<slug> carry the
+#  same utilization and the same resets_at in one observation, the limit: bucket's
+#  events in that observation have notify false."
+
+
+def test_an_aliased_limit_crosses_and_resets_silently_while_its_window_speaks() -> None:
+    config = Config(reset_notifications="always")
+    end = T0 + sec(7 * 24 * H)
+    window = Bucket("seven_day_opus", 91.0, end)
+    limit = Bucket(
+        "limit:weekly_scoped:opus", 91.0, end, BucketSource.LIMIT, alias_of="seven_day_opus"
+    )
+    state, events = evaluate({}, [window, limit], T0, config)
+    assert [(e.bucket, e.notify) for e in events] == [
+        ("seven_day_opus", True),
+        ("limit:weekly_scoped:opus", False),
+    ]
+    # Its state moved on like any bucket's: the threshold does not fire again later.
+    assert state["limit:weekly_scoped:opus"].fired == (75.0, 90.0)
+    later = end + sec(60)
+    new_end = later + sec(7 * 24 * H)
+    _, resets = evaluate(
+        state,
+        [
+            Bucket("seven_day_opus", 1.0, new_end),
+            Bucket("limit:weekly_scoped:opus", 1.0, new_end, BucketSource.LIMIT, alias_of="x"),
+        ],
+        later,
+        config,
+    )
+    assert [(type(e).__name__, e.notify) for e in resets] == [
+        ("BucketReset", True),
+        ("BucketReset", False),
+    ]
+
+
+def test_a_limit_that_parts_from_its_window_speaks_for_itself() -> None:
+    end = T0 + sec(7 * 24 * H)
+    limit = Bucket("limit:weekly_scoped:opus", 80.0, end, BucketSource.LIMIT)  # no alias now
+    _, events = evaluate({}, [Bucket("seven_day_opus", 70.0, end), limit], T0, DEFAULT)
+    assert [(e.bucket, e.notify) for e in events] == [("limit:weekly_scoped:opus", True)]

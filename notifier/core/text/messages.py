@@ -153,8 +153,9 @@ def _clock(when: datetime, tz: tzinfo | None) -> str:
 def _ahead(delta: timedelta) -> str:
     """How long before the reset the wall comes: ``40 min``, ``20 h``, ``3 days``."""
     hours = delta.total_seconds() / 3600
-    if hours < 1:
-        return f"{max(1, round(hours * 60))} min"
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return f"{max(1, minutes)} min"
     if hours < 48:
         return f"{round(hours)} h"
     return f"{round(hours / 24)} days"
