@@ -88,6 +88,7 @@ def _seen_variants(paths: Paths) -> Iterable[str]:
 async def _serve(paths: Paths, config: Config) -> None:
     """Signals, notifier, then the loop (inside the running event loop)."""
     from notifier import credentials, schemas
+    from notifier.claude_version import ClaudeVersionReader
     from notifier.client import UsageClient, make_http_client
     from notifier.notify.notifier import Notifier
     from notifier.notify.sinks import LogSink
@@ -114,7 +115,11 @@ async def _serve(paths: Paths, config: Config) -> None:
             logger.warning("state: %s", warning)
         known = schemas.load_known([paths.accepted_schemas_dir])
         pipeline = Pipeline(config, state, known, _seen_variants(paths))
-        client = UsageClient(http, config, credentials.token_provider())
+        # The default User-Agent: Claude Code's form with the installed version (cached a day).
+        versions = ClaudeVersionReader(paths.claude_version_file)
+        client = UsageClient(
+            http, config, credentials.token_provider(), user_agent=versions.user_agent
+        )
         agent = Agent(
             config=config,
             paths=paths,

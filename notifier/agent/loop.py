@@ -18,7 +18,10 @@ drive it in-process. It owns only the loop's own decisions:
   after each, so a laptop that slept polls once soon after waking instead of
   sleeping on (or bursting through the polls it missed);
 - what the log says: one line per change of outcome (``ok -> rate_limited ->
-  ok``), not one per attempt.
+  ok``), not one per attempt; the User-Agent the client sends, when this process
+  first sends it and whenever it changes; and, once, when 429s that do not clear
+  point at a User-Agent set away from Claude Code's form
+  (:func:`notifier.core.useragent.hint`, kept in ``AgentState.user_agent_hint``).
 
 Every failure of a poll is caught and turned into an outcome with a backoff:
 the agent runs for weeks and must not die of a bad answer, a full disk or a
@@ -54,10 +57,10 @@ from notifier.core.errors import (
     StoreError,
     Unreachable,
 )
-from notifier.core.events import DriftDetected, Event
-from notifier.core.models import AgentState, Config, Observation, State
+from notifier.core.events import ID_LENGTH, DriftDetected, Event
+from notifier.core.models import AgentState, Config, Observation, Outcome, State
 from notifier.core.pipeline import Pipeline
-from notifier.core.schedule import Outcome
+from notifier.core.useragent import UserAgent, hint
 from notifier.paths import Paths
 from notifier.recording import append_observation
 from notifier.statefile import save_state
@@ -75,7 +78,11 @@ MAX_UNPUBLISHED = 50
 
 
 class Fetcher(Protocol):
-    """The part of :class:`~notifier.client.UsageClient` the agent uses."""
+    """The part of :class:`~notifier.client.UsageClient` the agent uses.
+
+    A fetcher may also have ``last_user_agent`` (a
+    :class:`~notifier.core.useragent.UserAgent`): the agent logs and records it.
+    """
 
     async def fetch(self) -> dict[str, Any]:
         """The raw usage payload, or a NotifierError."""
@@ -98,6 +105,18 @@ class Publisher(Protocol):
 
 Archiver = Callable[["DriftResult", dict[str, Any], datetime], object]
 """Records a drifting payload (redacted) in the variant archive: ``archive.record``."""
+
+
+Sleeper = Callable[[float, asyncio.Event], Awaitable[None]]
+"""Waits up to ``seconds`` or until the event is set: the loop's only way to pass time.
+
+Injected with the clocks, so a test can run hours of agent time in milliseconds."""
+
+
+async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    """The real :data:`Sleeper`: returns after ``seconds``, or at once when ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 class _Stopped(Exception):
@@ -150,6 +169,7 @@ class Agent:
         monotonic: Callable[[], float] = time.monotonic,
         rng: schedule.Jitter | None = None,
         check_every: timedelta = CHECK_EVERY,
+        sleep: Sleeper | None = None,
     ) -> None:
         self.config = config
         self.paths = paths
@@ -160,11 +180,13 @@ class Agent:
         self.archiver = archiver
         self.clock = clock
         self.monotonic = monotonic
+        self.sleep: Sleeper = sleep or sleep_or_stop
         self.rng = rng or schedule.default_rng()
         self.check_every = check_every
         self.polls = 0
         self._store_warned: set[str] = set()
         self._unpublished: list[Event] = []
+        self._logged_user_agent: str | None = None
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -199,6 +221,7 @@ class Agent:
         """One poll and everything after it; returns when the next one is due."""
         previous = self.agent_state
         retry_after: float | None = None
+        rate_limit_error = False
         problem: str | None = None
         payload: dict[str, Any] | None = None
         outcome = Outcome.BAD_RESPONSE  # bound on every path below
@@ -210,6 +233,7 @@ class Agent:
             outcome, problem = _classify(exc), str(exc)
             if isinstance(exc, RateLimited):
                 retry_after = exc.retry_after
+                rate_limit_error = exc.rate_limit_error
         except Exception as exc:  # a bug must cost one poll, never the agent
             logger.exception("the usage fetch failed unexpectedly")
             outcome, problem = Outcome.BAD_RESPONSE, _internal(exc)
@@ -233,6 +257,9 @@ class Agent:
 
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
         deadline = schedule.next_poll(outcome, failures, retry_after, now, self.config, self.rng)
+        agent = self._user_agent()
+        rate_limited = failures if outcome is Outcome.RATE_LIMITED else 0
+        user_agent_hint = self._user_agent_hint(previous, agent, rate_limited, rate_limit_error)
         self.agent_state = AgentState(
             outcome=outcome.value,
             consecutive_failures=failures,
@@ -242,6 +269,8 @@ class Agent:
             last_error=problem,
             login_notified=login_notified,
             notifier=self._notifier_description(),
+            user_agent=agent.value if agent is not None else previous.user_agent,
+            user_agent_hint=user_agent_hint,
         )
         self._log_change(previous, outcome, problem, deadline - now)
         self._save()
@@ -264,7 +293,7 @@ class Agent:
                 logger.warning(
                     "the usage payload changed shape (%d change(s)): new variant %s",
                     len(event.changes),
-                    event.fingerprint[:12],
+                    event.fingerprint[:ID_LENGTH],
                 )
         drift = self.pipeline.last_drift
         if drift is not None and drift.changes:
@@ -297,6 +326,34 @@ class Agent:
             logger.exception("could not notify about the expired login")
             return False
         return told
+
+    def _user_agent(self) -> UserAgent | None:
+        """What the client sent this poll; logged when this process first sends it or it changes."""
+        agent = getattr(self.client, "last_user_agent", None)
+        if not isinstance(agent, UserAgent):
+            return None
+        if agent.value != self._logged_user_agent:
+            self._logged_user_agent = agent.value
+            logger.info("sending User-Agent %s", agent.describe())
+        return agent
+
+    def _user_agent_hint(
+        self,
+        previous: AgentState,
+        agent: UserAgent | None,
+        rate_limited: int,
+        rate_limit_error: bool,
+    ) -> str | None:
+        """The hint while it holds; logged once, when it first does (a restart keeps it)."""
+        if rate_limited == 0:
+            return None  # any other outcome ends the episode
+        found = hint(agent, rate_limited, rate_limit_error)
+        if found is None and agent is not None and agent.value == previous.user_agent:
+            # Still the same User-Agent and still 429s: keep saying it (the body may vary).
+            found = previous.user_agent_hint
+        if found is not None and previous.user_agent_hint is None:
+            logger.warning("%s", found)
+        return found
 
     def _notifier_description(self) -> str | None:
         description = getattr(self.notifier, "description", None)
@@ -370,8 +427,7 @@ class Agent:
             if remaining <= timedelta(0):
                 return True
             slice_ = min(remaining, self.check_every).total_seconds()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=slice_)
+            await self.sleep(slice_, stop)
             wall_after, mono_after = self.clock(), self.monotonic()
             wall_elapsed = wall_after - wall_before
             real_elapsed = timedelta(seconds=mono_after - mono_before)

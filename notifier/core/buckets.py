@@ -82,7 +82,8 @@ def slug(display_name: object) -> str:
     return cleaned or "unscoped"
 
 
-def _money(window: dict[str, Any]) -> Money:
+def extra_usage_money(window: dict[str, Any]) -> Money:
+    """The money of an ``extra_usage`` block (minor units, its currency and exponent)."""
     places = window.get("decimal_places")
     return Money(
         used_minor=as_number(window.get("used_credits")),
@@ -156,7 +157,7 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
                 name=key,
                 utilization=utilization,
                 resets_at=parse_timestamp(value.get("resets_at")),
-                money=_money(value) if key == "extra_usage" else None,
+                money=extra_usage_money(value) if key == "extra_usage" else None,
             )
         )
     limits = payload.get("limits")

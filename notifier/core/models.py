@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -253,9 +254,26 @@ class BucketState(BaseModel):
     reset_seen: bool = False
 
 
-AgentOutcome = Literal[
-    "ok", "rate_limited", "unreachable", "server_error", "bad_response", "login_required", "never"
-]
+class Outcome(StrEnum):
+    """What one poll came to; persisted as its value (``AgentState.outcome``)."""
+
+    OK = "ok"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"
+    SERVER_ERROR = "server_error"
+    BAD_RESPONSE = "bad_response"
+    LOGIN_REQUIRED = "login_required"
+    NEVER = "never"  # no poll yet
+
+    @property
+    def is_backoff(self) -> bool:
+        """True for outcomes that put the agent on a backoff ladder."""
+        return self in {
+            Outcome.UNREACHABLE,
+            Outcome.SERVER_ERROR,
+            Outcome.BAD_RESPONSE,
+            Outcome.RATE_LIMITED,
+        }
 
 
 class AgentState(BaseModel):
@@ -263,7 +281,7 @@ class AgentState(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    outcome: AgentOutcome = "never"
+    outcome: Outcome = Outcome.NEVER
     consecutive_failures: int = 0
     backoff_until: datetime | None = None
     last_poll_at: datetime | None = None
@@ -272,6 +290,10 @@ class AgentState(BaseModel):
     login_notified: bool = False
     # Which notification path the agent uses (the notifier's description), for agent-status.
     notifier: str | None = None
+    # The User-Agent the last poll sent (agent-status shows it), and, once persistent 429s
+    # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
+    user_agent: str | None = None
+    user_agent_hint: str | None = None
 
 
 class State(BaseModel):

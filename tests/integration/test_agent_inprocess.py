@@ -29,11 +29,12 @@ from notifier.agent import loop as agent_module
 from notifier.agent.loop import Agent
 from notifier.core import drift
 from notifier.core.buckets import Bucket
-from notifier.core.errors import StoreError, TokenExpired
+from notifier.core.errors import RateLimited, StoreError, TokenExpired
 from notifier.core.events import Event, ThresholdCrossed
 from notifier.core.models import AgentState, Config, Observation
 from notifier.core.pipeline import Pipeline
 from notifier.core.text.messages import MessageKind
+from notifier.core.useragent import PERSISTENT_429_POLLS, UserAgent, hint
 from notifier.notify.notifier import Notifier
 from notifier.notify.sinks import RecordingSink
 from notifier.paths import resolve
@@ -483,3 +484,46 @@ def test_a_log_folder_that_cannot_be_made_is_one_line_exit_2(
         f"claude-usage-notifier: cannot open the agent log {blocker / 'log' / 'agent.log'}: "
         "Not a directory\n"
     )
+
+
+class RefusingFetcher:
+    """Answers 429 rate_limit_error while ``refusing``, else the payload; has a User-Agent."""
+
+    def __init__(self, agent: UserAgent) -> None:
+        self.last_user_agent = agent
+        self.refusing = True
+
+    async def fetch(self) -> dict[str, Any]:
+        if self.refusing:
+            raise RateLimited("429", retry_after=0.0, rate_limit_error=True)
+        return _hot_payload()
+
+
+async def test_the_user_agent_hint_is_logged_once_and_cleared_by_a_good_poll(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = _config(rate_limit_backoff_seconds=0.1)
+    notifier, _ = await _notifier(config)
+    agent_ua = UserAgent.configured("my-watcher/2.0")
+    fetcher = RefusingFetcher(agent_ua)
+    agent = _agent(config, fetcher, notifier)
+    for _ in range(PERSISTENT_429_POLLS - 1):
+        await agent.poll_once()
+    assert agent.agent_state.user_agent_hint is None
+    for _ in range(3):
+        await agent.poll_once()
+    expected = hint(agent_ua, PERSISTENT_429_POLLS, rate_limit_error=True)
+    assert agent.agent_state.user_agent_hint == expected
+    assert [r.getMessage() for r in caplog.records].count(expected) == 1
+    assert agent.agent_state.user_agent == "my-watcher/2.0"
+
+    fetcher.refusing = False
+    await agent.poll_once()
+    assert agent.agent_state.outcome == "ok"
+    assert agent.agent_state.user_agent_hint is None
+    # A new episode is a new reason to say it.
+    fetcher.refusing = True
+    for _ in range(PERSISTENT_429_POLLS):
+        await agent.poll_once()
+    assert [r.getMessage() for r in caplog.records].count(expected) == 2
+    await notifier.close()
