@@ -147,8 +147,8 @@ def pace_delta(
     utilization: float, resets_at: datetime | None, now: datetime, length: timedelta | None
 ) -> float | None:
     """Percentage points ahead of (positive) or behind (negative) an even pace, or ``None``."""
-    if resets_at is None or length is None:
-        return None
+    if resets_at is None or length is None or resets_at <= now:
+        return None  # no window, or it is over: these numbers are from before its reset
     elapsed = 1 - (resets_at - now) / length
     elapsed = min(max(elapsed, 0.0), 1.0)
     return utilization - CAP * elapsed
@@ -172,15 +172,20 @@ class PaceTrack:
     fired: bool = False
     longest_seconds: float | None = None
     reset_seen: bool = False
+    default: timedelta | None = None
+    """The length the bucket's name implies (:func:`default_window`), looked up once."""
 
     @classmethod
-    def from_state(cls, state: BucketState) -> PaceTrack:
-        """The working copy of the persisted fields."""
+    def for_bucket(cls, name: str, state: BucketState | None = None) -> PaceTrack:
+        """The working copy for bucket ``name``: from its persisted fields, or fresh."""
+        if state is None:
+            return cls(default=default_window(name))
         return cls(
             points=deque(state.points),
             fired=state.forecast_fired,
             longest_seconds=state.longest_window_seconds,
             reset_seen=state.reset_seen,
+            default=default_window(name),
         )
 
     def fields(self) -> dict[str, Any]:
@@ -192,9 +197,13 @@ class PaceTrack:
             "reset_seen": self.reset_seen,
         }
 
-    def length(self, name: str) -> timedelta | None:
-        """``L`` for the bucket ``name`` as this track knows it."""
-        return window_length(name, self.longest_seconds, self.reset_seen)
+    def length(self) -> timedelta | None:
+        """``L`` as this track knows it (see :func:`window_length`)."""
+        if self.default is not None:
+            return self.default
+        if self.reset_seen and self.longest_seconds is not None and self.longest_seconds > 0:
+            return timedelta(seconds=self.longest_seconds)
+        return None
 
     def observe(
         self,
@@ -216,13 +225,13 @@ class PaceTrack:
             points.clear()
             self.fired = False
             self.reset_seen = True
-        length = default_window(name)
+        length = self.default
         if length is None:  # learned: keep the longest span, forecast once a reset was seen
             if resets_at is not None:
                 span = (resets_at - observed_at).total_seconds()
                 if self.longest_seconds is None or span > self.longest_seconds:
                     self.longest_seconds = span
-            length = self.length(name)
+            length = self.length()
             if length is None:
                 return
         utilization = bucket.utilization
@@ -253,3 +262,42 @@ class PaceTrack:
                     notify=bucket.alias_of is None,
                 )
             )
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """What ``status`` shows about a bucket's pace now (every part ``None`` when unknown)."""
+
+    length: timedelta | None
+    delta: float | None
+    """Percentage points ahead of (positive) or behind an even pace."""
+    rate_per_hour: float | None
+    cap_at: datetime | None
+    """When 100 % comes at the recent rate; ``None`` when it does not climb."""
+
+
+def pace_of(bucket: Bucket, state: BucketState | None, now: datetime) -> Pace:
+    """The pace of ``bucket`` read at ``now``, with the agent's persisted points if any.
+
+    The stored points count only while they belong to this window (the stored
+    ``resets_at`` within the rules' minute of the bucket's); the reading itself is
+    the newest point. Then the contract's conditions (3 points spanning ``L / 20``)
+    decide whether there is a rate at all.
+    """
+    longest = state.longest_window_seconds if state is not None else None
+    length = window_length(bucket.name, longest, state.reset_seen if state is not None else False)
+    delta = pace_delta(bucket.utilization, bucket.resets_at, now, length)
+    if length is None or state is None or bucket.resets_at is None:
+        return Pace(length, delta, None, None)
+    same_window = state.resets_at is not None and abs(
+        state.resets_at - bucket.resets_at
+    ) <= timedelta(seconds=60)
+    if not same_window:
+        return Pace(length, delta, None, None)
+    horizon = now - length / 5
+    points = [point for point in state.points if horizon <= point[0] < now]
+    points.append((now, bucket.utilization))
+    projection = project(points, bucket.utilization, now, length)
+    if projection is None:
+        return Pace(length, delta, None, None)
+    return Pace(length, delta, projection.rate_per_hour, projection.cap_at)

@@ -58,7 +58,7 @@ class Pipeline:
         self._agent = initial.agent
         self._buckets: dict[str, BucketState] = dict(initial.buckets)
         self._tracks: dict[str, PaceTrack] = {
-            name: PaceTrack.from_state(bucket) for name, bucket in initial.buckets.items()
+            name: PaceTrack.for_bucket(name, bucket) for name, bucket in initial.buckets.items()
         }
         self._known = known
         self._seen: set[str] = set(seen_variants)
@@ -71,10 +71,12 @@ class Pipeline:
     @property
     def state(self) -> State:
         """The current persisted-state value (the agent section as given at start)."""
+        # A bucket without a track (its forecast switched off) keeps no forecast memory.
+        empty = PaceTrack().fields()
         buckets = {
             name: bucket.model_copy(update=self._tracks[name].fields())
             if name in self._tracks
-            else bucket
+            else bucket.model_copy(update=empty)
             for name, bucket in self._buckets.items()
         }
         return State.model_construct(version=STATE_VERSION, buckets=buckets, agent=self._agent)
@@ -119,7 +121,7 @@ class Pipeline:
                 continue
             track = tracks.get(name)
             if track is None:
-                track = tracks[name] = PaceTrack()
+                track = tracks[name] = PaceTrack.for_bucket(name)
             reset = len(found) > before and isinstance(found[before], BucketReset)
             track.observe(bucket, observed_at, reset, config.forecast_min, emit)
         events.extend(found)

@@ -167,18 +167,21 @@ def evaluate_bucket(
 
     if (
         fired == old.fired
-        and utilization == old.last_utilization
         and resets_at == old.resets_at
         and crossed_in_window == old.crossed_in_window
     ):
-        return old
-    # Unvalidated construction: every value here is already of the right type,
-    # and this runs for every bucket of every observation.
-    return BucketState.model_construct(
-        fired=fired,
-        last_utilization=utilization,
-        resets_at=resets_at,
-        crossed_in_window=crossed_in_window,
+        if utilization == old.last_utilization:
+            return old
+        # The common change of a poll: only the level moved. An unvalidated copy (every
+        # value is already of the right type; this runs per bucket per observation).
+        return old.model_copy(update={"last_utilization": utilization})
+    return old.model_copy(
+        update={
+            "fired": fired,
+            "last_utilization": utilization,
+            "resets_at": resets_at,
+            "crossed_in_window": crossed_in_window,
+        }
     )
 
 

@@ -323,7 +323,10 @@ def test_status_json_discovers_every_bucket_per_the_contract(tmp_path: Path) -> 
     doc = json.loads(result.stdout)
     assert set(doc) == {"schema_version", "fetched_at", "buckets"}
     for bucket in doc["buckets"]:
-        assert set(bucket) == {"name", "utilization", "resets_at"}
+        # The contract's keys, then issue 15's pace keys.
+        assert list(bucket) == [
+            "name", "utilization", "resets_at", "pace_delta", "rate_per_hour", "projected_cap_at"
+        ]  # fmt: skip
     got = {b["name"]: b for b in doc["buckets"]}
     expected = {
         "five_hour": (1.0, "2026-03-02T05:00:00+00:00"),

@@ -278,7 +278,7 @@ def test_project_gives_no_date_for_a_crawl_or_a_fall() -> None:
         (54.9, timedelta(hours=2.5), 4.9, "on pace"),
         (40.0, timedelta(hours=2.5), -10.0, "behind pace by 10 points"),
         (0.0, timedelta(hours=5), 0.0, "on pace"),  # the window just began
-        (99.0, timedelta(0), -1.0, "on pace"),  # the window is over
+        (99.0, timedelta(minutes=1), -0.667, "on pace"),  # the window is nearly over
     ],
 )
 def test_pace_delta_and_words(
@@ -286,17 +286,18 @@ def test_pace_delta_and_words(
 ) -> None:
     now = T0
     got = pace_delta(utilization, now + left, now, FIVE_HOURS)
-    assert got == pytest.approx(delta)
+    assert got == pytest.approx(delta, abs=0.001)
     assert pace_words(got) == words
 
 
 def test_pace_needs_a_window_length_and_a_reset_time() -> None:
     assert pace_delta(50, None, T0, FIVE_HOURS) is None
     assert pace_delta(50, T0 + H, T0, None) is None
+    assert pace_delta(50, T0, T0, FIVE_HOURS) is None  # the window is over
 
 
 def test_a_track_round_trips_through_its_persisted_fields() -> None:
-    track = PaceTrack()
+    track = PaceTrack.for_bucket("five_hour")
     emitted: list[CapProjected] = []
     for step in range(4):
         bucket = Bucket("five_hour", 60 + step * 3, T0 + 5 * H)
@@ -304,5 +305,5 @@ def test_a_track_round_trips_through_its_persisted_fields() -> None:
     assert len(emitted) == 1
     from notifier.core.models import BucketState
 
-    copy = PaceTrack.from_state(BucketState(**track.fields()))
+    copy = PaceTrack.for_bucket("five_hour", BucketState(**track.fields()))
     assert copy == track

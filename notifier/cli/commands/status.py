@@ -6,7 +6,15 @@ never loads httpx) or reads FILE, discovers the buckets, and prints either the
 table from :mod:`notifier.core.text.render` or the contract's JSON::
 
     {"fetched_at": ISO 8601,
-     "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...]}
+     "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null,
+                  "pace_delta": points | null, "rate_per_hour": percent per hour | null,
+                  "projected_cap_at": ISO 8601 | null}, ...]}
+
+The pace (issue 15, :mod:`notifier.core.forecast`): for a bucket whose window
+length is known, how far ahead of an even pace it is (``1 - (resets_at - now) / L``
+of the window gone, so ``utilization - 100 * elapsed`` points; within 5 points
+is "on pace"), and, from the points the agent keeps in its state (read
+read-only), the recent rate and when it reaches 100 %.
 
 The table ends with the User-Agent the request carried and where it came
 from (``claude-code/<version>`` of the installed Claude Code by default, see
@@ -24,33 +32,82 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from notifier.cli.commands import common
 from notifier.cli.output import Result
 from notifier.core.buckets import Bucket, discover, extra_usage_money
-from notifier.core.models import Config
+from notifier.core.forecast import Pace, pace_of, pace_words
+from notifier.core.models import Config, State
 from notifier.core.text import render
+from notifier.core.text.labels import label
 from notifier.core.useragent import UserAgent
 from notifier.paths import Paths
+from notifier.statefile import load_state
 
 
-def document(buckets: Sequence[Bucket], fetched_at: datetime) -> dict[str, Any]:
-    """The ``--json`` document, exactly the contract's keys (other programs parse it)."""
-    return {
-        "fetched_at": fetched_at.isoformat(),
-        "buckets": [
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def document(
+    buckets: Sequence[Bucket], fetched_at: datetime, paces: Mapping[str, Pace] | None = None
+) -> dict[str, Any]:
+    """The ``--json`` document: the contract's keys, then the pace (issue 15), null if unknown."""
+    found = paces or {}
+    rows = []
+    for bucket in buckets:
+        pace = found.get(bucket.name)
+        rows.append(
             {
                 "name": bucket.name,
                 "utilization": bucket.utilization,
-                "resets_at": bucket.resets_at.isoformat() if bucket.resets_at else None,
+                "resets_at": _iso(bucket.resets_at),
+                "pace_delta": pace.delta if pace is not None else None,
+                "rate_per_hour": pace.rate_per_hour if pace is not None else None,
+                "projected_cap_at": _iso(pace.cap_at) if pace is not None else None,
             }
-            for bucket in buckets
-        ],
-    }
+        )
+    return {"fetched_at": fetched_at.isoformat(), "buckets": rows}
+
+
+def paces(buckets: Sequence[Bucket], remembered: State, now: datetime) -> dict[str, Pace]:
+    """Each bucket's pace now, with the agent's persisted points where it has them."""
+    return {b.name: pace_of(b, remembered.buckets.get(b.name), now) for b in buckets}
+
+
+def _span(delta: timedelta) -> str:
+    return render.countdown(delta).removeprefix("in ")
+
+
+def pace_lines(buckets: Sequence[Bucket], found: Mapping[str, Pace], now: datetime) -> list[str]:
+    """``Pace`` block: per bucket with a window length, its pace and, if one exists, its forecast.
+
+    ``ahead of pace by 12 points`` / ``on pace`` / ``behind pace by 8 points``, then
+    ``100% in 3h 10m (1h 40m before reset)`` when the recent rate reaches 100 %
+    before the reset. A ``limit:`` bucket that repeats a window says so
+    (``= seven_day_opus``): the agent notifies for one of the two only.
+    """
+    cells: list[tuple[str, str]] = []
+    for bucket in buckets:
+        parts: list[str] = []
+        if bucket.alias_of is not None:
+            parts.append(f"= {bucket.alias_of}")
+        pace = found.get(bucket.name)
+        if pace is not None and pace.delta is not None:
+            parts.append(pace_words(pace.delta))
+            cap, resets_at = pace.cap_at, bucket.resets_at
+            if cap is not None and resets_at is not None and cap < resets_at:
+                parts.append(f"100% in {_span(cap - now)} ({_span(resets_at - cap)} before reset)")
+        if parts:
+            cells.append((label(bucket.name), "; ".join(parts)))
+    if not cells:
+        return []
+    width = max(len(name) for name, _ in cells)
+    return ["Pace:"] + [f"  {name:<{width}}  {text}" for name, text in cells]
 
 
 def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str | None:
@@ -76,6 +133,7 @@ def text_lines(
     note: str | None = None,
     ascii_only: bool = False,
     user_agent: UserAgent | None = None,
+    pace: Mapping[str, Pace] | None = None,
 ) -> list[str]:
     """The human table, headed by when (and, for a file, from where) it was read."""
     muted = frozenset(b.name for b in buckets if not config.is_enabled(b.name))
@@ -90,6 +148,7 @@ def text_lines(
         lines.append("  no usage buckets in this payload")
     if note is not None:
         lines.append(note)
+    lines.extend(pace_lines(buckets, pace or {}, fetched_at))
     if user_agent is not None:
         lines.append(f"  User-Agent: {user_agent.describe()}")
     return lines
@@ -127,6 +186,9 @@ def run(args: argparse.Namespace) -> Result:
         payload, user_agent = _fetch(config, where)
     fetched_at = datetime.now(UTC)
     buckets = render.closest_to_cap(discover(payload))
+    # The agent's memory, read leniently and read-only: its points give the forecast.
+    remembered, _ = load_state(where.state_file, move_aside=False)
+    found = paces(buckets, remembered, fetched_at)
     lines: list[str] = []
     if not args.json:
         lines = text_lines(
@@ -137,5 +199,6 @@ def run(args: argparse.Namespace) -> Result:
             note=extra_usage_note(payload, buckets),
             ascii_only=not _can_draw_blocks(),
             user_agent=user_agent,
+            pace=found,
         )
-    return Result(text=lines, data=document(buckets, fetched_at))
+    return Result(text=lines, data=document(buckets, fetched_at, found))
