@@ -117,9 +117,8 @@ async def _serve(paths: Paths, config: Config) -> None:
         pipeline = Pipeline(config, state, known, _seen_variants(paths))
         # The default User-Agent: Claude Code's form with the installed version (cached a day).
         versions = ClaudeVersionReader(paths.claude_version_file)
-        client = UsageClient(
-            http, config, credentials.token_provider(), user_agent=versions.user_agent
-        )
+        tokens = credentials.token_provider()
+        client = UsageClient(http, config, tokens, user_agent=versions.user_agent)
         agent = Agent(
             config=config,
             paths=paths,
@@ -128,6 +127,7 @@ async def _serve(paths: Paths, config: Config) -> None:
             notifier=notifier,
             agent_state=state.agent,
             archiver=_archiver(paths),
+            login_expiry=lambda: tokens.login_expires_at,
         )
         await agent.run(stop)
         logger.info("agent stopped after %d poll(s); state saved", agent.polls)

@@ -288,6 +288,11 @@ class AgentState(BaseModel):
     last_success_at: datetime | None = None
     last_error: str | None = None
     login_notified: bool = False
+    # The login lifetime (refreshTokenExpiresAt) the "login ends in 3 days" notice was
+    # sent for: once per login, and a new /login (a new expiry) is warned about again.
+    login_expiry_warned: datetime | None = None
+    # The login lifetime the credentials stated at the last poll, for agent-status.
+    login_expires_at: datetime | None = None
     # Which notification path the agent uses (the notifier's description), for agent-status.
     notifier: str | None = None
     # The User-Agent the last poll sent (agent-status shows it), and, once persistent 429s

@@ -20,7 +20,12 @@ from functools import partial
 from notifier.core.buckets import Bucket
 from notifier.core.events import Event
 from notifier.core.models import Config
-from notifier.core.text.messages import Message, event_messages, login_message
+from notifier.core.text.messages import (
+    Message,
+    event_messages,
+    login_expiring_message,
+    login_message,
+)
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
 from notifier.notify.sinks import Delivery, LogSink, Sink
@@ -120,6 +125,17 @@ class Notifier:
         login = login_message(message)
         deliveries = await self._deliver([login], now)
         return bool(deliveries) and login not in self._throttle.held
+
+    async def login_expiring(self, expires_at: datetime, now: datetime) -> bool:
+        """Say that the Claude login ends at ``expires_at``; True when a sink took it.
+
+        Like :meth:`login_expired`, the caller keeps the "already told" flag
+        (``AgentState.login_expiry_warned``); unlike it, this one is an ordinary
+        message (held by quiet hours and the hourly cap like any other).
+        """
+        notice = login_expiring_message(expires_at, now, self._tz)
+        deliveries = await self._deliver([notice], now)
+        return bool(deliveries) and notice not in self._throttle.held
 
     async def close(self) -> None:
         """Close the sink; errors while closing are logged, not raised."""

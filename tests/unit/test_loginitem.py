@@ -532,13 +532,21 @@ def test_agent_status_json_reports_facts_and_last_success(
             {
                 "version": STATE_VERSION,
                 "buckets": {},
-                "agent": {"outcome": "ok", "last_success_at": "2025-11-20T10:00:00+00:00"},
+                "agent": {
+                    "outcome": "ok",
+                    "last_success_at": "2025-11-20T10:00:00+00:00",
+                    "login_expires_at": "2025-12-10T09:00:00+00:00",
+                },
             }
         )
     )
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert "login ends:   2025-12-10T09:00:00+00:00 (run `claude` and `/login` to renew it)" in text
     assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
     data = json.loads(capsys.readouterr().out)
+    assert data["login_expires_at"] == "2025-12-10T09:00:00+00:00"
     assert data["installed"] is False
     assert data["loaded"] is True
     assert data["running"] is True

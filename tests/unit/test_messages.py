@@ -31,6 +31,7 @@ from notifier.core.text.messages import (
     event_message,
     event_messages,
     forecast_message,
+    login_expiring_message,
     login_message,
     reset_message,
     sample_message,
@@ -166,6 +167,19 @@ def test_forecast_margin_reads_in_minutes_hours_or_days(wall: timedelta, words: 
     resets = datetime(2026, 7, 9, 8, 0, tzinfo=UTC)
     event = CapProjected("five_hour", 70.0, 9.0, resets - wall, resets, NOW)
     assert forecast_message(event, PLUS2).body.startswith(f"at this pace, {words} before")
+
+
+def test_login_expiring_names_the_day_and_the_fix() -> None:
+    ends = datetime(2026, 7, 9, 7, 0, tzinfo=UTC)  # Thu 09:00 at UTC+2
+    message = login_expiring_message(ends, NOW, PLUS2)
+    assert message.title == "Claude login ends in 2d 21h"
+    assert message.body == (
+        "Your Claude Code login ends Thu 09 Jul 09:00. "
+        "Run `claude` and `/login` before then, so usage checks go on."
+    )
+    assert (message.urgency, message.kind) == (Urgency.NORMAL, MessageKind.LOGIN)
+    after = ends + timedelta(minutes=1)
+    assert login_expiring_message(ends, after, PLUS2).title == "Claude login has ended"
 
 
 def _added(path: str, json_type: str = "object") -> Change:

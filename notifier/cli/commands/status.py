@@ -44,6 +44,7 @@ from notifier.core.forecast import Pace, pace_of, pace_words
 from notifier.core.models import Config, State
 from notifier.core.text import render
 from notifier.core.text.labels import label
+from notifier.core.text.messages import LOGIN_WARNING
 from notifier.core.useragent import UserAgent
 from notifier.paths import Paths
 from notifier.statefile import load_state
@@ -163,15 +164,31 @@ def _can_draw_blocks() -> bool:
     return True
 
 
-def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
+def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent, datetime | None]:
+    """The payload, the User-Agent it was fetched with, and when the login ends (if stated)."""
     # asyncio and httpx only when we go to the network: `--payload` starts faster.
     import asyncio
 
+    from notifier import credentials
     from notifier.claude_version import ClaudeVersionReader
     from notifier.client import fetch_once
 
     versions = ClaudeVersionReader(where.claude_version_file)
-    return asyncio.run(fetch_once(config, user_agent=versions.user_agent))
+    tokens = credentials.token_provider()
+    payload, agent = asyncio.run(
+        fetch_once(config, token_provider=tokens, user_agent=versions.user_agent)
+    )
+    return payload, agent, tokens.login_expires_at
+
+
+def login_line(expires_at: datetime | None, now: datetime) -> str | None:
+    """``Login ends Thu 10 Dec 09:00 (in 9d 2h): ...``, a warning within the last 3 days."""
+    if expires_at is None:
+        return None
+    when = f"{render.local_time(expires_at, now)} ({render.countdown(expires_at - now)})"
+    if expires_at - now <= LOGIN_WARNING:
+        return f"  Claude login ends {when}: run `claude` and `/login` to renew it"
+    return f"  Claude login ends {when}"
 
 
 def run(args: argparse.Namespace) -> Result:
@@ -180,10 +197,11 @@ def run(args: argparse.Namespace) -> Result:
     config = common.load_config(args, where).config
     payload_file: Path | None = args.payload
     user_agent: UserAgent | None = None
+    login_ends: datetime | None = None
     if payload_file is not None:
         payload = common.read_json_object(payload_file)
     else:
-        payload, user_agent = _fetch(config, where)
+        payload, user_agent, login_ends = _fetch(config, where)
     fetched_at = datetime.now(UTC)
     buckets = render.closest_to_cap(discover(payload))
     # The agent's memory, read leniently and read-only: its points give the forecast.
@@ -201,4 +219,8 @@ def run(args: argparse.Namespace) -> Result:
             user_agent=user_agent,
             pace=found,
         )
+        # Read from the login just now, else what the agent saw at its last poll.
+        login = login_line(login_ends or remembered.agent.login_expires_at, fetched_at)
+        if login is not None:
+            lines.append(login)
     return Result(text=lines, data=document(buckets, fetched_at, found))

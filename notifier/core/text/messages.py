@@ -276,6 +276,28 @@ def login_message(detail: str = "") -> Message:
     )
 
 
+LOGIN_WARNING = timedelta(days=3)
+"""How long before the login ends (``refreshTokenExpiresAt``) the agent says so, once."""
+
+
+def login_expiring_message(
+    expires_at: datetime, now: datetime, tz: tzinfo | None = None
+) -> Message:
+    """``Claude login ends in 3 days``: run `claude` and `/login` before it does."""
+    left = countdown(expires_at - now)
+    title = "Claude login has ended" if left == "passed" else f"Claude login ends {left}"
+    return Message(
+        title=title,
+        body=(
+            f"Your Claude Code login ends {local_time(expires_at, now, tz)}. "
+            "Run `claude` and `/login` before then, so usage checks go on."
+        ),
+        urgency=Urgency.NORMAL,
+        open_url=None,
+        kind=MessageKind.LOGIN,
+    )
+
+
 def summary_message(messages: Sequence[Message]) -> Message:
     """Many messages as one: their titles as lines, the highest urgency, one click target."""
     lines = [f"• {message.title}" for message in messages[:_SUMMARY_LINES]]
