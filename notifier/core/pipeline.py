@@ -61,6 +61,8 @@ class Pipeline:
             name: PaceTrack.for_bucket(name, bucket) for name, bucket in initial.buckets.items()
         }
         self._known = known
+        # (enabled, forecast) per bucket name: the config is fixed for a pipeline's life.
+        self._switches: dict[str, tuple[bool, bool]] = {}
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
         """The buckets of the last observation, in discovery order."""
@@ -105,9 +107,14 @@ class Pipeline:
         tracks = self._tracks
         found: list[Event] = []
         emit = found.append
+        switches = self._switches
         for bucket in buckets:
             name = bucket.name
-            if not config.is_enabled(name):
+            switch = switches.get(name)
+            if switch is None:
+                switch = switches[name] = (config.is_enabled(name), config.forecast_for(name))
+            enabled, forecast = switch
+            if not enabled:
                 # Disabled: nothing emitted and the state dropped (``rules`` says why).
                 states.pop(name, None)
                 tracks.pop(name, None)
@@ -116,7 +123,7 @@ class Pipeline:
             states[name] = evaluate_bucket(
                 states.get(name, FRESH), bucket, observed_at, config, emit
             )
-            if not config.forecast_for(name):
+            if not forecast:
                 tracks.pop(name, None)
                 continue
             track = tracks.get(name)

@@ -136,9 +136,10 @@ def evaluate_bucket(
     else:
         resets_at = _stored_resets_at(prev, cur)
 
-    if fired:
-        # Rule 2: T stays fired unless utilization < T - hysteresis.
-        hysteresis = config.hysteresis
+    hysteresis = config.hysteresis
+    if fired and utilization < max(fired) - hysteresis:
+        # Rule 2: T stays fired unless utilization < T - hysteresis (checked against
+        # the highest first: on most polls nothing re-arms and nothing is rebuilt).
         fired = tuple(t for t in fired if not utilization < t - hysteresis)
 
     highest: float | None = None
