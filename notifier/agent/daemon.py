@@ -11,22 +11,25 @@ everything released in ``finally``.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import platform
 import signal
 from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notifier import __version__, logs, store
-from notifier.agent.loop import FAST_POLL_WARNING, Agent, Archiver
+from notifier.agent.loop import FAST_POLL_WARNING, Agent
 from notifier.config import LoadedConfig
 from notifier.core.errors import NotifierError, StoreError
 from notifier.core.models import Config
 from notifier.core.pipeline import Pipeline
 from notifier.lock import AgentLock
 from notifier.paths import Paths
+
+if TYPE_CHECKING:
+    from notifier.archive import Recorder
 
 logger = logging.getLogger("notifier.agent")
 
@@ -69,10 +72,10 @@ def event_loop_factory(system: str | None = None) -> Callable[[], asyncio.Abstra
     return factory
 
 
-def _archiver(paths: Paths) -> Archiver:
+def _archiver(paths: Paths) -> Recorder:
     from notifier import archive
 
-    return functools.partial(archive.record, paths.archive_dir)
+    return archive.Recorder(paths.archive_dir)
 
 
 def _seen_variants(paths: Paths) -> Iterable[str]:
@@ -105,7 +108,9 @@ async def _serve(paths: Paths, config: Config) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     sink = LogSink("configured: notify = log") if config.notify == "log" else None
-    notifier = await Notifier.create(config, sink=sink)
+    # The first-run permission question (macOS) is waited for briefly, and not
+    # past a stop signal: polling starts regardless (osascript until the answer).
+    notifier = await Notifier.create(config, sink=sink, stop=stop)
     http = make_http_client(config)
     try:
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
@@ -119,6 +124,7 @@ async def _serve(paths: Paths, config: Config) -> None:
         versions = ClaudeVersionReader(paths.claude_version_file)
         tokens = credentials.token_provider()
         client = UsageClient(http, config, tokens, user_agent=versions.user_agent)
+        archiver = _archiver(paths)
         agent = Agent(
             config=config,
             paths=paths,
@@ -126,10 +132,16 @@ async def _serve(paths: Paths, config: Config) -> None:
             pipeline=pipeline,
             notifier=notifier,
             agent_state=state.agent,
-            archiver=_archiver(paths),
+            archiver=archiver,
             login_expiry=lambda: tokens.login_expires_at,
         )
-        await agent.run(stop)
+        try:
+            await agent.run(stop)
+        finally:
+            try:  # the counts of variants seen since the last write
+                archiver.flush()
+            except (StoreError, OSError) as exc:
+                logger.warning("could not write the variant archive's counts: %s", exc)
         logger.info("agent stopped after %d poll(s); state saved", agent.polls)
     finally:
         await http.aclose()

@@ -39,6 +39,13 @@ warned about again in its time.
 The login-expired notification is sent once per expiry: the persisted
 ``AgentState.login_notified`` is the only memory of it (set when the
 notifier took the message, cleared by the next successful poll).
+
+Stale numbers (:mod:`notifier.core.staleness`): after each poll, and at the moment
+the numbers would turn stale while the agent waits out a long backoff, the agent asks
+whether to tell the user that its numbers are stale (once per spell, remembered in
+``AgentState.stale_told``) or fresh again. After an ``ok`` poll the next poll may move
+to just after the nearest expected reset (:func:`notifier.core.schedule.reset_poll`),
+once per reset (``AgentState.reset_polls``).
 """
 
 from __future__ import annotations
@@ -51,11 +58,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from notifier.core import schedule
-from notifier.core.buckets import Bucket
+from notifier.core import schedule, staleness
+from notifier.core.buckets import Bucket, BucketSource
 from notifier.core.errors import (
     BadResponse,
     CredentialsError,
+    KeychainLocked,
     NotifierError,
     RateLimited,
     ServerError,
@@ -66,7 +74,14 @@ from notifier.core.errors import (
 from notifier.core.events import ID_LENGTH, DriftDetected, Event
 from notifier.core.models import AgentState, Config, Observation, Outcome, State
 from notifier.core.pipeline import Pipeline
-from notifier.core.text.messages import LOGIN_WARNING
+from notifier.core.staleness import StaleNotice
+from notifier.core.text.messages import (
+    LOGIN_WARNING,
+    Message,
+    fresh_message,
+    login_expiring_message,
+    stale_message,
+)
 from notifier.core.useragent import UserAgent, hint
 from notifier.paths import Paths
 from notifier.recording import append_observation
@@ -109,6 +124,10 @@ class Publisher(Protocol):
         """Tell the user that the Claude login needs renewing; True when a sink took it."""
         ...
 
+    async def tell(self, message: Message, now: datetime) -> bool:
+        """Deliver one message of the agent's own (stale numbers); True when it was taken."""
+        ...
+
 
 Archiver = Callable[["DriftResult", dict[str, Any], datetime], object]
 """Records a drifting payload (redacted) in the variant archive: ``archive.record``."""
@@ -138,6 +157,10 @@ def utc_now() -> datetime:
 def _classify(exc: NotifierError) -> Outcome:
     if isinstance(exc, RateLimited):
         return Outcome.RATE_LIMITED
+    if isinstance(exc, KeychainLocked):
+        # Not a login problem: no "log in again" notification, and a backoff so a
+        # locked keychain is not asked (with a new unlock dialog) at every poll.
+        return Outcome.KEYCHAIN_LOCKED
     if isinstance(exc, CredentialsError):
         return Outcome.LOGIN_REQUIRED
     if isinstance(exc, Unreachable):
@@ -186,6 +209,7 @@ class Agent:
         self.notifier = notifier
         self.agent_state = agent_state
         self.archiver = archiver
+        self._told_too_large = False
         self.clock = clock
         self.monotonic = monotonic
         self.sleep: Sleeper = sleep or sleep_or_stop
@@ -213,7 +237,7 @@ class Agent:
                 _seconds(deadline - now),
             )
         try:
-            while await self._wait_until(deadline, stop):
+            while await self._wait_for_poll(deadline, stop):
                 try:
                     deadline = await self.poll_once(stop)
                 except _Stopped:
@@ -278,6 +302,18 @@ class Agent:
 
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
         deadline = schedule.next_poll(outcome, failures, retry_after, now, self.config, self.rng)
+        reset_polls = previous.reset_polls
+        if outcome is Outcome.OK:
+            deadline, reset_polls = self._reset_deadline(deadline, now, reset_polls)
+        failing_since = None if outcome is Outcome.OK else (previous.failing_since or now)
+        stale_told = await self._stale_notice(
+            outcome,
+            last_success_at=previous.last_success_at,
+            failing_since=failing_since if failing_since is not None else previous.failing_since,
+            told=previous.stale_told,
+            retry_at=deadline if outcome is Outcome.RATE_LIMITED else None,
+            now=now,
+        )
         agent = self._user_agent()
         rate_limited = failures if outcome is Outcome.RATE_LIMITED else 0
         user_agent_hint = self._user_agent_hint(previous, agent, rate_limited, rate_limit_error)
@@ -292,6 +328,9 @@ class Agent:
             login_expiry_warned=expiry_warned,
             login_expires_at=login_expires_at or previous.login_expires_at,
             notifier=self._notifier_description(),
+            failing_since=failing_since,
+            stale_told=stale_told,
+            reset_polls=reset_polls,
             user_agent=agent.value if agent is not None else previous.user_agent,
             user_agent_hint=user_agent_hint,
         )
@@ -319,6 +358,9 @@ class Agent:
                     event.fingerprint[:ID_LENGTH],
                 )
         drift = self.pipeline.last_drift
+        if drift is not None and drift.too_large and not self._told_too_large:
+            self._told_too_large = True  # once per run: the same server answers every poll
+            logger.warning("the usage payload is too large to compare with the known shapes")
         if drift is not None and drift.changes:
             # Every sighting: the archive keeps first/last seen and a count per variant.
             self._archive(drift, payload, now)
@@ -349,6 +391,105 @@ class Agent:
             logger.exception("could not notify about the expired login")
             return False
         return told
+
+    # -- stale numbers and reset polls -------------------------------------------------
+
+    async def check_stale(self, now: datetime) -> None:
+        """Between polls: tell the user when the numbers turned stale while we wait."""
+        state = self.agent_state
+        if state.outcome in (Outcome.NEVER, Outcome.OK):
+            return
+        outcome = state.outcome
+        told = await self._stale_notice(
+            outcome,
+            last_success_at=state.last_success_at,
+            failing_since=state.failing_since,
+            told=state.stale_told,
+            retry_at=state.backoff_until if outcome is Outcome.RATE_LIMITED else None,
+            now=now,
+        )
+        if told != state.stale_told:
+            self.agent_state = state.model_copy(update={"stale_told": told})
+            self._save()
+
+    async def _stale_notice(
+        self,
+        outcome: Outcome,
+        *,
+        last_success_at: datetime | None,
+        failing_since: datetime | None,
+        told: bool,
+        retry_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Send the stale / fresh-again notice when one is due; returns the new "told" flag.
+
+        ``last_success_at`` is the last success before this poll; ``failing_since`` the
+        start of the failing spell (before this poll cleared it, for a success).
+        """
+        notice = staleness.decide(
+            outcome=outcome,
+            last_success_at=last_success_at,
+            failing_since=failing_since,
+            now=now,
+            told=told,
+            config=self.config,
+        )
+        if notice is StaleNotice.NONE:
+            return told
+        if notice is StaleNotice.FRESH:
+            message = fresh_message(
+                last_success_at=last_success_at,
+                failing_since=failing_since,
+                buckets=self.pipeline.last_buckets,
+                now=now,
+            )
+            await self._tell(message, now)
+            return False  # fresh numbers end the spell, whether or not the notice got out
+        message = stale_message(
+            outcome=outcome,
+            last_success_at=last_success_at,
+            failing_since=failing_since,
+            retry_at=retry_at,
+            last_known=self._last_known(),
+            now=now,
+        )
+        told = await self._tell(message, now)
+        if told:
+            logger.warning("told the user the usage numbers are stale (%s)", outcome.value)
+        return told
+
+    def _last_known(self) -> Bucket | None:
+        """The bucket closest to its cap in the last good numbers (the stored state after a
+        restart, when this process has not seen a payload yet)."""
+        buckets = [b for b in self.pipeline.last_buckets if self.config.is_enabled(b.name)]
+        if not buckets:
+            buckets = [
+                Bucket(name, state.last_utilization, state.resets_at, BucketSource.WINDOW)
+                for name, state in self.pipeline.state.buckets.items()
+                if state.last_utilization is not None and self.config.is_enabled(name)
+            ]
+        return max(buckets, key=lambda bucket: bucket.utilization, default=None)
+
+    async def _tell(self, message: Message, now: datetime) -> bool:
+        try:
+            return await self.notifier.tell(message, now)
+        except Exception:  # the notifier promises not to raise; if it does, keep polling
+            logger.exception("could not send the %s notification", message.kind.value)
+            return False
+
+    def _reset_deadline(
+        self, deadline: datetime, now: datetime, polled: tuple[datetime, ...]
+    ) -> tuple[datetime, tuple[datetime, ...]]:
+        resets = schedule.notifying_resets(self.pipeline.state.buckets, self.config)
+        moved, polled = schedule.reset_poll(deadline, now, resets, polled)
+        if moved != deadline:
+            logger.debug(
+                "next poll just after the expected reset at %s (in %s)",
+                moved.isoformat(timespec="seconds"),
+                _seconds(moved - now),
+            )
+        return moved, polled
 
     def _user_agent(self) -> UserAgent | None:
         """What the client sent this poll; logged when this process first sends it or it changes."""
@@ -389,17 +530,10 @@ class Agent:
 
     async def _tell_login_expiring(self, expires_at: datetime, now: datetime) -> bool:
         """The "login ends in 3 days" notice, once per login; True when a sink took it."""
-        tell = getattr(self.notifier, "login_expiring", None)
-        if tell is None:  # a publisher without it (tests' fakes): nothing to say it with
-            return False
-        try:
-            told = await tell(expires_at, now)
-        except Exception:  # the notifier promises not to raise; if it does, keep polling
-            logger.exception("could not notify about the login ending")
-            return False
+        told = await self._tell(login_expiring_message(expires_at, now), now)
         if told:
             logger.info("told the user the Claude login ends %s", expires_at.isoformat())
-        return bool(told)
+        return told
 
     def _notifier_description(self) -> str | None:
         description = getattr(self.notifier, "description", None)
@@ -464,6 +598,26 @@ class Agent:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await work
         raise _Stopped
+
+    async def _wait_for_poll(self, deadline: datetime, stop: asyncio.Event) -> bool:
+        """:meth:`_wait_until` the next poll, telling about stale numbers on the way.
+
+        A long backoff (a 429's ``Retry-After``) can outlast the moment the numbers turn
+        stale; the notice then comes at that moment, not hours later with the poll. When
+        the poll itself is due by then (a wake from sleep), it goes first: its answer may
+        well be fresh numbers.
+        """
+        state = self.agent_state
+        due = None
+        if not state.stale_told and state.outcome not in ("never", Outcome.OK.value):
+            due = staleness.check_at(state.last_success_at, state.failing_since, self.config)
+        if due is not None and due < deadline:
+            if due > self.clock() and not await self._wait_until(due, stop):
+                return False
+            now = self.clock()
+            if now + schedule.wake_settle(self.config) < deadline:
+                await self.check_stale(now)
+        return await self._wait_until(deadline, stop)
 
     async def _wait_until(self, deadline: datetime, stop: asyncio.Event) -> bool:
         """Sleep until ``deadline``; False when stopped first. Handles clock jumps."""

@@ -144,6 +144,9 @@ class QuietHours(BaseModel):
     mode: Literal["silent", "defer"] = "silent"
 
 
+ISSUE_TRACKER_URL = "https://github.com/claude-usage-notifier/claude-usage-notifier/issues/new"
+
+
 class Config(BaseModel):
     """The user's intent (``config.toml`` + environment). The agent never writes it."""
 
@@ -172,9 +175,24 @@ class Config(BaseModel):
     # The pace forecast (contract, "Pace forecast"): on by default, from 60 % up.
     forecast: bool = True
     forecast_min: float = Field(default=60.0, ge=0, le=100)
+    # After this long without a successful poll the agent says its numbers are stale
+    # (once, and once more when they are fresh again). Below 10 min the failing-grace
+    # of ``core.staleness`` decides anyway; above a week nobody is told anything.
+    stale_after_minutes: int = Field(default=120, ge=10, le=7 * 24 * 60)
     buckets: dict[str, BucketConfig] = Field(default_factory=dict)
+    # Where `drift submit` opens a new issue (the project's tracker; a fork may set its own).
+    issue_tracker_url: str = ISSUE_TRACKER_URL
 
     _valid = field_validator("thresholds")(_check_thresholds)
+
+    @field_validator("issue_tracker_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        # It is opened in a browser: only a web address, never a file or a script.
+        if not value.startswith(("https://", "http://")) or not value.isprintable():
+            msg = "must be an http(s) address (the new-issue page of a tracker)"
+            raise ValueError(msg)
+        return value
 
     @field_validator("user_agent")
     @classmethod
@@ -263,6 +281,7 @@ class Outcome(StrEnum):
     SERVER_ERROR = "server_error"
     BAD_RESPONSE = "bad_response"
     LOGIN_REQUIRED = "login_required"
+    KEYCHAIN_LOCKED = "keychain_locked"  # macOS: locked or refused keychain
     NEVER = "never"  # no poll yet
 
     @property
@@ -273,6 +292,7 @@ class Outcome(StrEnum):
             Outcome.SERVER_ERROR,
             Outcome.BAD_RESPONSE,
             Outcome.RATE_LIMITED,
+            Outcome.KEYCHAIN_LOCKED,
         }
 
 
@@ -293,12 +313,29 @@ class AgentState(BaseModel):
     login_expiry_warned: datetime | None = None
     # The login lifetime the credentials stated at the last poll, for agent-status.
     login_expires_at: datetime | None = None
+    # The first failed poll after the last success (None while polls succeed), and
+    # whether the user was told the numbers are stale (see ``core.staleness``).
+    failing_since: datetime | None = None
+    stale_told: bool = False
+    # The expected resets that got their extra poll (``schedule.reset_poll``), while
+    # they are still ahead: one extra poll per reset, across restarts too.
+    reset_polls: tuple[datetime, ...] = ()
     # Which notification path the agent uses (the notifier's description), for agent-status.
     notifier: str | None = None
     # The User-Agent the last poll sent (agent-status shows it), and, once persistent 429s
     # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
     user_agent: str | None = None
     user_agent_hint: str | None = None
+
+    @field_validator("reset_polls")
+    @classmethod
+    def _aware(cls, value: tuple[datetime, ...]) -> tuple[datetime, ...]:
+        # A naive time cannot be compared with the aware ones the loop holds; the state
+        # file reader treats the agent section as invalid then (and starts it afresh).
+        if any(when.tzinfo is None for when in value):
+            msg = "timestamps must carry an offset"
+            raise ValueError(msg)
+        return value
 
 
 class State(BaseModel):
