@@ -44,7 +44,7 @@ the window elapsed is ``1 - (resets_at - now) / L``, and the delta is
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,26 +87,29 @@ def window_length(name: str, longest_seconds: float | None, reset_seen: bool) ->
     return None
 
 
-def slope_per_hour(points: Iterable[Point]) -> float | None:
+def slope_per_hour(points: Sequence[Point]) -> float | None:
     """The least-squares slope of utilization over time, percent per hour (``None``: flat x).
 
     Both coordinates are taken relative to the first point, so a flat series has
-    a slope of exactly 0 (no rounding of a mean can make it look like a climb).
+    a slope of exactly 0 (nothing to round), and the sums stay small. One pass,
+    no lists: it runs on every poll where a forecast is possible.
     """
-    pairs = list(points)
-    if len(pairs) < 2:
+    count = len(points)
+    if count < 2:
         return None
-    start, first = pairs[0]
-    xs = [(at - start).total_seconds() / _HOUR for at, _ in pairs]
-    ys = [utilization - first for _, utilization in pairs]
-    count = len(xs)
-    mean_x = sum(xs) / count
-    mean_y = sum(ys) / count
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    if sxx <= 0:
+    start, first = points[0]
+    sx = sy = sxx = sxy = 0.0
+    for at, utilization in points:
+        x = (at - start).total_seconds() / _HOUR
+        y = utilization - first
+        sx += x
+        sy += y
+        sxx += x * x
+        sxy += x * y
+    spread = count * sxx - sx * sx
+    if spread <= 0:
         return None
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    return sxy / sxx
+    return (count * sxy - sx * sy) / spread
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ class Projection:
 
 
 def project(
-    points: Iterable[Point], utilization: float, now: datetime, length: timedelta
+    points: Sequence[Point], utilization: float, now: datetime, length: timedelta
 ) -> Projection | None:
     """The contract's projection from ``points`` (3 or more spanning ``L / 20``), else ``None``.
 
@@ -126,10 +129,9 @@ def project(
     at 100 % or more (nothing left to project), or the cap lies further ahead than
     :data:`HORIZON_HOURS` (a crawl that would take years is no forecast, and no date).
     """
-    pairs = list(points)
-    if len(pairs) < 3 or pairs[-1][0] - pairs[0][0] < length / 20:
+    if len(points) < 3 or points[-1][0] - points[0][0] < length / 20:
         return None
-    rate = slope_per_hour(pairs)
+    rate = slope_per_hour(points)
     if rate is None:
         return None
     if rate <= 0 or utilization >= CAP:
@@ -174,18 +176,23 @@ class PaceTrack:
     reset_seen: bool = False
     default: timedelta | None = None
     """The length the bucket's name implies (:func:`default_window`), looked up once."""
+    default_fifth: timedelta | None = None
+    """``default / 5``, the age past which a point is dropped, computed once."""
 
     @classmethod
     def for_bucket(cls, name: str, state: BucketState | None = None) -> PaceTrack:
         """The working copy for bucket ``name``: from its persisted fields, or fresh."""
+        default = default_window(name)
+        fifth = default / 5 if default is not None else None
         if state is None:
-            return cls(default=default_window(name))
+            return cls(default=default, default_fifth=fifth)
         return cls(
             points=deque(state.points),
             fired=state.forecast_fired,
             longest_seconds=state.longest_window_seconds,
             reset_seen=state.reset_seen,
-            default=default_window(name),
+            default=default,
+            default_fifth=fifth,
         )
 
     def fields(self) -> dict[str, Any]:
@@ -226,7 +233,10 @@ class PaceTrack:
             self.fired = False
             self.reset_seen = True
         length = self.default
-        if length is None:  # learned: keep the longest span, forecast once a reset was seen
+        fifth = self.default_fifth
+        if (
+            length is None or fifth is None
+        ):  # learned: keep the longest span, forecast once a reset was seen
             if resets_at is not None:
                 span = (resets_at - observed_at).total_seconds()
                 if self.longest_seconds is None or span > self.longest_seconds:
@@ -234,9 +244,10 @@ class PaceTrack:
             length = self.length()
             if length is None:
                 return
+            fifth = length / 5
         utilization = bucket.utilization
         points.append((observed_at, utilization))
-        horizon = observed_at - length / 5
+        horizon = observed_at - fifth
         while points[0][0] < horizon:
             points.popleft()
         if (
