@@ -1,6 +1,10 @@
 """Recordings: the contract's JSON Lines of observations, read and written in one place.
 
 Edge (files). One line per observation: ``{"observed_at": ISO 8601, "payload": {...}}``.
+An observation that did not come from the endpoint (a statusline reading the agent
+used instead of a poll) says so with a third key, ``"source": "statusline"``, so a
+replay of the history treats it as the agent did (no drift check); lines without
+it are endpoint payloads, as in every recording made elsewhere.
 ``replay`` and the demo read recordings; the agent appends its own observations to
 its history file in the same format, so ``replay`` can re-run what the agent saw.
 
@@ -19,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from notifier.core.errors import InputError, StoreError
-from notifier.core.models import Observation, parse_timestamp
+from notifier.core.models import ENDPOINT, STATUSLINE, Observation, parse_timestamp
 from notifier.paths import ensure_private_dir
 
 
@@ -37,7 +41,10 @@ def parse_line(text: str, where: str) -> Observation:
     payload = data.get("payload")
     if not isinstance(payload, dict):
         raise InputError(f"{where}: payload must be a JSON object")
-    return Observation(observed_at=observed_at, payload=payload)
+    source = data.get("source", ENDPOINT)
+    if source not in (ENDPOINT, STATUSLINE):
+        raise InputError(f"{where}: source must be {ENDPOINT!r} or {STATUSLINE!r}")
+    return Observation(observed_at=observed_at, payload=payload, source=source)
 
 
 def read_recording(path: Path) -> Iterator[Observation]:
@@ -67,11 +74,13 @@ def read_recording(path: Path) -> Iterator[Observation]:
 
 def observation_to_line(observation: Observation) -> str:
     """One recording line for ``observation``, without the trailing newline."""
-    return json.dumps(
-        {"observed_at": observation.observed_at.isoformat(), "payload": observation.payload},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    line: dict[str, Any] = {
+        "observed_at": observation.observed_at.isoformat(),
+        "payload": observation.payload,
+    }
+    if observation.source != ENDPOINT:
+        line["source"] = observation.source
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 def append_observation(path: Path, observation: Observation, max_bytes: int) -> None:

@@ -15,11 +15,12 @@ import logging
 import os
 import platform
 import signal
+import time
 from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from notifier import __version__, logs, store
+from notifier import __version__, logs, spool, store
 from notifier.agent.loop import FAST_POLL_WARNING, Agent
 from notifier.config import LoadedConfig
 from notifier.core.errors import NotifierError, StoreError
@@ -115,6 +116,7 @@ async def _serve(paths: Paths, config: Config) -> None:
     try:
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
         store.sweep_temp_files(paths.state_file)
+        spool.sweep(str(paths.state_dir), time.time())
         state, warnings = load_state(paths.state_file)
         for warning in warnings:
             logger.warning("state: %s", warning)

@@ -17,6 +17,11 @@ drive it in-process. It owns only the loop's own decisions:
   for it in short slices and compares the wall clock with the monotonic clock
   after each, so a laptop that slept polls once soon after waking instead of
   sleeping on (or bursting through the polls it missed);
+- the passive source: at each deadline a fresh statusline reading (left by
+  ``claude-usage-notifier statusline`` in the spool) may stand in for the
+  poll, as an observation of the 5-hour and 7-day windows only
+  (:meth:`Agent.use_reading`; :mod:`notifier.core.passive` decides, and keeps
+  the endpoint asked at least every 30 minutes for the buckets only it has);
 - what the log says: one line per change of outcome (``ok -> rate_limited ->
   ok``), not one per attempt; the User-Agent the client sends, when this process
   first sends it and whenever it changes; and, once, when 429s that do not clear
@@ -58,7 +63,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from notifier.core import schedule, staleness
+from notifier import spool
+from notifier.core import passive, schedule, staleness
 from notifier.core.buckets import Bucket, BucketSource
 from notifier.core.errors import (
     BadResponse,
@@ -239,7 +245,7 @@ class Agent:
         try:
             while await self._wait_for_poll(deadline, stop):
                 try:
-                    deadline = await self.poll_once(stop)
+                    deadline = await self.use_reading() or await self.poll_once(stop)
                 except _Stopped:
                     raise
                 except Exception:  # poll_once catches everything; this is the last net
@@ -333,9 +339,60 @@ class Agent:
             reset_polls=reset_polls,
             user_agent=agent.value if agent is not None else previous.user_agent,
             user_agent_hint=user_agent_hint,
+            last_reading_at=previous.last_reading_at,
         )
         self._log_change(previous, outcome, problem, deadline - now)
         self._save()
+        return deadline
+
+    async def use_reading(self) -> datetime | None:
+        """Let a fresh statusline reading stand in for this poll; None when the endpoint is due.
+
+        :func:`notifier.core.passive.choose` decides (fresh, newer, consistent with
+        the rules' memory, the endpoint asked within 30 minutes). The reading's
+        observation holds only the 5-hour and 7-day windows: the rules skip every
+        other bucket with its state kept, no drift check runs on it (its
+        ``source`` says so), and the history records it marked as such. The
+        endpoint's own memory (outcome, failures, backoff, last poll) is left
+        as it was: no request was made.
+        """
+        agent = self.agent_state
+        now = self.clock()
+        try:
+            document = spool.read(str(self.paths.statusline_spool))
+            decision = passive.choose(
+                document,
+                now=now,
+                poll_interval=timedelta(seconds=self.config.poll_interval_seconds),
+                last_poll_at=agent.last_poll_at,
+                last_observed_at=max(
+                    (t for t in (agent.last_success_at, agent.last_reading_at) if t is not None),
+                    default=None,
+                ),
+                buckets=self.pipeline.state.buckets,
+            )
+            if decision.reading is None:
+                logger.debug("polling: %s", decision.why)
+                return None
+            observation = passive.observation(decision.reading)
+            self._guarded(
+                "history",
+                lambda: append_observation(
+                    self.paths.history_file, observation, self.config.history_max_bytes
+                ),
+            )
+            events = self.pipeline.process(observation)
+        except Exception:  # a bug here must cost nothing: poll as if there were no reading
+            logger.exception("could not use the statusline reading; polling instead")
+            return None
+        await self._publish(events, now)
+        self.agent_state = agent.model_copy(update={"last_reading_at": observation.observed_at})
+        self._save()
+        regular = schedule.next_poll(Outcome.OK, 0, None, now, self.config, self.rng)
+        deadline = passive.next_deadline(regular, agent.last_poll_at)
+        logger.debug(
+            "used a statusline reading instead of polling; next in %s", _seconds(deadline - now)
+        )
         return deadline
 
     async def _handle_payload(self, payload: dict[str, Any], now: datetime) -> None:

@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--payload", type=Path, metavar="FILE", help="read a saved payload instead")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="redraw every poll interval from the agent's state (no requests) until Ctrl-C",
+    )
     p.set_defaults(handler="status:run")
 
     p = sub.add_parser("drift", help="compare payloads with the known schemas")
@@ -93,10 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--dry-run", action="store_true", help="print what would be written and run")
     p.add_argument("--platform", choices=["macos", "linux"], help="target platform (default: this)")
+    p.add_argument(
+        "--statusline",
+        action="store_true",
+        help="instead: add our line to Claude Code's statusLine (settings.json), nothing else",
+    )
     p.set_defaults(handler="loginitem:install")
     p = sub.add_parser("uninstall", help="stop and remove the login item")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--platform", choices=["macos", "linux"])
+    p.add_argument(
+        "--statusline",
+        action="store_true",
+        help="instead: remove our statusLine from Claude Code's settings.json (only ours)",
+    )
     p.set_defaults(handler="loginitem:uninstall")
     p = sub.add_parser("agent-status", help="is the login item installed, loaded, running?")
     p.add_argument("--json", action="store_true")
@@ -113,4 +128,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-notify", action="store_true", help="timeline only, no notifications")
     p.add_argument("--json", action="store_true", help="print events as replay --json does")
     p.set_defaults(handler="demo:run")
+
+    p = sub.add_parser(
+        "statusline",
+        help="one short line for Claude Code's statusLine (reads its JSON on stdin)",
+        description=(
+            "Print one short usage line for Claude Code's statusLine setting from the "
+            "numbers Claude Code pipes in and the agent's last state. Always exits 0."
+        ),
+        epilog=_statusline_fields(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--format",
+        metavar="TEMPLATE",
+        help="compose your own line from {field}s (listed below); {{ and }} are braces",
+    )
+    p.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="the agent's state folder (install --statusline writes it; default: the usual one)",
+    )
+    p.set_defaults(handler="statusline:run")
     return parser
+
+
+def _statusline_fields() -> str:
+    from notifier.core.text.statusline import FIELDS
+
+    width = max(len(name) for name in FIELDS) + 2
+    lines = [f"  {{{name}}}".ljust(width + 4) + meaning for name, meaning in FIELDS.items()]
+    return "template fields:\n" + "\n".join(lines)

@@ -235,12 +235,20 @@ class Config(BaseModel):
 # --------------------------------------------------------------------------- observation
 
 
+ENDPOINT = "endpoint"
+"""``Observation.source`` of a payload the usage endpoint sent (or a recording of one)."""
+STATUSLINE = "statusline"
+"""``Observation.source`` of a reading Claude Code handed the statusline command: only its
+windows, no payload (see :mod:`notifier.core.passive`); no drift check runs on it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
     """One timestamped raw payload, as polled or as read from a recording."""
 
     observed_at: datetime
     payload: JSONObject
+    source: str = ENDPOINT
 
 
 # --------------------------------------------------------------------------- state
@@ -326,6 +334,8 @@ class AgentState(BaseModel):
     # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
     user_agent: str | None = None
     user_agent_hint: str | None = None
+    # When the last statusline reading that stood in for a poll was taken (core.passive).
+    last_reading_at: datetime | None = None
 
     @field_validator("reset_polls")
     @classmethod

@@ -17,6 +17,10 @@ The forecast's memory lives in mutable :class:`~notifier.core.forecast.PaceTrack
 objects while the pipeline runs (a point appended per bucket and poll costs
 nothing) and is folded into the persisted :class:`BucketState` by :attr:`Pipeline.state`.
 
+Drift is checked for payloads from the endpoint only: an observation made of a
+statusline reading (``source`` is ``statusline``, see :mod:`notifier.core.passive`)
+holds two windows and no payload shape.
+
 ``notifier.core.drift`` is imported only when schemas are given, so callers that do
 not look for drift never load its dependencies.
 """
@@ -30,7 +34,7 @@ from typing import TYPE_CHECKING
 from notifier.core.buckets import Bucket, discover
 from notifier.core.events import BucketReset, DriftDetected, Event
 from notifier.core.forecast import PaceTrack
-from notifier.core.models import STATE_VERSION, BucketState, Config, Observation, State
+from notifier.core.models import ENDPOINT, STATE_VERSION, BucketState, Config, Observation, State
 from notifier.core.rules import FRESH, evaluate_bucket
 
 if TYPE_CHECKING:
@@ -91,7 +95,10 @@ class Pipeline:
     def process(self, observation: Observation) -> list[Event]:
         """The events of one observation, drift first, then rules in bucket order."""
         events: list[Event] = []
-        if self._known is not None:
+        self.last_drift = None
+        # Only an endpoint payload has a shape to compare: a statusline reading holds
+        # two windows, and the schemas would call every other key removed.
+        if self._known is not None and observation.source == ENDPOINT:
             drift_event = self._drift(observation, self._known)
             if drift_event is not None:
                 events.append(drift_event)

@@ -278,7 +278,7 @@ def test_promote_several_bundles_idempotently_extending_enums(tmp_path: Path) ->
     assert promoted.returncode == 0, promoted.stderr
     lines = promoted.stdout.splitlines()
     assert lines[0] == (
-        f"extended {tree / 'oauth-usage-full-2026-07.schema.json'}: limits[].kind=weekly_design"
+        f"extended {tree / 'oauth-usage-full-2026-07.schema.json'}: limits[].kind: + weekly_design"
     )
     assert "already known as oauth-usage-full-2026-07.schema.json" in lines[1]
     assert lines[2].startswith(f"wrote {tree}/variant-2026-07-19-")

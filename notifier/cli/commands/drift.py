@@ -12,6 +12,7 @@ or payloads) into schema documents in a source tree's ``schemas/``.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -221,6 +222,7 @@ def promote(args: argparse.Namespace) -> Result:
     """
     from notifier import archive
     from notifier.core import drift
+    from notifier.core.drift.report import schema_additions
     from notifier.core.events import ID_LENGTH
 
     target: Path = args.schemas
@@ -236,12 +238,12 @@ def promote(args: argparse.Namespace) -> Result:
             print_ = drift.fingerprint(drift.shape_of_schema(document))
             if print_ in known:
                 file, existing = known[print_]
-                added = drift.with_enums(existing, drift.enums_of_schema(document))
-                if not added:
+                before = copy.deepcopy(existing)
+                if not drift.with_enums(existing, drift.enums_of_schema(document)):
                     text.append(f"variant {print_[:ID_LENGTH]} is already known as {file.name}")
                     continue
                 _write_beside(file, _source_text(existing), 0o644)
-                text.append(f"extended {file}: {', '.join(added)}")
+                text.append(f"extended {file}: {'; '.join(schema_additions(before, existing))}")
                 changed += 1
                 continue
             first = str(variant.get("first_seen", ""))[:10] or "undated"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from notifier import lock, loginitem
-from notifier.cli.commands import common
+from notifier.cli.commands import claude_statusline, common
 from notifier.cli.output import Result
 from notifier.core.errors import InputError
 from notifier.core.models import AgentState
@@ -63,6 +63,8 @@ def _plan(title: str, item: LoginItem, commands: list[list[str]]) -> list[str]:
 
 def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> Result:
     """Write the login item and start the agent now (idempotent)."""
+    if getattr(args, "statusline", False):
+        return claude_statusline.install(args)
     where = common.paths()
     if getattr(args, "config", None) is not None:
         common.load_config(args, where)  # refuse to install with a config that cannot load
@@ -82,6 +84,8 @@ def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> Re
 
 def uninstall(args: argparse.Namespace, runner: CommandRunner | None = None) -> Result:
     """Stop the agent and remove the login item (safe when not installed)."""
+    if getattr(args, "statusline", False):
+        return claude_statusline.uninstall(args)
     item = build(args, runner=runner)
     if args.dry_run:
         return Result(

@@ -191,8 +191,12 @@ def login_line(expires_at: datetime | None, now: datetime) -> str | None:
     return f"  Claude login ends {when}"
 
 
-def run(args: argparse.Namespace) -> Result:
-    """Fetch (or read ``--payload``) once and show every bucket."""
+def run(args: argparse.Namespace) -> Result | int:
+    """Fetch (or read ``--payload``) once and show every bucket; ``--watch``: see ``watch``."""
+    if getattr(args, "watch", False):
+        from notifier.cli.commands import watch
+
+        return watch.run(args)
     where = common.paths()
     config = common.load_config(args, where).config
     payload_file: Path | None = args.payload

@@ -1,8 +1,9 @@
 """The comparison: how a payload's shape differs from the known variants (contract "Drift").
 
 Pure, and linear in the payload's size: one pass over the payload's shape table,
-one over the closest variant's, set and dict lookups (no deepdiff: the shapes are
-flat tables, and a per-path lookup is the whole comparison).
+one over the closest variant's, set and dict lookups (the shapes are flat tables,
+and a per-path lookup is the whole comparison; deepdiff serves :mod:`.report`,
+where schema documents, not payloads, are compared).
 
 Each path is compared with the same path of the known variants (``union``):
 ``five_hour`` with the known ``five_hour``s, ``limits[]`` with the union of the
