@@ -160,9 +160,7 @@ def test_an_early_reset_says_a_reset_was_used() -> None:
     buckets = [Bucket("five_hour", 2.0, datetime(2026, 7, 6, 12, 0, tzinfo=UTC))]
     message = reset_message(event, buckets, NOW, PLUS2)
     assert message.title == "Claude 5-hour reset early: a reset was used"
-    assert message.body == (
-        "Now at 2%.\nIt was at 96% before.\nNext reset 14:00 (in 2h 0m)."
-    )
+    assert message.body == ("Now at 2%.\nIt was at 96% before.\nNext reset 14:00 (in 2h 0m).")
     assert message.kind is MessageKind.RESET
 
 
