@@ -72,6 +72,30 @@ def read_recording(path: Path) -> Iterator[Observation]:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+TAIL_BYTES = 256 * 1024
+
+
+def last_observation(path: Path) -> Observation | None:
+    """The newest well-formed observation of a recording (the agent's history), or None.
+
+    Reads only the file's tail, so ``status`` stays fast on a long history; a
+    missing or unreadable file, or a torn last line, is no error here.
+    """
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - TAIL_BYTES))
+            tail = handle.read()
+    except OSError:
+        return None
+    for raw in reversed(tail.splitlines()):
+        try:
+            return parse_line(raw.decode("utf-8"), str(path))
+        except (InputError, UnicodeDecodeError):
+            continue
+    return None
+
+
 def observation_to_line(observation: Observation) -> str:
     """One recording line for ``observation``, without the trailing newline."""
     line: dict[str, Any] = {

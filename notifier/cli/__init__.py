@@ -58,6 +58,10 @@ def _main(argv: Sequence[str]) -> int:
     from notifier.core.errors import ExitCode, NotifierError
 
     args = build_parser().parse_args(argv)
+    if args.handler is None:
+        # The bare program (or a bare `drift`): what can be done, not an error line.
+        args.help_parser.print_help()
+        return int(ExitCode.OK)
     try:
         return _call(args.handler, args)
     except NotifierError as exc:

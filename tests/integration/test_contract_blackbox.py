@@ -160,6 +160,17 @@ def check_fields_and_order(events: list[Json]) -> None:
             "bucket",
             "previous_utilization",
             "utilization",
+            "early",
+            "observed_at",
+            "notify",
+        ],
+        "forecast": [
+            "kind",
+            "bucket",
+            "utilization",
+            "rate_per_hour",
+            "projected_cap_at",
+            "resets_at",
             "observed_at",
             "notify",
         ],
@@ -310,9 +321,13 @@ def test_status_json_discovers_every_bucket_per_the_contract(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     doc = json.loads(result.stdout)
-    assert set(doc) == {"schema_version", "fetched_at", "buckets"}
+    assert {"schema_version", "fetched_at", "buckets"} <= set(doc)
+    assert doc["stale"] is False
     for bucket in doc["buckets"]:
-        assert set(bucket) == {"name", "utilization", "resets_at"}
+        # The contract's keys, then issue 15's pace keys.
+        assert list(bucket) == [
+            "name", "utilization", "resets_at", "pace_delta", "rate_per_hour", "projected_cap_at"
+        ]  # fmt: skip
     got = {b["name"]: b for b in doc["buckets"]}
     expected = {
         "five_hour": (1.0, "2026-03-02T05:00:00+00:00"),
@@ -547,7 +562,8 @@ def test_reset_rules(tmp_path: Path) -> None:
             (82, R + timedelta(seconds=60)),
             (40, R - timedelta(hours=1)),
         ],
-        # a transient near-zero reading with a 45 s jitter: no reset, but re-arm.
+        # a fall of >= 40 points to <= 10 with a 45 s jitter, hours before prev: the
+        # contract's third case (a reset grant used early), so the 80 after it fires again.
         "b_dip": [(80, R), (0.5, R + timedelta(seconds=45)), (80, R)],
         # resets_at later by > 60 s exactly at prev - 60 s: a reset even though u rose.
         "c_boundary": [(80, R)] * 5 + [(85, later)],
@@ -594,7 +610,7 @@ def test_reset_rules(tmp_path: Path) -> None:
     t = [at(m) for m in times]
     expected = {
         "a_jitter": [thr(75, 80, t[0])],
-        "b_dip": [thr(75, 80, t[0]), thr(75, 80, t[2])],
+        "b_dip": [thr(75, 80, t[0]), rst(80, 0.5, t[1], True), thr(75, 80, t[2])],
         "c_boundary": [thr(75, 80, t[0]), rst(80, 85, t[5], True), thr(75, 85, t[5])],
         "d_early": [thr(75, 80, t[0])],
         "e_down": [thr(75, 80, t[0]), rst(80, 20, t[1], True)],
@@ -607,6 +623,10 @@ def test_reset_rules(tmp_path: Path) -> None:
         "l_creep": [thr(75, 80, t[0])],
     }
     assert rule_events(events) == expected
+    # "A reset observed before prev minus 60 s is early": the grant and e_down's
+    # hours-early fall; f_61s is observed 5 h before prev too.
+    early = {e["bucket"]: e["early"] for e in events if e["kind"] == "reset"}
+    assert {name for name, flag in early.items() if flag} == {"b_dip", "e_down", "f_61s"}
 
 
 def test_threshold_rules(tmp_path: Path) -> None:
@@ -1272,12 +1292,13 @@ def test_agent_fires_once_across_restart_and_archives_redacted(
     }
     assert run_agent_until(env, endpoint, 2, tmp_path) == 0
     first_log = home_text(home, ".log")
-    assert first_log.count("5-hour at 90%") == 1, first_log
-    assert "at 75%" not in first_log
+    # One notification, for the highest threshold crossed, titled with the real value.
+    assert first_log.count("5-hour at 92%") == 1, first_log
+    assert "5-hour at 75%" not in first_log
     served_first = len(endpoint.requests)
     assert run_agent_until(env, endpoint, served_first + 2, tmp_path) == 0
     second_log = home_text(home, ".log")
-    assert second_log.count("5-hour at 90%") == 1, second_log
+    assert second_log.count("5-hour at 92%") == 1, second_log
     assert all(path == "/api/oauth/usage" for path, _ in endpoint.requests)
 
     bundle = tmp_path / "bundle.json"

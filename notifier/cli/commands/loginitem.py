@@ -124,6 +124,8 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "loaded": facts.loaded,
         "running": facts.running,
         "pid": facts.pid,
+        "exit_reason": facts.exit_reason,
+        "log_error": None if facts.running else last_log_error(where.log_file),
         "disabled": facts.disabled,
         "last_exit_code": facts.last_exit_code,
         "interpreter": facts.interpreter,
@@ -137,8 +139,28 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "notifier": agent.notifier,
         "user_agent": agent.user_agent,
         "user_agent_hint": agent.user_agent_hint,
+        "login_expires_at": _iso(agent.login_expires_at),
         "state_warnings": warnings,
     }
+
+
+LOG_TAIL_BYTES = 64 * 1024
+
+
+def last_log_error(log_file: Path) -> str | None:
+    """The last ERROR line the agent logged (why it stopped, often), without its stamp."""
+    try:
+        with log_file.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - LOG_TAIL_BYTES))
+            tail = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    for raw in reversed(tail.splitlines()):
+        stamp, sep, rest = raw.partition(" ERROR ")
+        if sep and stamp[:4].isdigit():
+            return f"{rest} (at {stamp.split(',')[0]})"
+    return None
 
 
 def _yes(flag: bool) -> str:
@@ -163,6 +185,8 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         f"installed:    {_yes(data['installed'])}",
         f"loaded:       {loaded}",
         f"running:      {running}",
+        *([f"last exit:    {data['exit_reason']}"] if data["exit_reason"] else []),
+        *([f"agent log:    {data['log_error']}"] if data["log_error"] else []),
     ]
     if data["interpreter"] and data["interpreter_present"] is False:
         lines.append(
@@ -192,5 +216,9 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         lines.append(f"last error:   {data['last_error']}")
     if data["user_agent_hint"]:
         lines.append(f"hint:         {data['user_agent_hint']}")
+    if data["login_expires_at"]:
+        lines.append(
+            f"login ends:   {data['login_expires_at']} (run `claude` and `/login` to renew it)"
+        )
     lines.extend(f"state file:   {warning}" for warning in data["state_warnings"])
     return Result(text=lines, data=data)
