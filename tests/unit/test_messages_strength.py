@@ -15,15 +15,12 @@ from notifier.core.events import (
     ThresholdCrossed,
 )
 from notifier.core.text.messages import (
-    USAGE_URL,
     Message,
     MessageKind,
     Urgency,
     drift_message,
     event_messages,
-    login_message,
     reset_message,
-    sample_message,
     summary_message,
     threshold_message,
 )
@@ -59,37 +56,6 @@ def test_every_event_kind_gets_its_own_message_in_the_given_zone() -> None:
     assert ["12:00" in message.body for message in utc] == [True, False, True]
 
 
-def test_a_threshold_for_a_bucket_missing_from_the_observation_has_no_reset_line() -> None:
-    event = ThresholdCrossed("seven_day_opus", 90, 91.0, NOW)
-    message = threshold_message(event, BUCKETS, NOW, PLUS2)
-    assert message.body == "7-day Opus is at 91% of its limit.\nNext closest: 5-hour at 76%."
-
-
-def test_only_top_level_keys_count_as_buckets() -> None:
-    # A list item's path has no dot but is not a top-level key.
-    nested_first = _drift(_added("five_hour.extra"), _added("new_window"))
-    assert drift_message(nested_first).title == "Usage data changed: new bucket new_window"
-    in_a_list = _drift(_added("limits[]"))
-    assert drift_message(in_a_list).title == "Usage data changed: 1 change"
-
-
-def test_only_null_to_object_is_a_bucket_coming_alive() -> None:
-    change = Change(ChangeKind.TYPE_CHANGED, "five_hour", old_type="string", new_type="object")
-    retyped = _drift(change)
-    assert drift_message(retyped).title == "Usage data changed: 1 change"
-
-
-def test_three_new_buckets_are_all_named_four_are_not() -> None:
-    three = _drift(*(_added(name) for name in ("a", "b", "c")))
-    assert drift_message(three).title == "Usage data changed: new buckets a, b, c"
-    four = _drift(*(_added(name) for name in ("a", "b", "c", "d")))
-    assert drift_message(four).title == "Usage data changed: new buckets a, b, c and 1 more"
-
-
-def test_a_login_message_without_detail_names_only_the_fix() -> None:
-    assert login_message().body == "Run `claude` and log in. Usage checks resume on their own."
-
-
 def _msg(title: str, urgency: Urgency = Urgency.NORMAL) -> Message:
     return Message(title, "body", urgency, None, MessageKind.THRESHOLD)
 
@@ -106,13 +72,3 @@ def test_a_summary_of_silenced_messages_is_silent() -> None:
     quiet = [replace(_msg("a"), sound=False), replace(_msg("b"), sound=False)]
     assert summary_message(quiet).sound is False
     assert summary_message([quiet[0], _msg("c")]).sound is False
-
-
-def test_the_sample_names_the_program_and_says_what_a_click_does() -> None:
-    assert sample_message() == Message(
-        title="Claude usage notifier: test",
-        body="Notifications work. Clicking one opens your usage page.",
-        urgency=Urgency.NORMAL,
-        open_url=USAGE_URL,
-        kind=MessageKind.TEST,
-    )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from notifier.core.events import BucketReset, Change, ChangeKind, DriftDetected, ThresholdCrossed
-from notifier.core.text.timeline import change_line, event_line, story_line
+from notifier.core.text.timeline import change_line, event_line
 
 AT = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)
 ADDED = Change(ChangeKind.ADDED, "five_hour.x", type="number")
@@ -59,30 +59,3 @@ def test_a_drift_event_line_lists_every_change() -> None:
     assert event_line(event) == (
         "data changed: added five_hour.x (number); removed seven_day.resets_at"
     )
-
-
-def test_story_lines_are_plainer() -> None:
-    assert story_line(ThresholdCrossed("five_hour", 75.0, 79.0, AT)) == (
-        "5-hour crossed 75% (now 79%)"
-    )
-    silent = ThresholdCrossed("five_hour", 75.0, 79.0, AT, notify=False)
-    assert story_line(silent) == "5-hour crossed 75% (now 79%)  (silent)"
-    assert story_line(BucketReset("seven_day", 93.0, 12.5, AT)) == "7-day all reset: 93% -> 12.5%"
-    unknown = BucketReset("five_hour", None, 0.0, AT, notify=False)
-    assert story_line(unknown) == "5-hour reset: ? -> 0%  (silent)"
-
-
-def test_a_drift_story_shows_three_paths_and_the_short_variant_id() -> None:
-    fingerprint = "0123456789abcdef" * 4
-    few = DriftDetected(AT, (ADDED, REMOVED, RENAMED), fingerprint=fingerprint)
-    assert story_line(few) == (
-        "usage data changed: five_hour.x, seven_day.resets_at, extra_usage.spent;"
-        " archived as variant 0123456789ab"
-    )
-    four = DriftDetected(AT, (ADDED, REMOVED, RENAMED, RETYPED), fingerprint=fingerprint)
-    assert story_line(four) == (
-        "usage data changed: five_hour.x, seven_day.resets_at, extra_usage.spent (+1 more);"
-        " archived as variant 0123456789ab"
-    )
-    many = DriftDetected(AT, (ADDED, REMOVED, RENAMED, RETYPED, ADDED), fingerprint=fingerprint)
-    assert story_line(many).endswith(" (+2 more); archived as variant 0123456789ab")
