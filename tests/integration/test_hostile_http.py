@@ -1,0 +1,154 @@
+"""A hostile server on a real socket: compression bombs and odd encodings.
+
+Each case runs the real program as a subprocess and measures its peak RSS
+(``os.wait4`` gives the child's own ``ru_maxrss``), so "bounded memory" is a
+number, not a hope: a 256 MiB bomb must be stopped at the 4 MiB cap with the
+process staying under 100 MB.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.integration.agent_harness import AgentRun, wait_for
+from tests.integration.httpserver import Reply, ScriptedServer, zeros
+
+pytestmark = pytest.mark.slow
+
+PROG = "claude-usage-notifier: "
+TOKEN = "sk-ant-oat01-FAKE-HOSTILE-TOKEN-000111222333"
+BOMB_BYTES = 256 * 1024 * 1024
+MAX_RSS_KIB = 100 * 1024
+
+
+@dataclass(frozen=True)
+class Measured:
+    returncode: int
+    stdout: str
+    stderr: str
+    peak_kib: int
+
+
+def wait_measured(proc: subprocess.Popen[bytes], out: Path, err: Path) -> Measured:
+    """Reap ``proc`` with ``wait4``: its exit code and its own peak RSS (KiB on Linux)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(proc.returncode, out.read_text(), err.read_text(), int(usage.ru_maxrss))
+
+
+@functools.cache
+def bomb(encodings: tuple[str, ...]) -> Reply:
+    """256 MiB of zeros under ``encodings`` (cached: compressing takes a second)."""
+    return Reply.compressed(zeros(BOMB_BYTES), encodings)
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as running:
+        yield running
+
+
+def status_env(tmp_path: Path, url: str) -> dict[str, str]:
+    folder = tmp_path / "claude"
+    folder.mkdir(exist_ok=True)
+    login = {"claudeAiOauth": {"accessToken": TOKEN, "expiresAt": 4102444800000}}
+    (folder / ".credentials.json").write_text(json.dumps(login))
+    return {
+        **os.environ,
+        "TZ": "UTC",
+        "CLAUDE_CONFIG_DIR": str(folder),
+        "CLAUDE_USAGE_NOTIFIER_BASE_URL": url,
+    }
+
+
+def status_measured(tmp_path: Path, url: str) -> Measured:
+    """``status --json`` as a child of this process, reaped by ``wait4``."""
+    env = status_env(tmp_path, url)
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder) / "out", Path(folder) / "err"
+        with out.open("wb") as o, err.open("wb") as e:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "notifier", "status", "--json"],
+                env=env,
+                stdout=o,
+                stderr=e,
+            )
+        return wait_measured(proc, out, err)
+
+
+def one_line(done: Measured, code: int) -> str:
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(PROG)
+    return done.stderr.removeprefix(PROG).rstrip("\n")
+
+
+BOMBS = [("gzip",), ("deflate",), ("raw-deflate",), ("gzip", "gzip"), ("deflate", "gzip")]
+
+
+@pytest.mark.parametrize("encodings", BOMBS, ids=lambda e: "+".join(e))
+def test_a_compression_bomb_stops_at_the_cap_in_bounded_memory(
+    tmp_path: Path, server: ScriptedServer, encodings: tuple[str, ...]
+) -> None:
+    reply = bomb(encodings)
+    assert len(reply.body) < 2 * 1024 * 1024  # small on the wire, 256 MiB decoded
+    server.script(reply)
+    done = status_measured(tmp_path, server.url)
+    message = one_line(done, 3)
+    assert "more than 4 MiB (decoded): not a usage payload" in message
+    assert 0 < done.peak_kib < MAX_RSS_KIB, f"peak RSS {done.peak_kib} KiB"
+
+
+def test_a_stacked_small_body_is_decoded(tmp_path: Path, server: ScriptedServer) -> None:
+    payload = {"five_hour": {"utilization": 42.0, "resets_at": None}}
+    server.script(Reply.compressed(json.dumps(payload).encode(), ["gzip", "deflate", "gzip"]))
+    done = status_measured(tmp_path, server.url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["buckets"][0]["utilization"] == 42.0
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress"])
+def test_an_encoding_we_did_not_ask_for_exits_3(
+    tmp_path: Path, server: ScriptedServer, encoding: str
+) -> None:
+    server.script(Reply.raw(b"\x8b\x00garbage", headers={"Content-Encoding": encoding}))
+    message = one_line(status_measured(tmp_path, server.url), 3)
+    assert f"an encoding we did not ask for ({encoding})" in message
+    # We only ever offer what we can undo.
+    assert server.requests[0].header("accept-encoding") == "gzip, deflate"
+
+
+def test_the_agent_logs_one_line_for_a_bomb_and_stays_small(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    server.default = bomb(("gzip", "gzip"))
+    run = AgentRun(tmp_path, server.url)
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder) / "out", Path(folder) / "err"
+        with out.open("wb") as o, err.open("wb") as e:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "notifier", "run"], env=run.env(), stdout=o, stderr=e
+            )
+        try:
+            assert wait_for(lambda: "bad_response" in run.log(), 30), run.log()
+            assert wait_for(lambda: len(server.requests) >= 3, 30)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+        done = wait_measured(proc, out, err)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in run.log()
+    bomb_lines = [line for line in run.log().splitlines() if "MiB (decoded)" in line]
+    assert len(bomb_lines) == 1, run.log()  # one line per change of outcome, not per poll
+    assert 0 < done.peak_kib < MAX_RSS_KIB, f"peak RSS {done.peak_kib} KiB"
