@@ -28,12 +28,11 @@ from typing import Any
 from notifier import store
 from notifier.core import drift
 from notifier.core.errors import InputError, StoreError
-from notifier.core.events import Change
+from notifier.core.events import ID_LENGTH, Change
 from notifier.core.redact import redact
 
 FORMAT = 1
 BUNDLE_KIND = "claude-usage-notifier/drift-bundle"
-ID_LENGTH = 12
 _FINGERPRINT = re.compile(r"[0-9a-f]{32}")
 
 

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from notifier import store
 from notifier.core.errors import LoginItemError
-from notifier.paths import Paths
+from notifier.paths import Paths, launch_agents_dir, systemd_user_dir
 from notifier.runner import CommandResult, CommandRunner
 
 LABEL = "io.github.claude-usage-notifier.agent"
@@ -327,7 +327,7 @@ class LaunchAgent(LoginItem):
     @property
     def file(self) -> Path:
         """``~/Library/LaunchAgents/io.github.claude-usage-notifier.agent.plist``."""
-        return self.home / "Library" / "LaunchAgents" / f"{LABEL}.plist"
+        return launch_agents_dir(self.home) / f"{LABEL}.plist"
 
     @property
     def _domain(self) -> str:
@@ -411,8 +411,7 @@ class SystemdUserUnit(LoginItem):
     @property
     def file(self) -> Path:
         """The unit file (systemd's user unit folder; ``XDG_CONFIG_HOME`` honoured)."""
-        base = os.environ.get("XDG_CONFIG_HOME") or str(self.home / ".config")
-        return Path(base) / "systemd" / "user" / UNIT_NAME
+        return systemd_user_dir(self.home) / UNIT_NAME
 
     def render(self) -> bytes:
         """The unit (see :func:`systemd_unit`)."""

@@ -8,10 +8,13 @@ decides. Folders are created private (0700) when first needed, never on import.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-APP_NAME = "claude-usage-notifier"
+from notifier.core import PROGRAM
+
+APP_NAME = PROGRAM
 HOME_ENV = "CLAUDE_USAGE_NOTIFIER_HOME"
 
 
@@ -94,6 +97,18 @@ def resolve(environ: dict[str, str] | None = None) -> Paths:
         for name, default in zip(names, defaults, strict=True)
     ]
     return Paths(*chosen)
+
+
+def systemd_user_dir(home: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """Where systemd looks for user units: ``$XDG_CONFIG_HOME/systemd/user`` (``~/.config``)."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or str(home / ".config")
+    return Path(base) / "systemd" / "user"
+
+
+def launch_agents_dir(home: Path) -> Path:
+    """Where launchd looks for the user's agents (no environment variable moves it)."""
+    return home / "Library" / "LaunchAgents"
 
 
 def ensure_private_dir(path: Path) -> Path:

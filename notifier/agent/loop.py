@@ -54,10 +54,9 @@ from notifier.core.errors import (
     StoreError,
     Unreachable,
 )
-from notifier.core.events import DriftDetected, Event
-from notifier.core.models import AgentState, Config, Observation, State
+from notifier.core.events import ID_LENGTH, DriftDetected, Event
+from notifier.core.models import AgentState, Config, Observation, Outcome, State
 from notifier.core.pipeline import Pipeline
-from notifier.core.schedule import Outcome
 from notifier.paths import Paths
 from notifier.recording import append_observation
 from notifier.statefile import save_state
@@ -98,6 +97,18 @@ class Publisher(Protocol):
 
 Archiver = Callable[["DriftResult", dict[str, Any], datetime], object]
 """Records a drifting payload (redacted) in the variant archive: ``archive.record``."""
+
+
+Sleeper = Callable[[float, asyncio.Event], Awaitable[None]]
+"""Waits up to ``seconds`` or until the event is set: the loop's only way to pass time.
+
+Injected with the clocks, so a test can run hours of agent time in milliseconds."""
+
+
+async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    """The real :data:`Sleeper`: returns after ``seconds``, or at once when ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 class _Stopped(Exception):
@@ -150,6 +161,7 @@ class Agent:
         monotonic: Callable[[], float] = time.monotonic,
         rng: schedule.Jitter | None = None,
         check_every: timedelta = CHECK_EVERY,
+        sleep: Sleeper | None = None,
     ) -> None:
         self.config = config
         self.paths = paths
@@ -160,6 +172,7 @@ class Agent:
         self.archiver = archiver
         self.clock = clock
         self.monotonic = monotonic
+        self.sleep: Sleeper = sleep or sleep_or_stop
         self.rng = rng or schedule.default_rng()
         self.check_every = check_every
         self.polls = 0
@@ -264,7 +277,7 @@ class Agent:
                 logger.warning(
                     "the usage payload changed shape (%d change(s)): new variant %s",
                     len(event.changes),
-                    event.fingerprint[:12],
+                    event.fingerprint[:ID_LENGTH],
                 )
         drift = self.pipeline.last_drift
         if drift is not None and drift.changes:
@@ -370,8 +383,7 @@ class Agent:
             if remaining <= timedelta(0):
                 return True
             slice_ = min(remaining, self.check_every).total_seconds()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=slice_)
+            await self.sleep(slice_, stop)
             wall_after, mono_after = self.clock(), self.monotonic()
             wall_elapsed = wall_after - wall_before
             real_elapsed = timedelta(seconds=mono_after - mono_before)

@@ -2,7 +2,9 @@
 
 Thin on purpose. Each command lives in ``notifier.cli.commands.<name>`` and is
 imported only when chosen, so ``status`` never pays for desktop-notifier or
-deepdiff. Every expected failure is a :class:`NotifierError`, caught here once
+deepdiff. A command returns a :class:`~notifier.cli.output.Result` (printed
+here, once, as text or ``--json``) or, when it streams, its exit code. Every
+expected failure is a :class:`NotifierError`, caught here once
 and shown as one line on stderr; stdout stays clean for ``--json``.
 """
 
@@ -14,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from notifier.cli.output import Result, render
 from notifier.cli.parser import PROG, build_parser
 from notifier.core.errors import ExitCode, NotifierError
 
@@ -23,8 +26,10 @@ DEBUG_ENV = "CLAUDE_USAGE_NOTIFIER_DEBUG"
 def _call(handler: str, args: argparse.Namespace) -> int:
     module_name, func_name = handler.split(":")
     module = importlib.import_module(f"notifier.cli.commands.{module_name}")
-    result: int = getattr(module, func_name)(args)
-    return result
+    outcome: Result | int = getattr(module, func_name)(args)
+    if isinstance(outcome, Result):
+        return render(outcome, as_json=bool(getattr(args, "json", False)))
+    return int(outcome)  # a streaming command printed as it went
 
 
 def main(argv: Sequence[str] | None = None) -> int:

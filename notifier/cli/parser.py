@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from notifier import __version__
+from notifier.core import PROGRAM
 from notifier.core.errors import ExitCode
 
-PROG = "claude-usage-notifier"
+PROG = PROGRAM
 
 
 class _Parser(argparse.ArgumentParser):

@@ -12,3 +12,6 @@ Data flows one way: payload -> :mod:`.models` -> :mod:`.buckets` ->
 :mod:`.rules` and :mod:`.drift` -> :mod:`.events` -> :mod:`.text` (what
 people read). :mod:`.pipeline` runs them over a stream of observations.
 """
+
+PROGRAM = "claude-usage-notifier"
+"""The one spelling of the program's name: the command, the app folder, error prefixes."""

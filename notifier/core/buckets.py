@@ -56,9 +56,8 @@ def slug(display_name: object) -> str:
     return cleaned or "unscoped"
 
 
-def _money(key: str, window: dict[str, Any]) -> Money | None:
-    if key != "extra_usage":
-        return None
+def extra_usage_money(window: dict[str, Any]) -> Money:
+    """The money of an ``extra_usage`` block (minor units, its currency and exponent)."""
     places = window.get("decimal_places")
     return Money(
         used_minor=as_number(window.get("used_credits")),
@@ -104,7 +103,7 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
                 name=key,
                 utilization=utilization,
                 resets_at=parse_timestamp(value.get("resets_at")),
-                money=_money(key, value),
+                money=extra_usage_money(value) if key == "extra_usage" else None,
             )
         )
     limits = payload.get("limits")

@@ -41,7 +41,6 @@ class NotifierError(Exception):
     """Root of every expected failure. ``str(err)`` is the one line the user sees."""
 
     exit_code: ExitCode = ExitCode.BAD_INPUT
-    title: str = "Error"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -54,70 +53,51 @@ class NotifierError(Exception):
 class ConfigError(NotifierError):
     """The configuration (file or environment) has a value we cannot use."""
 
-    title = "Configuration error"
-
 
 class InputError(NotifierError):
     """A file or argument given on the command line cannot be used."""
 
-    title = "Bad input"
-
 
 class StoreError(NotifierError):
     """A file we keep (state, archive, history) cannot be read or written."""
-
-    title = "Storage error"
 
 
 class AgentAlreadyRunning(NotifierError):
     """Another agent holds the lock."""
 
     exit_code = ExitCode.FOUND
-    title = "Agent already running"
 
 
 class LoginItemError(NotifierError):
     """``launchctl``/``systemctl`` refused; the message says which command and why."""
-
-    title = "Login item error"
 
 
 class CredentialsError(NotifierError):
     """The Claude Code login cannot be used; the fix is usually to log in again."""
 
     exit_code = ExitCode.ENDPOINT
-    title = "Claude login problem"
 
 
 class NotLoggedIn(CredentialsError):
     """No Claude Code OAuth credentials were found."""
 
-    title = "Not logged in"
-
 
 class TokenExpired(CredentialsError):
     """The stored token has expired or was rejected (401)."""
 
-    title = "Claude login expired"
-
 
 class ScopeMissing(CredentialsError):
     """The token lacks the ``user:profile`` scope (e.g. a ``claude setup-token`` token)."""
-
-    title = "Token lacks a scope"
 
 
 class ServerError(NotifierError):
     """The usage endpoint did not give a usable answer."""
 
     exit_code = ExitCode.ENDPOINT
-    title = "Usage endpoint error"
 
 
 class RateLimited(ServerError):
     """HTTP 429. ``retry_after`` is the server's hint in seconds, or None."""
-
-    title = "Rate limited"
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -127,19 +107,13 @@ class RateLimited(ServerError):
 class Unreachable(ServerError):
     """The endpoint could not be reached (DNS, refused, reset, timeout)."""
 
-    title = "Endpoint unreachable"
-
 
 class BadResponse(ServerError):
     """A 200 answer that is not a JSON object (a captive portal, a proxy page)."""
 
-    title = "Unexpected response"
-
 
 class ServerFault(ServerError):
     """A 5xx or other unexpected HTTP status."""
-
-    title = "Server error"
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)

@@ -11,6 +11,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+ID_LENGTH = 12
+"""A variant's short id: the first characters of its fingerprint (archive, messages, CLI)."""
+
 
 class ChangeKind(Enum):
     """The four kinds of drift the contract names."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -231,9 +232,26 @@ class BucketState(BaseModel):
     crossed_in_window: bool = False
 
 
-AgentOutcome = Literal[
-    "ok", "rate_limited", "unreachable", "server_error", "bad_response", "login_required", "never"
-]
+class Outcome(StrEnum):
+    """What one poll came to; persisted as its value (``AgentState.outcome``)."""
+
+    OK = "ok"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"
+    SERVER_ERROR = "server_error"
+    BAD_RESPONSE = "bad_response"
+    LOGIN_REQUIRED = "login_required"
+    NEVER = "never"  # no poll yet
+
+    @property
+    def is_backoff(self) -> bool:
+        """True for outcomes that put the agent on a backoff ladder."""
+        return self in {
+            Outcome.UNREACHABLE,
+            Outcome.SERVER_ERROR,
+            Outcome.BAD_RESPONSE,
+            Outcome.RATE_LIMITED,
+        }
 
 
 class AgentState(BaseModel):
@@ -241,7 +259,7 @@ class AgentState(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    outcome: AgentOutcome = "never"
+    outcome: Outcome = Outcome.NEVER
     consecutive_failures: int = 0
     backoff_until: datetime | None = None
     last_poll_at: datetime | None = None

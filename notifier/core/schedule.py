@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 
-from notifier.core.models import Config
+from notifier.core.models import Config, Outcome
 
 # A Retry-After beyond this is a broken header, not advice.
 MAX_RETRY_AFTER = timedelta(hours=6)
@@ -42,22 +41,6 @@ WAKE_SETTLE = timedelta(seconds=10)
 # Wall clock and monotonic clock disagreeing by more than this is a jump (sleep/wake
 # or a clock change), not scheduling noise.
 JUMP_THRESHOLD = timedelta(seconds=30)
-
-
-class Outcome(StrEnum):
-    """What one poll came to. Values match ``models.AgentOutcome`` (persisted)."""
-
-    OK = "ok"
-    RATE_LIMITED = "rate_limited"
-    UNREACHABLE = "unreachable"
-    SERVER_ERROR = "server_error"
-    BAD_RESPONSE = "bad_response"
-    LOGIN_REQUIRED = "login_required"
-
-    @property
-    def is_backoff(self) -> bool:
-        """True for outcomes that put the agent on a backoff ladder."""
-        return self in _ERROR_OUTCOMES or self is Outcome.RATE_LIMITED
 
 
 _ERROR_OUTCOMES = frozenset({Outcome.UNREACHABLE, Outcome.SERVER_ERROR, Outcome.BAD_RESPONSE})

@@ -310,7 +310,7 @@ def test_status_json_discovers_every_bucket_per_the_contract(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     doc = json.loads(result.stdout)
-    assert set(doc) == {"fetched_at", "buckets"}
+    assert set(doc) == {"schema_version", "fetched_at", "buckets"}
     for bucket in doc["buckets"]:
         assert set(bucket) == {"name", "utilization", "resets_at"}
     got = {b["name"]: b for b in doc["buckets"]}

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from notifier.cli.commands.demo import describe, recording_path
+from notifier.cli.commands.demo import recording_path
 from notifier.core.events import BucketReset, ThresholdCrossed
+from notifier.core.text.timeline import story_line as describe
 from tests.integration.dbus_bus import DbusmockDaemon, PrivateBus, notify_calls
 
 pytestmark = pytest.mark.slow

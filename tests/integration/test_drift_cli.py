@@ -135,7 +135,7 @@ def test_list_show_export_accept(tmp_path: Path, drifting: Path) -> None:
 
     listed = run("drift", "list", "--json")
     assert listed.returncode == 0
-    (entry,) = json.loads(listed.stdout)
+    (entry,) = json.loads(listed.stdout)["variants"]
     assert entry["id"] == variant
     assert entry["count"] == 1
     assert variant in run("drift", "list").stdout

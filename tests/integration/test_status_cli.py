@@ -100,7 +100,8 @@ def status_json(tmp_path: Path, fixture: str) -> dict[str, Any]:
     assert done.stderr == ""
     data: dict[str, Any] = json.loads(done.stdout)
     assert {"fetched_at", "buckets"} <= set(data)
-    assert set(data) == {"fetched_at", "buckets"}
+    assert set(data) == {"schema_version", "fetched_at", "buckets"}  # contract keys + version
+    assert data["schema_version"] == 1
     for bucket in data["buckets"]:
         assert set(bucket) == {"name", "utilization", "resets_at"}
     return data

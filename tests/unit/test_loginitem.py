@@ -11,11 +11,13 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from notifier import loginitem
 from notifier.cli.commands import loginitem as commands
+from notifier.cli.output import render
 from notifier.core.errors import LoginItemError
 from notifier.loginitem import (
     LABEL,
@@ -31,6 +33,11 @@ from tests.conftest import require_tool
 REPO = Path(__file__).resolve().parents[2]
 UID = 501
 TARGET = f"gui/{UID}/{LABEL}"
+
+
+def _run(command: Any, args: argparse.Namespace, runner: Any) -> int:
+    """A command as the CLI runs it: its Result rendered (``--json`` when asked)."""
+    return render(command(args, runner=runner), as_json=bool(getattr(args, "json", False)))
 
 
 def _command(tmp_path: Path, config_file: Path | None = None) -> AgentCommand:
@@ -477,7 +484,7 @@ def test_dry_run_prints_file_and_commands_and_touches_nothing(
     platform: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     runner = RecordingRunner()
-    assert commands.install(_args(dry_run=True, platform=platform), runner=runner) == 0
+    assert _run(commands.install, _args(dry_run=True, platform=platform), runner) == 0
     out = capsys.readouterr().out
     assert runner.calls == []
     assert not (tmp_path / "home" / "Library").exists()
@@ -501,11 +508,11 @@ def test_dry_run_prints_file_and_commands_and_touches_nothing(
 def test_install_command_says_whether_it_started_the_agent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], running: bool, expected: str
 ) -> None:
-    assert commands.install(_args(platform="linux"), runner=RecordingRunner()) == 0
+    assert _run(commands.install, _args(platform="linux"), RecordingRunner()) == 0
     capsys.readouterr()
     answer = _systemctl_answer(enabled=True, active=running)
     runner = RecordingRunner(respond=lambda argv: answer if "show" in argv else CommandResult(0))
-    assert commands.install(_args(platform="linux"), runner=runner) == 0
+    assert _run(commands.install, _args(platform="linux"), runner) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(expected)
     if not running:
@@ -529,7 +536,7 @@ def test_agent_status_json_reports_facts_and_last_success(
         )
     )
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
-    assert commands.agent_status(_args(json=True, platform="linux"), runner=runner) == 0
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["installed"] is False
     assert data["loaded"] is True
@@ -563,7 +570,7 @@ def test_agent_status_reads_past_one_bad_bucket_and_moves_nothing(
     state_file = _write_state(tmp_path, state)
     before = state_file.read_bytes()
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
-    assert commands.agent_status(_args(json=True, platform="linux"), runner=runner) == 0
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["outcome"] == "rate_limited"
     assert data["last_success_at"] == "2025-11-20T10:00:00+00:00"
@@ -581,7 +588,7 @@ def test_agent_status_with_a_corrupt_state_leaves_it_in_place(
     state_file = _write_state(tmp_path, {})
     state_file.write_bytes(b"{ not json")
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(False))
-    assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     out = capsys.readouterr().out
     assert "last outcome: never" in out
     assert "left in place" in out
@@ -596,11 +603,11 @@ def test_agent_status_text_names_the_notification_path(
         {"version": 1, "agent": {"outcome": "ok", "notifier": "log (no notification server)"}},
     )
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
-    assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: log (no notification server)" in lines
 
     _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
-    assert commands.agent_status(_args(platform="linux"), runner=runner) == 0
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: unknown (the agent has not run yet)" in lines

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import typing
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.core.models import AgentOutcome, Config
+from notifier.core.models import AgentState, Config, Outcome
 from notifier.core.schedule import (
     MAX_RETRY_AFTER,
-    Outcome,
     after_jump,
     default_rng,
     is_jump,
@@ -175,6 +173,10 @@ def test_jump_detection_ignores_scheduling_noise() -> None:
     assert is_jump(timedelta(seconds=-3600), timedelta(seconds=15))
 
 
-def test_persisted_outcomes_are_the_schedule_outcomes_plus_never() -> None:
-    # models.AgentOutcome is what state.json may hold; the agent writes Outcome values.
-    assert set(typing.get_args(AgentOutcome)) == {o.value for o in Outcome} | {"never"}
+def test_the_persisted_outcome_is_the_schedule_outcome_by_value() -> None:
+    # One type for both: state.json holds Outcome values and reads them back as Outcome.
+    state = AgentState.model_validate({"outcome": "rate_limited"})
+    assert state.outcome is Outcome.RATE_LIMITED
+    assert AgentState().outcome is Outcome.NEVER
+    assert state.model_dump(mode="json")["outcome"] == "rate_limited"
+    assert not Outcome.NEVER.is_backoff

@@ -1,14 +1,13 @@
-"""Helpers every command shares: config loading, warnings, JSON output."""
+"""Helpers every command shares: the folders, config loading, the strict JSON-file reader."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from notifier import config as config_module
+from notifier.cli.output import warn
 from notifier.config import LoadedConfig
 from notifier.core.errors import InputError
 from notifier.paths import Paths, resolve
@@ -51,13 +50,3 @@ def read_json_object(path: Path, what: str = "payload file") -> dict[str, Any]:
         return decode_object(raw)
     except NotAnObject as exc:
         raise InputError(f"{what} {path} {exc.reason}") from None
-
-
-def warn(message: str) -> None:
-    """One line on stderr, prefixed like errors."""
-    sys.stderr.write(f"claude-usage-notifier: warning: {message}\n")
-
-
-def emit_json(data: Any) -> None:
-    """One JSON document on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")

@@ -20,10 +20,9 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from notifier.core.events import BucketReset, Event, ThresholdCrossed
 from notifier.core.models import Config, Observation
-from notifier.core.text.labels import label
-from notifier.core.text.render import local_time, percent
+from notifier.core.text.render import local_time
+from notifier.core.text.timeline import story_line
 
 # One simulated week in about fifteen seconds.
 DEFAULT_SPEED = 40_000.0
@@ -50,23 +49,6 @@ def _private_home() -> Iterator[Path]:
                 os.environ.pop("CLAUDE_USAGE_NOTIFIER_HOME", None)
             else:
                 os.environ["CLAUDE_USAGE_NOTIFIER_HOME"] = previous
-
-
-def describe(event: Event) -> str:
-    """One timeline line for an event (no timestamp); percentages as ``status`` shows them."""
-    silent = "" if event.notify else "  (silent)"
-    if isinstance(event, ThresholdCrossed):
-        return (
-            f"{label(event.bucket)} crossed {percent(event.threshold)} "
-            f"(now {percent(event.utilization)}){silent}"
-        )
-    if isinstance(event, BucketReset):
-        previous = event.previous_utilization
-        before = "?" if previous is None else percent(previous)
-        return f"{label(event.bucket)} reset: {before} -> {percent(event.utilization)}{silent}"
-    paths = ", ".join(change.path for change in event.changes[:3])
-    more = f" (+{len(event.changes) - 3} more)" if len(event.changes) > 3 else ""
-    return f"usage data changed: {paths}{more}; archived as variant {event.fingerprint[:12]}"
 
 
 def _print(line: str, *, to_stderr: bool = False) -> None:
@@ -112,7 +94,7 @@ async def _play(
                 if as_json:
                     _print(json.dumps(event.to_json()))
                 else:
-                    _print(f"{stamp}  {describe(event)}")
+                    _print(f"{stamp}  {story_line(event)}")
             result = pipeline.last_drift
             if result is not None and result.changes:
                 # As the agent does: every sighting updates the variant's archive entry.

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.cli.commands.common import emit_json, paths, read_json_object
+from notifier.cli.commands.common import paths, read_json_object
+from notifier.cli.output import Result
 from notifier.core.errors import ExitCode, InputError
 
 ISSUE_HINT = (
@@ -39,140 +39,125 @@ def _write_beside(path: Path, text: str, mode: int) -> None:
         raise InputError(str(exc)) from None
 
 
-def _describe(change: dict[str, Any]) -> str:
-    kind = change["change"]
-    if kind == "added":
-        return f"added        {change['path']} ({change['type']})"
-    if kind == "removed":
-        return f"removed      {change['path']}"
-    if kind == "renamed":
-        return f"renamed      {change['from']} -> {change['path']}"
-    return f"type_changed {change['path']} ({change['old_type']} -> {change['new_type']})"
-
-
-def check(args: argparse.Namespace) -> int:
+def check(args: argparse.Namespace) -> Result:
     """Compare payload files with the shipped and accepted schemas."""
     from notifier import schemas
     from notifier.core import drift
+    from notifier.core.text.timeline import change_line
 
     known = schemas.load_known([paths().accepted_schemas_dir])
     report: list[dict[str, Any]] = []
-    bad = False
+    text: list[str] = []
+    notes: list[str] = []
     for file in args.files:
         try:
             payload = read_json_object(file)
         except InputError as exc:
-            sys.stderr.write(f"claude-usage-notifier: {exc}\n")
-            bad = True
+            notes.append(str(exc))
             continue
-        result = drift.check(payload, known)
-        report.append({"file": str(file), "changes": [c.to_json() for c in result.changes]})
-    if args.json:
-        emit_json(report)
+        changes = drift.check(payload, known).changes
+        report.append({"file": str(file), "changes": [c.to_json() for c in changes]})
+        if not changes:
+            text.append(f"{file}: known shape, no drift")
+            continue
+        text.append(f"{file}: drift, {len(changes)} change{'s' * (len(changes) != 1)}")
+        text.extend(f"  {change_line(change, aligned=True)}" for change in changes)
+    if notes:
+        code = ExitCode.BAD_INPUT
     else:
-        for item in report:
-            if not item["changes"]:
-                sys.stdout.write(f"{item['file']}: known shape, no drift\n")
-                continue
-            count = len(item["changes"])
-            sys.stdout.write(f"{item['file']}: drift, {count} change{'s' * (count != 1)}\n")
-            for change in item["changes"]:
-                sys.stdout.write(f"  {_describe(change)}\n")
-    if bad:
-        return ExitCode.BAD_INPUT
-    return ExitCode.FOUND if any(item["changes"] for item in report) else ExitCode.OK
+        code = ExitCode.FOUND if any(item["changes"] for item in report) else ExitCode.OK
+    return Result(text=text, data=report, notes=notes, exit_code=code)
 
 
-def list_(args: argparse.Namespace) -> int:
+def list_(args: argparse.Namespace) -> Result:
     """The archived variants, oldest first."""
     from notifier import archive
 
+    del args
     variants = archive.list_variants(paths().archive_dir)
-    if args.json:
-        emit_json(
-            [
-                {
-                    "id": v.id,
-                    "fingerprint": v.fingerprint,
-                    "first_seen": v.first_seen,
-                    "last_seen": v.last_seen,
-                    "count": v.count,
-                    "changes": [c.to_json() for c in v.changes],
-                }
-                for v in variants
-            ]
-        )
-        return ExitCode.OK
+    data = {
+        "variants": [
+            {
+                "id": v.id,
+                "fingerprint": v.fingerprint,
+                "first_seen": v.first_seen,
+                "last_seen": v.last_seen,
+                "count": v.count,
+                "changes": [c.to_json() for c in v.changes],
+            }
+            for v in variants
+        ]
+    }
     if not variants:
-        sys.stdout.write("No new payload variants archived.\n")
-        return ExitCode.OK
-    sys.stdout.write(f"{'ID':<12}  {'FIRST SEEN':<20}  {'LAST SEEN':<20}  {'COUNT':>5}  CHANGES\n")
+        return Result(text=["No new payload variants archived."], data=data)
+    text = [f"{'ID':<12}  {'FIRST SEEN':<20}  {'LAST SEEN':<20}  {'COUNT':>5}  CHANGES"]
     for v in variants:
         summary = ", ".join(f"{c.change.value} {c.path}" for c in v.changes[:3])
         if len(v.changes) > 3:
             summary += f" (+{len(v.changes) - 3} more)"
-        sys.stdout.write(
-            f"{v.id:<12}  {v.first_seen[:19]:<20}  {v.last_seen[:19]:<20}  "
-            f"{v.count:>5}  {summary}\n"
+        text.append(
+            f"{v.id:<12}  {v.first_seen[:19]:<20}  {v.last_seen[:19]:<20}  {v.count:>5}  {summary}"
         )
-    return ExitCode.OK
+    return Result(text=text, data=data)
 
 
-def show(args: argparse.Namespace) -> int:
+def show(args: argparse.Namespace) -> Result:
     """One archived variant: its changes and its redacted example."""
     from notifier import archive
+    from notifier.core.text.timeline import change_line
 
     variant = archive.load(paths().archive_dir, args.id)
-    if args.json:
-        emit_json(variant.entry)
-        return ExitCode.OK
-    out = sys.stdout
-    out.write(f"Variant {variant.id} (fingerprint {variant.fingerprint})\n")
-    out.write(f"First seen {variant.first_seen}, last seen {variant.last_seen}, ")
-    out.write(f"{variant.count} time{'s' * (variant.count != 1)}\n")
-    out.write("Changes:\n")
-    for change in variant.changes:
-        out.write(f"  {_describe(change.to_json())}\n")
-    out.write("Redacted example:\n")
-    out.write(json.dumps(variant.entry.get("example"), indent=2, ensure_ascii=False) + "\n")
-    return ExitCode.OK
+    text = [
+        f"Variant {variant.id} (fingerprint {variant.fingerprint})",
+        f"First seen {variant.first_seen}, last seen {variant.last_seen}, "
+        f"{variant.count} time{'s' * (variant.count != 1)}",
+        "Changes:",
+        *(f"  {change_line(change, aligned=True)}" for change in variant.changes),
+        "Redacted example:",
+        json.dumps(variant.entry.get("example"), indent=2, ensure_ascii=False),
+    ]
+    return Result(text=text, data=variant.entry)
 
 
-def export(args: argparse.Namespace) -> int:
+def export(args: argparse.Namespace) -> Result:
     """Write every archived variant, redacted, to one bundle (a file, or stdout)."""
     from notifier import archive
+    from notifier.cli.output import json_text
 
     bundle = archive.export_bundle(paths().archive_dir, datetime.now(UTC))
     if not bundle["variants"]:
-        sys.stderr.write("claude-usage-notifier: no archived variants: nothing to export\n")
-        return ExitCode.OK
+        return Result(notes=["no archived variants: nothing to export"])
     count = len(bundle["variants"])
     if args.output is None:
-        emit_json(bundle)
-        sys.stderr.write(ISSUE_HINT.format(file="this output (saved to a .json file)") + "\n")
-        return ExitCode.OK
+        hint = ISSUE_HINT.format(file="this output (saved to a .json file)")
+        return Result(text=[json_text(bundle)], notes=[hint])
     _write_beside(args.output, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", 0o600)
-    sys.stdout.write(f"Wrote {count} variant{'s' * (count != 1)} to {args.output}\n")
-    sys.stdout.write(ISSUE_HINT.format(file=args.output) + "\n")
-    return ExitCode.OK
+    return Result(
+        text=[
+            f"Wrote {count} variant{'s' * (count != 1)} to {args.output}",
+            ISSUE_HINT.format(file=args.output),
+        ]
+    )
 
 
-def accept(args: argparse.Namespace) -> int:
+def accept(args: argparse.Namespace) -> Result:
     """Stop reporting a variant on this machine: its schema becomes a known one."""
     from notifier import archive
 
     where = paths()
     target = archive.accept(where.archive_dir, args.id, where.accepted_schemas_dir)
-    sys.stdout.write(
-        f"Accepted variant {args.id}: its schema is now known ({target}).\n"
-        "A running agent reads known schemas at start: restart it (or re-run `install`).\n"
+    return Result(
+        text=[
+            f"Accepted variant {args.id}: its schema is now known ({target}).",
+            "A running agent reads known schemas at start: restart it (or re-run `install`).",
+        ]
     )
-    return ExitCode.OK
 
 
 def _variants_in(source: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
     from notifier import archive
     from notifier.core import drift
+    from notifier.core.events import ID_LENGTH
     from notifier.core.redact import redact
 
     if data.get("kind") == archive.BUNDLE_KIND:
@@ -186,7 +171,7 @@ def _variants_in(source: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
     example = redact(data)
     return [
         {
-            "id": drift.fingerprint(drift.shape_of(data))[: archive.ID_LENGTH],
+            "id": drift.fingerprint(drift.shape_of(data))[:ID_LENGTH],
             "fingerprint": drift.fingerprint(drift.shape_of(data)),
             "first_seen": datetime.now(UTC).isoformat(),
             "schema": drift.infer_schema(example),
@@ -195,10 +180,11 @@ def _variants_in(source: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def promote(args: argparse.Namespace) -> int:
+def promote(args: argparse.Namespace) -> Result:
     """(Maintainers) write each new variant's schema into a source tree's ``schemas/``."""
     from notifier import archive
     from notifier.core import drift
+    from notifier.core.events import ID_LENGTH
 
     data = read_json_object(args.source, "file")
     target: Path = args.schemas
@@ -213,19 +199,20 @@ def promote(args: argparse.Namespace) -> int:
         if isinstance(document, dict):
             known[drift.fingerprint(drift.shape_of_schema(document))] = file.name
     written = 0
+    text: list[str] = []
     for variant in _variants_in(args.source, data):
         document = archive.schema_document(variant, where=f"promoted from {args.source.name}")
         print_ = drift.fingerprint(drift.shape_of_schema(document))
         if print_ in known:
-            sys.stdout.write(f"variant {print_[:12]} is already known as {known[print_]}\n")
+            text.append(f"variant {print_[:ID_LENGTH]} is already known as {known[print_]}")
             continue
         first = str(variant.get("first_seen", ""))[:10] or "undated"
-        out = target / f"variant-{first}-{print_[:12]}.schema.json"
+        out = target / f"variant-{first}-{print_[:ID_LENGTH]}.schema.json"
         # A source-tree file, meant to be committed and shipped: readable by all.
         _write_beside(out, json.dumps(document, indent=2, ensure_ascii=False) + "\n", 0o644)
         known[print_] = out.name
         written += 1
-        sys.stdout.write(f"wrote {out}: review its title and description, then commit it\n")
+        text.append(f"wrote {out}: review its title and description, then commit it")
     if not written:
-        sys.stdout.write("nothing new to promote\n")
-    return ExitCode.OK
+        text.append("nothing new to promote")
+    return Result(text=text)

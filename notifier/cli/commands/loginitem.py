@@ -22,14 +22,13 @@ from typing import Any
 
 from notifier import lock, loginitem
 from notifier.cli.commands import common
+from notifier.cli.output import Result
 from notifier.core.errors import InputError
 from notifier.core.models import AgentState
 from notifier.loginitem import AgentCommand, LoginItem, Platform
 from notifier.paths import Paths
 from notifier.runner import CommandRunner, SubprocessRunner
 from notifier.statefile import load_state
-
-STATUS_SCHEMA_VERSION = 1
 
 
 def _platform(args: argparse.Namespace) -> Platform:
@@ -52,56 +51,51 @@ def build(
     return loginitem.for_platform(_platform(args), command, runner or SubprocessRunner())
 
 
-def _print_plan(title: str, item: LoginItem, commands: list[list[str]]) -> None:
-    out = sys.stdout
-    out.write(f"# {title} (dry run: nothing was written or run)\n")
-    out.write(f"# file: {item.file}\n")
-    out.write(item.render().decode("utf-8"))
-    out.write("# commands:\n")
-    for argv in commands:
-        out.write(f"{shlex.join(argv)}\n")
+def _plan(title: str, item: LoginItem, commands: list[list[str]]) -> list[str]:
+    return [
+        f"# {title} (dry run: nothing was written or run)",
+        f"# file: {item.file}",
+        item.render().decode("utf-8").rstrip("\n"),
+        "# commands:",
+        *(shlex.join(argv) for argv in commands),
+    ]
 
 
-def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> int:
+def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> Result:
     """Write the login item and start the agent now (idempotent)."""
     where = common.paths()
     if getattr(args, "config", None) is not None:
         common.load_config(args, where)  # refuse to install with a config that cannot load
     item = build(args, where, runner)
     if args.dry_run:
-        _print_plan("install", item, item.plan_install(replacing=item.file.exists()))
-        return 0
+        return Result(text=_plan("install", item, item.plan_install(replacing=item.file.exists())))
     report = item.install()
     if not report.changed and not report.commands:
-        sys.stdout.write(f"already installed, loaded and running: {report.file}\n")
-        return 0
+        return Result(text=[f"already installed, loaded and running: {report.file}"])
     if report.changed:
-        sys.stdout.write(f"installed {report.file}\n")
+        text = [f"installed {report.file}"]
     else:
-        sys.stdout.write(f"already installed, but the agent was not running: {report.file}\n")
-    for argv in report.commands:
-        sys.stdout.write(f"ran: {shlex.join(argv)}\n")
-    return 0
+        text = [f"already installed, but the agent was not running: {report.file}"]
+    text.extend(f"ran: {shlex.join(argv)}" for argv in report.commands)
+    return Result(text=text)
 
 
-def uninstall(args: argparse.Namespace, runner: CommandRunner | None = None) -> int:
+def uninstall(args: argparse.Namespace, runner: CommandRunner | None = None) -> Result:
     """Stop the agent and remove the login item (safe when not installed)."""
     item = build(args, runner=runner)
     if args.dry_run:
-        plan = item.plan_uninstall()
-        sys.stdout.write("# uninstall (dry run: nothing was removed or run)\n")
-        sys.stdout.write(f"# would remove: {item.file}\n# commands:\n")
-        for argv in plan:
-            sys.stdout.write(f"{shlex.join(argv)}\n")
-        return 0
+        return Result(
+            text=[
+                "# uninstall (dry run: nothing was removed or run)",
+                f"# would remove: {item.file}",
+                "# commands:",
+                *(shlex.join(argv) for argv in item.plan_uninstall()),
+            ]
+        )
     report = item.uninstall()
-    if report.changed:
-        sys.stdout.write(f"removed {report.file}\n")
-    else:
-        sys.stdout.write(f"not installed (no {report.file})\n")
-    for argv in report.commands:
-        sys.stdout.write(f"ran: {shlex.join(argv)}\n")
-    return 0
+    text = [f"removed {report.file}" if report.changed else f"not installed (no {report.file})"]
+    text.extend(f"ran: {shlex.join(argv)}" for argv in report.commands)
+    return Result(text=text)
 
 
 def _read_agent_state(path: Path) -> tuple[AgentState, list[str]]:
@@ -120,7 +114,6 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
     facts = item.status()
     agent, warnings = _read_agent_state(where.state_file)
     return {
-        "schema_version": STATUS_SCHEMA_VERSION,
         "platform": item.platform,
         "file": str(facts.file),
         "installed": facts.installed,
@@ -142,14 +135,11 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) -> int:
+def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) -> Result:
     """Installed? loaded? running? last successful poll? (``--json`` for scripts)."""
     where = common.paths()
     item = build(args, where, runner)
     data = status_data(item, where)
-    if args.json:
-        common.emit_json(data)
-        return 0
     holder = data["lock_holder_pid"]
     running = _yes(data["running"]) + (f" (pid {data['pid']})" if data["pid"] else "")
     lines = [
@@ -167,5 +157,4 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
     if data["last_error"]:
         lines.append(f"last error:   {data['last_error']}")
     lines.extend(f"state file:   {warning}" for warning in data["state_warnings"])
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return Result(text=lines, data=data)

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from notifier.cli.commands.common import load_config
+from notifier.cli.output import Result
 from notifier.core.errors import ExitCode
 from notifier.core.models import Config
 from notifier.core.text.messages import sample_message
 
-PROG = "claude-usage-notifier"
 
-
-def test(args: argparse.Namespace) -> int:
+def test(args: argparse.Namespace) -> Result:
     """Entry point of ``claude-usage-notifier notify --test``."""
     config = load_config(args).config
     from notifier.agent.daemon import event_loop_factory, export_session_bus
@@ -30,24 +28,22 @@ def test(args: argparse.Namespace) -> int:
         return runner.run(_send_sample(config))
 
 
-async def _send_sample(config: Config) -> int:
+async def _send_sample(config: Config) -> Result:
     from notifier.notify.chooser import choose_sink
     from notifier.notify.sinks import Delivery, DesktopNotifierSink, LogSink
 
     sink, description = await choose_sink(config)
     try:
         if isinstance(sink, LogSink):
-            sys.stderr.write(f"{PROG}: no notification shown: {sink.reason}\n")
-            return int(ExitCode.FOUND)
+            return Result(notes=[f"no notification shown: {sink.reason}"], exit_code=ExitCode.FOUND)
         outcome = await sink.send(sample_message())
     finally:
         await sink.close()
     if outcome is Delivery.DELIVERED:
-        sys.stdout.write(f"Test notification sent: {description}.\n")
-        return int(ExitCode.OK)
+        return Result(text=[f"Test notification sent: {description}."])
     why = sink.last_failure if isinstance(sink, DesktopNotifierSink) else None
-    sys.stderr.write(
-        f"{PROG}: the test notification was not delivered via {description}"
-        f"{f': {why}' if why else ''}\n"
+    detail = f": {why}" if why else ""
+    return Result(
+        notes=[f"the test notification was not delivered via {description}{detail}"],
+        exit_code=ExitCode.FOUND,
     )
-    return int(ExitCode.FOUND)

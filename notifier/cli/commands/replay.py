@@ -21,15 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from notifier.cli.commands.common import load_config, paths
-from notifier.core.events import BucketReset, ChangeKind, Event, ThresholdCrossed
+from notifier.core.events import Event
 from notifier.core.pipeline import Pipeline
-from notifier.core.text.labels import label
-from notifier.core.text.render import percent
+from notifier.core.text.timeline import event_line
 from notifier.recording import read_recording
 
 if TYPE_CHECKING:
     from notifier.core.drift import KnownSchemas
-    from notifier.core.events import Change
     from notifier.core.models import Config
 
 
@@ -40,36 +38,11 @@ def replay_events(recording: Path, config: Config, known: KnownSchemas | None) -
         yield from pipeline.process(observation)
 
 
-def _change_text(change: Change) -> str:
-    if change.change is ChangeKind.ADDED:
-        return f"added {change.path} ({change.type})"
-    if change.change is ChangeKind.REMOVED:
-        return f"removed {change.path}"
-    if change.change is ChangeKind.RENAMED:
-        return f"renamed {change.from_path} -> {change.path}"
-    return f"{change.path} changed type {change.old_type} -> {change.new_type}"
-
-
 def timeline_line(event: Event) -> str:
-    """One human line for ``event``: local time, bucket label, what happened.
-
-    Percentages are :func:`notifier.core.text.render.percent`'s, as in ``status`` and the
-    notifications; the timestamp keeps the date (a recording can span months).
-    """
+    """One human line for ``event``: local time (with the date: a recording can span
+    months), then :func:`notifier.core.text.timeline.event_line`."""
     when = event.observed_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    if isinstance(event, ThresholdCrossed):
-        what = (
-            f"{label(event.bucket)}: crossed {percent(event.threshold)}"
-            f" ({percent(event.utilization)})"
-        )
-    elif isinstance(event, BucketReset):
-        previous = event.previous_utilization
-        before = "?" if previous is None else percent(previous)
-        what = f"{label(event.bucket)}: reset {before} -> {percent(event.utilization)}"
-    else:
-        what = "data changed: " + "; ".join(_change_text(c) for c in event.changes)
-    silent = "" if event.notify else "  (silent)"
-    return f"{when}  {what}{silent}"
+    return f"{when}  {event_line(event)}"
 
 
 def _write(out: TextIO, events: Iterator[Event], as_json: bool) -> int:

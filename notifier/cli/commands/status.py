@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from notifier.cli.commands import common
-from notifier.core.buckets import Bucket, Money, discover
-from notifier.core.errors import ExitCode
-from notifier.core.models import Config, as_number
+from notifier.cli.output import Result
+from notifier.core.buckets import Bucket, discover, extra_usage_money
+from notifier.core.models import Config
 from notifier.core.text import render
 
 
@@ -53,19 +53,10 @@ def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str 
         return None
     if any(bucket.name == "extra_usage" for bucket in buckets):
         return None  # already a row, with its money
-    used = as_number(extra.get("used_credits"))
-    if used is None:
+    money = extra_usage_money(extra)
+    if money.used_minor is None:
         return None
-    places = extra.get("decimal_places")
-    currency = extra.get("currency")
-    spent = render.money_line(
-        Money(
-            used_minor=used,
-            limit_minor=as_number(extra.get("monthly_limit")),
-            currency=currency if isinstance(currency, str) else None,
-            exponent=places if isinstance(places, int) and not isinstance(places, bool) else 2,
-        )
-    )
+    spent = render.money_line(money)
     return f"  Extra usage: {spent}"
 
 
@@ -112,16 +103,15 @@ def _fetch(config: Config) -> dict[str, Any]:
     return asyncio.run(fetch_usage(config))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> Result:
     """Fetch (or read ``--payload``) once and show every bucket."""
     config = common.load_config(args).config
     payload_file: Path | None = args.payload
     payload = common.read_json_object(payload_file) if payload_file is not None else _fetch(config)
     fetched_at = datetime.now(UTC)
     buckets = render.closest_to_cap(discover(payload))
-    if args.json:
-        common.emit_json(document(buckets, fetched_at))
-    else:
+    lines: list[str] = []
+    if not args.json:
         lines = text_lines(
             buckets,
             fetched_at,
@@ -130,5 +120,4 @@ def run(args: argparse.Namespace) -> int:
             note=extra_usage_note(payload, buckets),
             ascii_only=not _can_draw_blocks(),
         )
-        sys.stdout.write("\n".join(lines) + "\n")
-    return int(ExitCode.OK)
+    return Result(text=lines, data=document(buckets, fetched_at))

@@ -16,8 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import Enum
 
+from notifier.core import PROGRAM
 from notifier.core.buckets import Bucket
-from notifier.core.events import BucketReset, ChangeKind, DriftDetected, Event, ThresholdCrossed
+from notifier.core.events import (
+    ID_LENGTH,
+    BucketReset,
+    ChangeKind,
+    DriftDetected,
+    Event,
+    ThresholdCrossed,
+)
 from notifier.core.text.labels import label
 from notifier.core.text.render import countdown, local_time, percent
 
@@ -27,10 +35,9 @@ USAGE_URL = "https://claude.ai/settings/usage"
 CRITICAL_AT = 100.0
 """At or above this percent a usage notification is critical; below it, normal."""
 
-DRIFT_ID_LENGTH = 12
 """``drift show <id>`` takes the first 12 hex characters of the variant fingerprint."""
 
-COMMAND = "claude-usage-notifier"
+COMMAND = PROGRAM
 _SUMMARY_LINES = 5
 
 
@@ -180,7 +187,7 @@ def drift_message(event: DriftDetected) -> Message:
         if others:
             lines.append(f"Also {_plural(others, 'other change')}.")
         lines.append("New buckets are watched with the default thresholds.")
-    variant = event.fingerprint[:DRIFT_ID_LENGTH]
+    variant = event.fingerprint[:ID_LENGTH]
     # Without a fingerprint there is no id to show; the list is the next best hint.
     hint = f"drift show {variant}" if variant else "drift list"
     lines.append(f"Details: run `{COMMAND} {hint}`")
