@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from notifier.core.errors import InputError, StoreError
+from notifier.core.jsondoc import loads
 from notifier.core.models import Observation, parse_timestamp
 from notifier.paths import ensure_private_dir
 
@@ -26,7 +27,7 @@ from notifier.paths import ensure_private_dir
 def parse_line(text: str, where: str) -> Observation:
     """One recording line as an :class:`Observation`; ``where`` prefixes the error message."""
     try:
-        data: Any = json.loads(text)
+        data: Any = loads(text)
     except (ValueError, RecursionError):
         raise InputError(f"{where}: not valid JSON") from None
     if not isinstance(data, dict):

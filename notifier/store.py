@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from notifier.core.errors import StoreError
+from notifier.core.jsondoc import read_int
 from notifier.paths import ensure_private_dir
 
 
@@ -84,7 +85,8 @@ def read_json(path: Path) -> Any:
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        return json.loads(raw.decode("utf-8"))
+        # Big numbers read as inf (not a refusal), so one bad value can be dropped alone.
+        return json.loads(raw.decode("utf-8"), parse_int=read_int)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise StoreError(f"{path} is not valid JSON") from None
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from notifier.core.models import as_number, parse_timestamp
+from notifier.core.models import as_number, parse_timestamp, unrepresentable_timestamp
 
 SCOPED_KIND = "weekly_scoped"
 SCOPED_PREFIX = "limit:weekly_scoped:"
@@ -71,7 +71,7 @@ def _scoped(entry: object) -> Bucket | None:
     if not isinstance(entry, dict) or entry.get("kind") != SCOPED_KIND:
         return None
     percent = as_number(entry.get("percent"))
-    if percent is None:
+    if percent is None or unrepresentable_timestamp(entry.get("resets_at")):
         return None
     scope = entry.get("scope")
     model = scope.get("model") if isinstance(scope, dict) else None
@@ -87,8 +87,10 @@ def _scoped(entry: object) -> Bucket | None:
 def discover(payload: dict[str, Any]) -> list[Bucket]:
     """Every bucket of ``payload``, in payload order (windows first, then ``limits``).
 
-    A window whose ``utilization`` is missing or not a number is not a bucket in
-    this observation; the rules then keep its state untouched. Two scoped limits
+    A window whose ``utilization`` is missing or not a number (a number too large
+    for a float included), or whose ``resets_at`` is out of range once its offset
+    is applied, is not a bucket in this observation; the rules then keep its
+    state untouched. Two scoped limits
     that slug to the same name keep the first, so a name is never reported twice.
     """
     found: list[Bucket] = []
@@ -96,7 +98,7 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
         if not isinstance(value, dict):
             continue
         utilization = as_number(value.get("utilization"))
-        if utilization is None:
+        if utilization is None or unrepresentable_timestamp(value.get("resets_at")):
             continue
         found.append(
             Bucket(
