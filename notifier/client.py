@@ -50,6 +50,7 @@ from notifier import __version__
 from notifier.core.errors import (
     BadResponse,
     ConfigError,
+    CredentialsError,
     RateLimited,
     ScopeMissing,
     ServerFault,
@@ -315,6 +316,13 @@ class UsageClient:
         return self._interpret(answer)
 
     async def _send_by(self, token: str, end: float) -> _Answer:
+        if not token or not all("!" <= ch <= "~" for ch in token):
+            # The provider's own check (credentials.parse) says this first; this one
+            # guards any provider: such a token never reaches a header or a message.
+            raise CredentialsError(
+                "the Claude login holds a malformed access token (not printable ASCII "
+                "without spaces): run `claude` and log in again"
+            )
         try:
             async with asyncio.timeout_at(end):
                 return await self._send(token)

@@ -67,6 +67,11 @@ class Credentials:
         return f"Claude Code login from {self.source}"
 
 
+def well_formed(token: str) -> bool:
+    """True for a non-empty token of printable ASCII without whitespace (what a header allows)."""
+    return bool(token) and all("!" <= ch <= "~" for ch in token)
+
+
 def credentials_file(environ: Mapping[str, str] | None = None) -> Path:
     """``$CLAUDE_CONFIG_DIR/.credentials.json``, default ``~/.claude/.credentials.json``."""
     env = os.environ if environ is None else environ
@@ -116,6 +121,13 @@ def parse(raw: bytes, source: str, now: datetime) -> Credentials:
     token = oauth.get("accessToken")
     if not isinstance(token, str) or not token.strip():
         raise NotLoggedIn(f"{source} holds no access token: {LOGIN_HINT}")
+    if not well_formed(token.strip()):
+        # Said before any request, and without the token: it goes into an HTTP header,
+        # where a newline or a control character would be a header injection.
+        raise CredentialsError(
+            f"{source} holds a malformed access token (not printable ASCII without "
+            f"spaces): {LOGIN_HINT} again to rewrite it"
+        )
     expires_at = _expiry(oauth.get("expiresAt"))
     if expires_at is not None and now >= expires_at:
         stamp = expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()

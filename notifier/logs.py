@@ -18,6 +18,7 @@ import re
 import sys
 from pathlib import Path
 
+from notifier.core.text.clean import printable
 from notifier.paths import ensure_private_dir
 
 LOGGER_NAME = "notifier"
@@ -58,8 +59,8 @@ class OneLineFormatter(logging.Formatter):
     """The standard format, with newlines (tracebacks included) folded into `` | ``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """One line, always."""
-        return " | ".join(part for part in super().format(record).splitlines() if part)
+        """One line, always, without control characters (a server string may hold some)."""
+        return printable(" | ".join(part for part in super().format(record).splitlines() if part))
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from notifier.cli.output import Result, render
 from notifier.cli.parser import PROG, build_parser
 from notifier.core.errors import ExitCode, NotifierError
+from notifier.core.text.clean import printable
 
 DEBUG_ENV = "CLAUDE_USAGE_NOTIFIER_DEBUG"
 
@@ -38,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _call(args.handler, args)
     except NotifierError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+        sys.stderr.write(f"{PROG}: {printable(str(exc))}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")

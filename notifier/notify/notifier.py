@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from functools import partial
 
 from notifier.core.buckets import Bucket
 from notifier.core.events import Event
 from notifier.core.models import Config
+from notifier.core.text.clean import printable, printable_lines
 from notifier.core.text.messages import Message, event_messages, login_message
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
@@ -167,6 +169,10 @@ class Notifier:
         self._fell_back = 0
 
     async def _send_one(self, message: Message) -> Delivery:
+        # The edge to the desktop: no server string reaches it with control characters.
+        message = replace(
+            message, title=printable(message.title), body=printable_lines(message.body)
+        )
         try:
             outcome = await self.sink.send(message)
         except Exception as exc:  # publish never raises for a delivery failure

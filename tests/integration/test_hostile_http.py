@@ -152,3 +152,57 @@ def test_the_agent_logs_one_line_for_a_bomb_and_stays_small(
     bomb_lines = [line for line in run.log().splitlines() if "MiB (decoded)" in line]
     assert len(bomb_lines) == 1, run.log()  # one line per change of outcome, not per poll
     assert 0 < done.peak_kib < MAX_RSS_KIB, f"peak RSS {done.peak_kib} KiB"
+
+
+# ------------------------------------------------------------------ tokens and terminals
+
+MALFORMED_TOKENS = [
+    "sk-ant-oat01-abc\r\nX-Injected: 1",
+    "sk-ant-oat01 with spaces",
+    "sk-ant-oat01-\x1b[2J",
+    "sk-ant-oat01-caf\u00e9",
+    "sk-ant-oat01-tab\there",
+]
+
+
+@pytest.mark.parametrize("token", MALFORMED_TOKENS, ids=range(len(MALFORMED_TOKENS)))
+def test_a_malformed_token_is_refused_before_any_request(
+    tmp_path: Path, server: ScriptedServer, token: str
+) -> None:
+    env = status_env(tmp_path, server.url)
+    login = {"claudeAiOauth": {"accessToken": token, "expiresAt": 4102444800000}}
+    (tmp_path / "claude" / ".credentials.json").write_text(json.dumps(login))
+    done = subprocess.run(
+        [sys.executable, "-m", "notifier", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "malformed access token" in done.stderr
+    assert server.requests == []
+    for part in token.split():
+        if len(part) > 6:
+            assert part not in done.stderr + done.stdout
+
+
+def test_control_characters_from_the_server_never_reach_the_terminal(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    key = "five_hour\x1b]0;pwned\x07\x9b2J\u202e"
+    server.script(Reply.json({key: {"utilization": 91.0, "resets_at": None}}))
+    env = status_env(tmp_path, server.url)
+    done = subprocess.run(
+        [sys.executable, "-m", "notifier", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Five Hour]0;pwned2j" in done.stdout  # the label, its controls gone
+    assert not any(ch in done.stdout + done.stderr for ch in "\x1b\x07\x9b\u202e")
