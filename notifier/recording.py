@@ -6,8 +6,10 @@ its history file in the same format, so ``replay`` can re-run what the agent saw
 
 Reading parses each line once and stops at the first malformed line with an
 :class:`~notifier.core.errors.InputError` naming the file and the 1-based line number.
-Writing the history is append-only, private (0600) and capped: past ``max_bytes``
-the file is rotated to ``<name>.1`` (one old file kept).
+Writing the history is append-only, private (0600), redacted like the archive
+(:func:`notifier.core.redact.redact`: what ``replay`` needs survives, free text,
+emails and UUIDs do not) and capped: past ``max_bytes`` the file is rotated to
+``<name>.1`` (one old file kept).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from notifier.core.errors import InputError, StoreError
 from notifier.core.jsondoc import loads
 from notifier.core.models import Observation, parse_timestamp
+from notifier.core.redact import redact
 from notifier.paths import ensure_private_dir
 
 
@@ -83,7 +86,10 @@ def append_observation(path: Path, observation: Observation, max_bytes: int) -> 
     twice ``max_bytes``. The line goes out in one ``write`` on an ``O_APPEND``
     descriptor, so a concurrent reader never sees half of it interleaved.
     """
-    data = (observation_to_line(observation) + "\n").encode("utf-8")
+    # Safe to share, like the archive: keys, numbers, timestamps and short identifiers
+    # are what replay needs; free text, emails and UUIDs never reach the disk.
+    redacted = Observation(observed_at=observation.observed_at, payload=redact(observation.payload))
+    data = (observation_to_line(redacted) + "\n").encode("utf-8")
     try:
         ensure_private_dir(path.parent)
         try:
