@@ -57,7 +57,7 @@ from notifier.core.errors import (
     TokenExpired,
     Unreachable,
 )
-from notifier.core.jsondoc import NotAnObject, decode_object
+from notifier.core.jsondoc import MAX_DOCUMENT_BYTES, NotAnObject, decode_object
 from notifier.core.models import Config
 
 USAGE_PATH = "/api/oauth/usage"
@@ -65,7 +65,7 @@ ANTHROPIC_BETA = "oauth-2025-04-20"
 DEFAULT_USER_AGENT = f"claude-usage-notifier/{__version__} (python-httpx/{httpx.__version__})"
 # A usage payload is a few kilobytes; anything past this is not one. The cap is on
 # the *decoded* body: a compressed answer is inflated in bounded steps and stopped here.
-MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_BODY_BYTES = MAX_DOCUMENT_BYTES
 # How much one decompression step may produce: bounds memory whatever the ratio.
 DECODE_STEP_BYTES = 64 * 1024
 # What we can undo ourselves (zlib, stdlib); we ask for nothing else.

@@ -49,6 +49,7 @@ CONFIG_DIR_ENV = "CLAUDE_CONFIG_DIR"
 FILE_NAME = ".credentials.json"
 LOGIN_HINT = "run `claude` and log in"
 USAGE_SCOPE = "user:profile"
+MAX_CREDENTIALS_BYTES = 1024 * 1024
 
 _HEX = frozenset(string.hexdigits)
 
@@ -195,12 +196,15 @@ def _from_keychain(
 
 
 def _from_file(path: Path, now: datetime) -> Credentials | None:
+    from notifier.store import NotRegularFile, read_capped
+
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_CREDENTIALS_BYTES)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise CredentialsError(f"{path} is a folder, not a credentials file") from None
+    except (IsADirectoryError, NotRegularFile) as exc:
+        what = exc.strerror if isinstance(exc, NotRegularFile) else "a folder"
+        raise CredentialsError(f"{path} is {what}, not a credentials file") from None
     except OSError as exc:
         raise CredentialsError(
             f"cannot read {path}: {exc.strerror or type(exc).__name__}"

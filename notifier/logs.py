@@ -14,12 +14,14 @@ import contextlib
 import io
 import logging
 import logging.handlers
+import os
 import re
 import sys
 from pathlib import Path
 
 from notifier.core.text.clean import printable
 from notifier.paths import ensure_private_dir
+from notifier.store import open_regular
 
 LOGGER_NAME = "notifier"
 MAX_BYTES = 1_000_000
@@ -64,13 +66,17 @@ class OneLineFormatter(logging.Formatter):
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Creates every log file (including after a rotation) as 0600."""
+    """Creates every log file (including after a rotation) as 0600, never through a symlink.
+
+    The file is opened with :func:`notifier.store.open_regular`: a symlink or a
+    FIFO planted at ``agent.log`` is refused instead of followed.
+    """
 
     def _open(self) -> io.TextIOWrapper:
-        stream = super()._open()
+        fd = open_regular(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with contextlib.suppress(OSError):
-            Path(self.baseFilename).chmod(0o600)
-        return stream
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding or "utf-8", errors=self.errors)
 
 
 def configure(

@@ -25,6 +25,10 @@ from notifier.core.jsondoc import loads
 from notifier.core.models import Observation, parse_timestamp
 from notifier.core.redact import redact
 from notifier.paths import ensure_private_dir
+from notifier.store import open_regular
+
+# One observation per line; a payload is capped at 4 MiB, so a longer line is not ours.
+MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
 def parse_line(text: str, where: str) -> Observation:
@@ -52,12 +56,16 @@ def read_recording(path: Path) -> Iterator[Observation]:
     have already been yielded when the error is raised.
     """
     try:
-        handle = path.open("rb")
+        handle = os.fdopen(open_regular(path), "rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
         try:
-            for lineno, raw in enumerate(handle, start=1):
+            for lineno, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+                if len(raw) > MAX_LINE_BYTES:
+                    raise InputError(
+                        f"{path}:{lineno}: line longer than {MAX_LINE_BYTES >> 20} MiB"
+                    )
                 if raw.isspace() or not raw:
                     continue
                 try:
@@ -97,8 +105,8 @@ def append_observation(path: Path, observation: Observation, max_bytes: int) -> 
         except FileNotFoundError:
             size = 0
         if size > 0 and size + len(data) > max_bytes:
-            path.replace(path.with_name(path.name + ".1"))
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            path.replace(path.with_name(path.name + ".1"))  # renames a symlink, never follows
+        fd = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.fchmod(fd, 0o600)
             os.write(fd, data)

@@ -85,6 +85,23 @@ def _seen_variants(paths: Paths) -> Iterable[str]:
         return ()
 
 
+def _tidy_folders(paths: Paths) -> None:
+    """Every folder we own made 0700 (older versions left the data folder 0755) and swept."""
+    from notifier.paths import ensure_private_dir
+
+    swept = 0
+    for folder in paths.folders:
+        if not folder.is_dir():
+            continue
+        try:
+            ensure_private_dir(folder)
+        except OSError as exc:
+            logger.warning("cannot tighten %s: %s", folder, exc.strerror or exc)
+        swept += store.sweep_folder(folder)
+    if swept:
+        logger.info("removed %d torn temp file(s) left by an interrupted write", swept)
+
+
 async def _serve(paths: Paths, config: Config) -> None:
     """Signals, notifier, then the loop (inside the running event loop)."""
     from notifier import credentials, schemas
@@ -109,6 +126,7 @@ async def _serve(paths: Paths, config: Config) -> None:
     try:
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
         store.sweep_temp_files(paths.state_file)
+        _tidy_folders(paths)
         state, warnings = load_state(paths.state_file)
         for warning in warnings:
             logger.warning("state: %s", warning)

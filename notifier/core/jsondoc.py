@@ -29,6 +29,10 @@ _TYPE_NAMES = {
 }
 
 
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""A usage payload is a few kilobytes: the cap on a body or a payload file (decoded)."""
+
+
 class NotAnObject(ValueError):
     """The input is not one JSON object; ``reason`` says why, without quoting it."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +180,15 @@ def _variants_in(source: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _date_part(value: object) -> str:
+    """``YYYY-MM-DD`` of an ISO timestamp from a bundle, else ``undated``."""
+    text = str(value or "")[:10]
+    try:
+        return date.fromisoformat(text).isoformat() if len(text) == 10 else "undated"
+    except ValueError:
+        return "undated"
+
+
 def promote(args: argparse.Namespace) -> Result:
     """(Maintainers) write each new variant's schema into a source tree's ``schemas/``."""
     from notifier import archive
@@ -206,7 +215,9 @@ def promote(args: argparse.Namespace) -> Result:
         if print_ in known:
             text.append(f"variant {print_[:ID_LENGTH]} is already known as {known[print_]}")
             continue
-        first = str(variant.get("first_seen", ""))[:10] or "undated"
+        # Only validated pieces make the file name: a date we parse and our own hex
+        # fingerprint. Nothing else from the bundle ever reaches the file system.
+        first = _date_part(variant.get("first_seen"))
         out = target / f"variant-{first}-{print_[:ID_LENGTH]}.schema.json"
         # A source-tree file, meant to be committed and shipped: readable by all.
         _write_beside(out, json.dumps(document, indent=2, ensure_ascii=False) + "\n", 0o644)
