@@ -37,10 +37,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from notifier.core import schedule
 from notifier.core.buckets import Bucket
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from notifier.core.drift import DriftResult
 
 logger = logging.getLogger("notifier.agent")
+_T = TypeVar("_T")
 
 # How long one slice of a wait may be: bounds how late a wake from sleep is noticed.
 CHECK_EVERY = timedelta(seconds=15)
@@ -113,6 +115,37 @@ async def sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
 
 class _Stopped(Exception):
     """The stop event was set while we were waiting for something."""
+
+
+async def in_daemon_thread(work: Callable[[], Any]) -> Any:
+    """``work()`` in a daemon thread, awaited; cancelling abandons the thread.
+
+    The pipeline's work grows with the payload; off the event loop, SIGTERM is
+    still answered at once. A daemon thread rather than ``asyncio.to_thread``:
+    the interpreter (and Python 3.11's executor shutdown) would wait for it.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(value: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def run() -> None:
+        value, error = None, None
+        try:
+            value = work()
+        except Exception as exc:  # handed to the awaiting coroutine
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=run, name="pipeline", daemon=True).start()
+    return await future
 
 
 def utc_now() -> datetime:
@@ -178,6 +211,10 @@ class Agent:
         self.polls = 0
         self._store_warned: set[str] = set()
         self._unpublished: list[Event] = []
+        # The state to save when a stop abandons the pipeline mid-observation: its
+        # events were never published, so the rules' memory must not move on.
+        self._state_before: State | None = None
+        self._said_too_large = False
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -230,8 +267,10 @@ class Agent:
         self.polls += 1
         if payload is not None:
             try:
-                await self._handle_payload(payload, now)
+                await self._handle_payload(payload, now, stop)
                 outcome = Outcome.OK
+            except _Stopped:
+                raise
             except Exception as exc:  # a bug must cost one poll, never the agent
                 logger.exception("could not process the payload")
                 outcome, problem = Outcome.BAD_RESPONSE, _internal(exc)
@@ -260,7 +299,9 @@ class Agent:
         self._save()
         return deadline
 
-    async def _handle_payload(self, payload: dict[str, Any], now: datetime) -> None:
+    async def _handle_payload(
+        self, payload: dict[str, Any], now: datetime, stop: asyncio.Event | None = None
+    ) -> None:
         observation = Observation(observed_at=now, payload=payload)
         self._guarded(
             "history",
@@ -268,7 +309,12 @@ class Agent:
                 self.paths.history_file, observation, self.config.history_max_bytes
             ),
         )
-        events = self.pipeline.process(observation)
+        self._state_before = self.pipeline.state
+        events: list[Event] = await self._until_stopped(
+            in_daemon_thread(lambda: self.pipeline.process(observation)), stop
+        )
+        self._state_before = None
+        self._note_too_large()
         # From here on the rules' state has moved on: these events exist only in
         # memory. Publish them before anything else that could fail.
         await self._publish(events, now)
@@ -339,8 +385,19 @@ class Agent:
         else:
             self._store_warned.discard(what)
 
+    def _note_too_large(self) -> None:
+        size = self.pipeline.too_large
+        if size is not None and not self._said_too_large:
+            logger.warning(
+                "the usage payload is too large to compare (more than %d JSON values): "
+                "drift not checked; its buckets are still watched",
+                size - 1,
+            )
+        self._said_too_large = size is not None
+
     def _save(self) -> None:
-        state: State = self.pipeline.state.model_copy(update={"agent": self.agent_state})
+        current = self._state_before if self._state_before is not None else self.pipeline.state
+        state: State = current.model_copy(update={"agent": self.agent_state})
         self._guarded("state", lambda: save_state(self.paths.state_file, state))
 
     def _log_change(
@@ -357,9 +414,7 @@ class Agent:
 
     # -- waiting --------------------------------------------------------------------------
 
-    async def _until_stopped(
-        self, awaitable: Awaitable[dict[str, Any]], stop: asyncio.Event | None
-    ) -> dict[str, Any]:
+    async def _until_stopped(self, awaitable: Awaitable[_T], stop: asyncio.Event | None) -> _T:
         if stop is None:
             return await awaitable
         work = asyncio.ensure_future(awaitable)

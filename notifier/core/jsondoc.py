@@ -33,6 +33,23 @@ MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 """A usage payload is a few kilobytes: the cap on a body or a payload file (decoded)."""
 
 
+def count_values(document: Any, limit: int) -> int:
+    """How many JSON values ``document`` holds (itself included), counting no further than
+    ``limit + 1``: linear, iterative (no recursion limit), and cheap for a huge one."""
+    count = 0
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > limit:
+            return count
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
+
+
 class NotAnObject(ValueError):
     """The input is not one JSON object; ``reason`` says why, without quoting it."""
 

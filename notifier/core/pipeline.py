@@ -23,11 +23,20 @@ from typing import TYPE_CHECKING
 
 from notifier.core.buckets import Bucket, discover
 from notifier.core.events import DriftDetected, Event
+from notifier.core.jsondoc import count_values
 from notifier.core.models import STATE_VERSION, BucketState, Config, Observation, State
 from notifier.core.rules import evaluate
 
 if TYPE_CHECKING:
     from notifier.core.drift import DriftResult, KnownSchemas
+
+MAX_COMPARED_VALUES = 4_000
+"""Payloads with more JSON values than this are "too large to compare": not compared.
+
+The largest payload seen holds about 80 values; fifty times that is not a usage
+payload but a runaway (or hostile) answer, and comparing its shape with every
+known variant would cost far more than the buckets it may hold. Its buckets are
+still discovered and judged (that part is linear)."""
 
 
 class Pipeline:
@@ -54,6 +63,8 @@ class Pipeline:
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
         """The buckets of the last observation, in discovery order."""
+        self.too_large: int | None = None
+        """The value count of the last observation when it was too large to compare."""
         self.last_drift: DriftResult | None = None
         """The drift check of the last observation (``None`` without schemas); the agent
         archives every drifting sighting from it, not only the first one reported."""
@@ -73,7 +84,12 @@ class Pipeline:
     def process(self, observation: Observation) -> list[Event]:
         """The events of one observation, drift first, then rules in bucket order."""
         events: list[Event] = []
+        self.too_large = None
         if self._known is not None:
+            size = count_values(observation.payload, MAX_COMPARED_VALUES)
+            if size > MAX_COMPARED_VALUES:
+                self.too_large, self.last_drift = size, None
+        if self._known is not None and self.too_large is None:
             drift_event = self._drift(observation, self._known)
             if drift_event is not None:
                 events.append(drift_event)

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,3 +207,38 @@ def test_control_characters_from_the_server_never_reach_the_terminal(
     assert done.returncode == 0, done.stderr
     assert "Five Hour]0;pwned2j" in done.stdout  # the label, its controls gone
     assert not any(ch in done.stdout + done.stderr for ch in "\x1b\x07\x9b\u202e")
+
+
+# ------------------------------------------------------------------ huge payloads
+
+
+def huge_payload(windows: int) -> dict[str, object]:
+    payload: dict[str, object] = {
+        f"zz_{i:05d}_{'k' * 40}": {"utilization": 1.0, "resets_at": None} for i in range(windows)
+    }
+    payload["five_hour"] = {"utilization": 80.0, "resets_at": "2099-01-01T00:00:00+00:00"}
+    return payload
+
+
+def test_a_huge_payload_is_judged_not_compared_and_sigterm_still_answers(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    reply = Reply.json(huge_payload(30_000))
+    assert len(reply.body) > 2 * 1024 * 1024
+    server.default = reply
+    run = AgentRun(tmp_path, server.url)
+    proc = run.start()
+    try:
+        assert wait_for(lambda: "too large to compare" in run.log(), 60), run.log()
+        # The healthy bucket's event still goes out (the log sink, notify = log).
+        assert wait_for(lambda: "Claude 5-hour at 75%" in run.log(), 30), run.log()[-2000:]
+        assert wait_for(lambda: len(server.requests) >= 2, 30)
+    finally:
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - started < 5
+    assert proc.returncode == 0, err
+    log = run.log()
+    assert "Traceback" not in log
+    assert log.count("too large to compare") == 1  # said once, not every poll
