@@ -22,7 +22,7 @@ from notifier.core.buckets import Bucket
 from notifier.core.events import Event
 from notifier.core.models import Config
 from notifier.core.text.clean import printable, printable_lines
-from notifier.core.text.messages import Message, event_messages, login_message
+from notifier.core.text.messages import Message, event_message, login_message
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
 from notifier.notify.sinks import Delivery, LogSink, Sink
@@ -108,7 +108,21 @@ class Notifier:
         Delivery until they go out, summarised, in a later call. Critical ones
         (at 100 % or more) are never held.
         """
-        messages = event_messages(events, buckets, now, self._tz)
+        messages: list[Message] = []
+        for event in events:
+            # Per event: one that cannot be turned into text is logged and skipped; the
+            # rest of the batch still goes out.
+            if not event.notify:
+                continue
+            try:
+                messages.append(event_message(event, buckets, now, self._tz))
+            except Exception as exc:  # a rendering bug must cost one notification, no more
+                logger.error(  # noqa: TRY400 - one line: the event, not a traceback
+                    "could not word the %s event of %s (%s); skipped, the others go out",
+                    type(event).__name__,
+                    getattr(event, "bucket", "the payload"),
+                    type(exc).__name__,
+                )
         return await self._deliver(messages, now)
 
     async def login_expired(self, message: str, now: datetime) -> bool:
