@@ -11,13 +11,14 @@ everything released in ``finally``.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import platform
 import signal
 from collections.abc import Callable, Iterable, MutableMapping
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from notifier import __version__, logs, store
 from notifier.agent.loop import FAST_POLL_WARNING, Agent, Archiver
@@ -27,6 +28,9 @@ from notifier.core.models import Config
 from notifier.core.pipeline import Pipeline
 from notifier.lock import AgentLock
 from notifier.paths import Paths
+
+if TYPE_CHECKING:
+    from notifier.core.drift import DriftResult
 
 logger = logging.getLogger("notifier.agent")
 
@@ -69,10 +73,23 @@ def event_loop_factory(system: str | None = None) -> Callable[[], asyncio.Abstra
     return factory
 
 
-def _archiver(paths: Paths) -> Archiver:
+def _archiver(paths: Paths, config: Config) -> Archiver:
+    """``archive.record``, then the archive trimmed to ``archive_max_variants`` on a new one."""
     from notifier import archive
 
-    return functools.partial(archive.record, paths.archive_dir)
+    def record(result: DriftResult, payload: dict[str, Any], observed_at: datetime) -> bool:
+        new = archive.record(paths.archive_dir, result, payload, observed_at)
+        if new:
+            evicted = archive.evict(paths.archive_dir, config.archive_max_variants)
+            if evicted:
+                logger.info(
+                    "variant archive full (%d kept): removed the least recently seen %s",
+                    config.archive_max_variants,
+                    ", ".join(evicted),
+                )
+        return new
+
+    return record
 
 
 def _seen_variants(paths: Paths) -> Iterable[str]:
@@ -140,7 +157,7 @@ async def _serve(paths: Paths, config: Config) -> None:
             pipeline=pipeline,
             notifier=notifier,
             agent_state=state.agent,
-            archiver=_archiver(paths),
+            archiver=_archiver(paths, config),
         )
         await agent.run(stop)
         logger.info("agent stopped after %d poll(s); state saved", agent.polls)

@@ -226,6 +226,8 @@ class Config(BaseModel):
     notify: Literal["auto", "log"] = "auto"
     quiet_hours: QuietHours | None = None
     history_max_bytes: int = Field(default=5_000_000, ge=10_000, le=1_000_000_000)
+    # The variant archive keeps at most this many variants (the least recently seen go).
+    archive_max_variants: int = Field(default=100, ge=1, le=10_000)
     buckets: dict[str, BucketConfig] = Field(default_factory=dict)
 
     _valid = field_validator("thresholds")(_check_thresholds)
