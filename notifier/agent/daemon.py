@@ -11,6 +11,7 @@ everything released in ``finally``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import platform
@@ -30,7 +31,10 @@ from notifier.lock import AgentLock
 from notifier.paths import Paths
 
 if TYPE_CHECKING:
+    import httpx
+
     from notifier.core.drift import DriftResult
+    from notifier.notify.notifier import Notifier
 
 logger = logging.getLogger("notifier.agent")
 
@@ -102,6 +106,49 @@ def _seen_variants(paths: Paths) -> Iterable[str]:
         return ()
 
 
+def _reload(
+    paths: Paths,
+    config_file: Path,
+    agent: Agent,
+    pipeline: Pipeline,
+    notifier: Notifier,
+    http: httpx.AsyncClient,
+) -> None:
+    """SIGHUP: the configuration and the accepted schemas again; a bad file keeps the old ones."""
+    from notifier import config as config_module
+    from notifier import credentials, schemas
+    from notifier.client import UsageClient
+
+    try:
+        loaded = config_module.load(None, config_file)
+        config = loaded.config
+        client = UsageClient(http, config, credentials.token_provider())
+    except NotifierError as exc:
+        logger.error("SIGHUP: configuration not reloaded, keeping the current one: %s", exc)  # noqa: TRY400
+        return
+    for warning in loaded.warnings:
+        logger.warning("config: %s", warning)
+    warnings: list[str] = []
+    known = schemas.load_known([paths.accepted_schemas_dir], warnings=warnings)
+    for warning in warnings:
+        logger.warning("schemas: %s", warning)
+    pipeline.reconfigure(config, known)
+    notifier.reconfigure(config)
+    agent.config, agent.client = config, client
+    logger.info(
+        "SIGHUP: configuration and %d known variant(s) reloaded (timeouts apply after a restart)",
+        len(known.variants),
+    )
+
+
+def _guarded_reload(reloader: list[Callable[[], None]]) -> None:
+    try:
+        for reload in reloader:
+            reload()
+    except Exception:  # a reload bug must not end the agent
+        logger.exception("SIGHUP: reloading failed; keeping the current configuration")
+
+
 def _tidy_folders(paths: Paths) -> None:
     """Every folder we own made 0700 (older versions left the data folder 0755) and swept."""
     from notifier.paths import ensure_private_dir
@@ -119,7 +166,7 @@ def _tidy_folders(paths: Paths) -> None:
         logger.info("removed %d torn temp file(s) left by an interrupted write", swept)
 
 
-async def _serve(paths: Paths, config: Config) -> None:
+async def _serve(paths: Paths, config: Config, config_file: Path | None = None) -> None:
     """Signals, notifier, then the loop (inside the running event loop)."""
     from notifier import credentials, schemas
     from notifier.client import UsageClient, make_http_client
@@ -137,6 +184,9 @@ async def _serve(paths: Paths, config: Config) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
+    reloader: list[Callable[[], None]] = []
+    # SIGHUP: reload the configuration and the accepted schemas, keep running.
+    loop.add_signal_handler(signal.SIGHUP, _guarded_reload, reloader)
     sink = LogSink("configured: notify = log") if config.notify == "log" else None
     notifier = await Notifier.create(config, sink=sink)
     http = make_http_client(config)
@@ -159,12 +209,17 @@ async def _serve(paths: Paths, config: Config) -> None:
             agent_state=state.agent,
             archiver=_archiver(paths, config),
         )
+        reloader.append(
+            functools.partial(
+                _reload, paths, config_file or paths.config_file, agent, pipeline, notifier, http
+            )
+        )
         await agent.run(stop)
         logger.info("agent stopped after %d poll(s); state saved", agent.polls)
     finally:
         await http.aclose()
         await notifier.close()
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
 
 
@@ -196,7 +251,7 @@ def main(paths: Paths, loaded: LoadedConfig) -> int:
                 )
             export_session_bus()
             with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-                runner.run(_serve(paths, config))
+                runner.run(_serve(paths, config, loaded.source))
     except NotifierError as exc:
         logger.error("%s", exc)  # noqa: TRY400 - an expected failure: one line, no traceback
         raise

@@ -69,6 +69,16 @@ class Pipeline:
         """The drift check of the last observation (``None`` without schemas); the agent
         archives every drifting sighting from it, not only the first one reported."""
 
+    def reconfigure(self, config: Config, known: KnownSchemas | None) -> None:
+        """Use a reloaded configuration and set of known variants from the next observation.
+
+        The per-bucket state is kept: thresholds that fired stay fired (a new,
+        lower threshold fires at the next observation that is at or above it).
+        """
+        self._config = config
+        if self._known is not None:
+            self._known = known
+
     @property
     def state(self) -> State:
         """The current persisted-state value (the agent section as given at start)."""

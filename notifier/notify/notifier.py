@@ -137,6 +137,10 @@ class Notifier:
         deliveries = await self._deliver([login], now)
         return bool(deliveries) and login not in self._throttle.held
 
+    def reconfigure(self, config: Config) -> None:
+        """Use a reloaded configuration (cap, quiet hours) from the next publish on."""
+        self._config = config
+
     async def close(self) -> None:
         """Close the sink; errors while closing are logged, not raised."""
         await _close(self.sink)
