@@ -26,6 +26,13 @@ SIGTERM's 5 s promise hostage. An abandoned read ends with the process (a
 ``security`` child left behind is in the login item's process group or
 cgroup, which launchd and systemd clean up).
 
+User-Agent: the ``user_agent`` setting when set; otherwise Claude Code's form,
+``claude-code/<version>``, from the ``user_agent`` source the caller passes (a
+:class:`~notifier.claude_version.ClaudeVersionReader`, which asks the installed
+Claude Code), else with the built-in version. The endpoint answers other
+User-Agents with 429s that never clear (``docs/endpoint.md``).
+:attr:`UsageClient.last_user_agent` says which one the last request carried.
+
 The token is sent in the ``Authorization`` header only. Messages are built
 from fixed text, the URL and status codes; httpx masks ``authorization`` in
 ``Headers`` reprs and logs no request headers (a test checks both).
@@ -34,11 +41,9 @@ from fixed text, the URL and status codes; httpx masks ``authorization`` in
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
-import threading
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -46,7 +51,6 @@ from typing import Any
 
 import httpx
 
-from notifier import __version__
 from notifier.core.errors import (
     BadResponse,
     ConfigError,
@@ -59,10 +63,13 @@ from notifier.core.errors import (
 )
 from notifier.core.jsondoc import MAX_DOCUMENT_BYTES, NotAnObject, decode_object
 from notifier.core.models import Config
+from notifier.core.useragent import FALLBACK_VERSION, UserAgent, user_agent_for
+from notifier.runner import in_daemon_thread
 
 USAGE_PATH = "/api/oauth/usage"
 ANTHROPIC_BETA = "oauth-2025-04-20"
-DEFAULT_USER_AGENT = f"claude-usage-notifier/{__version__} (python-httpx/{httpx.__version__})"
+# Claude Code's form: the endpoint refuses (429, for good) what does not look like it.
+DEFAULT_USER_AGENT = user_agent_for(FALLBACK_VERSION)
 # A usage payload is a few kilobytes; anything past this is not one. The cap is on
 # the *decoded* body: a compressed answer is inflated in bounded steps and stopped here.
 MAX_BODY_BYTES = MAX_DOCUMENT_BYTES
@@ -72,6 +79,8 @@ DECODE_STEP_BYTES = 64 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
 
 TokenProvider = Callable[[], str]
+# The default User-Agent when the setting is empty: ClaudeVersionReader.user_agent.
+UserAgentSource = Callable[[], Awaitable[UserAgent]]
 
 
 async def read_token(provider: TokenProvider) -> str:
@@ -80,28 +89,7 @@ async def read_token(provider: TokenProvider) -> str:
     Why not :func:`asyncio.to_thread`: see the module docstring (shutdown must
     not wait for a Keychain prompt).
     """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[str] = loop.create_future()
-
-    def settle(token: str, error: Exception | None) -> None:
-        if future.done():  # cancelled meanwhile: nobody wants the answer
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(token)
-
-    def work() -> None:
-        token, error = "", None
-        try:
-            token = provider()
-        except Exception as exc:  # handed to the awaiting coroutine
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down
-            loop.call_soon_threadsafe(settle, token, error)
-
-    threading.Thread(target=work, name="claude-token-read", daemon=True).start()
-    return await future
+    return await in_daemon_thread(provider, name="claude-token-read")
 
 
 def usage_url(base_url: str) -> str:
@@ -116,8 +104,17 @@ def usage_url(base_url: str) -> str:
 
 
 def user_agent(config: Config) -> str:
-    """The configured User-Agent, else our own honest name and version."""
+    """The configured User-Agent, else Claude Code's form with the built-in version."""
     return config.user_agent or DEFAULT_USER_AGENT
+
+
+async def choose_user_agent(config: Config, source: UserAgentSource | None) -> UserAgent:
+    """The setting when set (it always wins), else ``source``'s answer, else the built-in."""
+    if config.user_agent:
+        return UserAgent.configured(config.user_agent)
+    if source is None:
+        return UserAgent.built_in()
+    return await source()
 
 
 def overall_deadline(config: Config) -> float:
@@ -280,13 +277,20 @@ class UsageClient:
     """Fetches the raw usage payload; every failure is a typed, token-free error."""
 
     def __init__(
-        self, http: httpx.AsyncClient, config: Config, token_provider: TokenProvider
+        self,
+        http: httpx.AsyncClient,
+        config: Config,
+        token_provider: TokenProvider,
+        *,
+        user_agent: UserAgentSource | None = None,
     ) -> None:
         self._http = http
         self._config = config
         self._token_provider = token_provider
+        self._user_agent_source = user_agent
         self._url = usage_url(config.base_url)
         self._deadline = overall_deadline(config)
+        self.last_user_agent: UserAgent | None = None
 
     def __repr__(self) -> str:
         return f"UsageClient(url={self._url!r})"
@@ -298,16 +302,21 @@ class UsageClient:
 
     async def fetch(self) -> dict[str, Any]:
         """GET the usage payload: the raw JSON object, or a NotifierError."""
+        # Bounded (a hanging `claude --version` is given up after its timeout), and
+        # usually a memory lookup: the version is read at most once a day.
+        agent = await choose_user_agent(self._config, self._user_agent_source)
+        self.last_user_agent = agent
         # The token is re-read for every request (Claude Code rotates it). On macOS that
         # runs `security`, which can wait on a Keychain prompt: off the event loop, so
         # the agent still answers SIGTERM meanwhile (and shutdown does not wait for it).
         token = await read_token(self._token_provider)
         # The deadline starts after the first token read: a Keychain prompt is the user's time.
         end = asyncio.get_running_loop().time() + self._deadline
-        answer = await self._send_by(token, end)
+        answer = await self._send_by(token, agent.value, end)
         if answer.status == 401:
             # Claude Code may have refreshed the token since we read it: one re-read, one retry.
-            answer = await self._send_by(await read_token(self._token_provider), end)
+            retry_token = await read_token(self._token_provider)
+            answer = await self._send_by(retry_token, agent.value, end)
             if answer.status == 401:
                 raise TokenExpired(
                     "the usage endpoint refused the Claude login (401): "
@@ -315,7 +324,7 @@ class UsageClient:
                 )
         return self._interpret(answer)
 
-    async def _send_by(self, token: str, end: float) -> _Answer:
+    async def _send_by(self, token: str, agent: str, end: float) -> _Answer:
         if not token or not all("!" <= ch <= "~" for ch in token):
             # The provider's own check (credentials.parse) says this first; this one
             # guards any provider: such a token never reaches a header or a message.
@@ -325,19 +334,19 @@ class UsageClient:
             )
         try:
             async with asyncio.timeout_at(end):
-                return await self._send(token)
+                return await self._send(token, agent)
         except TimeoutError:
             raise Unreachable(
                 f"no complete answer from {self._url} within {self._deadline:g} s"
             ) from None
 
-    async def _send(self, token: str) -> _Answer:
+    async def _send(self, token: str, agent: str) -> _Answer:
         headers = {
             "Authorization": f"Bearer {token}",
             "anthropic-beta": ANTHROPIC_BETA,
             "Accept": "application/json",
             "Accept-Encoding": ACCEPT_ENCODING,
-            "User-Agent": user_agent(self._config),
+            "User-Agent": agent,
         }
         try:
             async with self._http.stream("GET", self._url, headers=headers) as response:
@@ -400,6 +409,7 @@ class UsageClient:
                 f"the usage endpoint is rate limiting us (429){hint}; "
                 "if it never clears, the token may lack the `user:profile` scope",
                 retry_after=retry_after,
+                rate_limit_error=_is_rate_limit_error(answer.body),
             )
         if 500 <= status < 600:
             raise ServerFault(f"the usage endpoint failed (HTTP {status})", status=status)
@@ -416,6 +426,16 @@ def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
     if response.is_stream_consumed and isinstance(response.stream, httpx.AsyncByteStream):
         return aiter(response.stream)
     return response.aiter_raw()
+
+
+def _is_rate_limit_error(body: bytes) -> bool:
+    """True for the endpoint's own 429 body: ``{"error": {"type": "rate_limit_error"}}``."""
+    try:
+        document = decode_object(body)
+    except NotAnObject:
+        return False
+    error = document.get("error")
+    return isinstance(error, dict) and error.get("type") == "rate_limit_error"
 
 
 def _html_message(url: str, status: int) -> str:
@@ -446,11 +466,29 @@ async def fetch_usage(
     *,
     token_provider: TokenProvider | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    user_agent: UserAgentSource | None = None,
 ) -> dict[str, Any]:
-    """One-shot fetch for ``status``: a fresh client, one :meth:`UsageClient.fetch`, closed."""
+    """One-shot fetch: a fresh client, one :meth:`UsageClient.fetch`, closed."""
+    payload, _ = await fetch_once(
+        config, token_provider=token_provider, transport=transport, user_agent=user_agent
+    )
+    return payload
+
+
+async def fetch_once(
+    config: Config,
+    *,
+    token_provider: TokenProvider | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    user_agent: UserAgentSource | None = None,
+) -> tuple[dict[str, Any], UserAgent]:
+    """:func:`fetch_usage`, and the User-Agent the request carried (``status`` shows it)."""
     if token_provider is None:
         from notifier import credentials
 
         token_provider = credentials.token_provider()
     async with make_http_client(config, transport=transport) as http:
-        return await UsageClient(http, config, token_provider).fetch()
+        client = UsageClient(http, config, token_provider, user_agent=user_agent)
+        payload = await client.fetch()
+        agent = client.last_user_agent
+        return payload, agent if agent is not None else UserAgent.built_in()

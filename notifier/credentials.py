@@ -7,10 +7,16 @@ unless they are passed in). OS and JSON failures become the
 
 Where Claude Code keeps the login (``docs/endpoint.md``, ``platform-notes.md``):
 
-- macOS: a Keychain generic password, service ``Claude Code-credentials``;
-  with ``CLAUDE_CONFIG_DIR`` set, newer Claude Code appends ``-`` and the first
+- macOS: a Keychain generic password, service ``Claude Code-credentials``,
+  account = the login name (Claude Code reads and writes with ``-a``); with
+  ``CLAUDE_CONFIG_DIR`` set, newer Claude Code appends ``-`` and the first
   8 hex digits of the sha256 of that path. We try the suffixed name, then the
-  plain one. ``security -w`` may print the JSON hex-encoded (``7b0a...``).
+  plain one; for each, ``-a <login name>`` first, then without ``-a`` (items
+  under other accounts can exist, and an older expired one must not hide the
+  live login: the newest ``expiresAt`` wins). ``security -w`` may print the
+  JSON hex-encoded (``7b0a...``). A locked keychain (exit 36) or a refused
+  access (51, 128) is :class:`~notifier.core.errors.KeychainLocked`, never
+  "login expired".
 - everywhere (and as the macOS fallback): ``$CLAUDE_CONFIG_DIR/.credentials.json``,
   default ``~/.claude/.credentials.json``.
 
@@ -36,13 +42,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.core.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
-from notifier.runner import CommandRunner, SubprocessRunner
+from notifier.core.errors import (
+    CredentialsError,
+    KeychainLocked,
+    NotLoggedIn,
+    ScopeMissing,
+    TokenExpired,
+)
+from notifier.runner import CommandResult, CommandRunner, SubprocessRunner
 
 SERVICE = "Claude Code-credentials"
 SECURITY = "/usr/bin/security"
-# `security find-generic-password` exit status when no such item exists.
+# `security` exits with the low byte of the Security framework's OSStatus:
+# 44 = errSecItemNotFound (-25300): no such item;
+# 36 = errSecInteractionNotAllowed (-25308): the keychain is locked and no
+#      unlock dialog may be shown ("User interaction is not allowed.");
+# 51 = errSecAuthFailed (-25293): access refused, or a wrong keychain password;
+# 128 = userCanceled (-128): the dialog was cancelled.
 KEYCHAIN_ITEM_NOT_FOUND = 44
+KEYCHAIN_LOCKED = 36
+KEYCHAIN_REFUSED = (51, 128)
 # The first read may show a Keychain prompt; give the user time to answer it.
 KEYCHAIN_TIMEOUT = 120.0
 CONFIG_DIR_ENV = "CLAUDE_CONFIG_DIR"
@@ -106,6 +125,11 @@ def _decode_keychain_output(raw: bytes) -> bytes:
 
 def parse(raw: bytes, source: str, now: datetime) -> Credentials:
     """Credentials from the JSON Claude Code stores; ``source`` names it in messages."""
+    return _check(_read(raw, source), now)
+
+
+def _read(raw: bytes, source: str) -> Credentials:
+    """The login in ``raw``, not yet checked against the clock or the scope."""
     try:
         data: Any = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -129,32 +153,41 @@ def parse(raw: bytes, source: str, now: datetime) -> Credentials:
             f"{source} holds a malformed access token (not printable ASCII without "
             f"spaces): {LOGIN_HINT} again to rewrite it"
         )
-    expires_at = _expiry(oauth.get("expiresAt"))
-    if expires_at is not None and now >= expires_at:
-        stamp = expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
-        raise TokenExpired(
-            f"the Claude login in {source} expired at {stamp}: "
-            "run `claude` so it renews the login (this tool never refreshes tokens)"
-        )
     raw_scopes = oauth.get("scopes")
     scopes = (
         tuple(s for s in raw_scopes if isinstance(s, str)) if isinstance(raw_scopes, list) else ()
     )
-    if scopes and USAGE_SCOPE not in scopes:
+    subscription = oauth.get("subscriptionType")
+    return Credentials(
+        access_token=token.strip(),
+        expires_at=_expiry(oauth.get("expiresAt")),
+        scopes=scopes,
+        subscription_type=subscription if isinstance(subscription, str) else None,
+        source=source,
+    )
+
+
+def _expired(creds: Credentials, now: datetime) -> bool:
+    return creds.expires_at is not None and now >= creds.expires_at
+
+
+def _check(creds: Credentials, now: datetime) -> Credentials:
+    """``creds`` if usable now, else :class:`TokenExpired` or :class:`ScopeMissing`."""
+    source = creds.source
+    if creds.expires_at is not None and _expired(creds, now):
+        stamp = creds.expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+        raise TokenExpired(
+            f"the Claude login in {source} expired at {stamp}: "
+            "run `claude` so it renews the login (this tool never refreshes tokens)"
+        )
+    if creds.scopes and USAGE_SCOPE not in creds.scopes:
         # Said before any request: the endpoint answers such a token with a 429 or
         # 403 that looks like rate limiting (endpoint.md), and backing off cannot help.
         raise ScopeMissing(
             f"the Claude login in {source} lacks the `{USAGE_SCOPE}` scope "
             "(a `claude setup-token` token cannot read usage): log in with `claude` instead"
         )
-    subscription = oauth.get("subscriptionType")
-    return Credentials(
-        access_token=token.strip(),
-        expires_at=expires_at,
-        scopes=scopes,
-        subscription_type=subscription if isinstance(subscription, str) else None,
-        source=source,
-    )
+    return creds
 
 
 def _expiry(value: object) -> datetime | None:
@@ -167,19 +200,69 @@ def _expiry(value: object) -> datetime | None:
         return None
 
 
-def _from_keychain(
-    runner: CommandRunner, services: list[str], now: datetime
-) -> tuple[Credentials | None, CredentialsError | None]:
-    """The first Keychain item that holds a login, else the most useful error (or None)."""
-    problem: CredentialsError | None = None
-    for service in services:
-        result = runner(
-            [SECURITY, "find-generic-password", "-s", service, "-w"], timeout=KEYCHAIN_TIMEOUT
+def login_name() -> str | None:
+    """The user's login name from the password database (what Claude Code passes as ``-a``)."""
+    try:
+        import pwd  # Unix only; this module is also used on Windows
+    except ImportError:
+        return None
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, OSError):
+        return None
+
+
+def _locked(result: CommandResult, where: str) -> KeychainLocked | None:
+    """The locked / refused keychain, in words that point at the real cause."""
+    detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    reason = detail[0] if detail else f"security exit status {result.returncode}"
+    if result.returncode == KEYCHAIN_LOCKED:
+        return KeychainLocked(
+            f"the login keychain is locked, so {where} cannot be read ({reason}): "
+            "unlock it (log in to the Mac, or `security unlock-keychain`); "
+            "the agent retries by itself"
         )
+    if result.returncode in KEYCHAIN_REFUSED:
+        return KeychainLocked(
+            f"macOS refused access to {where} ({reason}): run "
+            "`claude-usage-notifier status` in Terminal and choose Always Allow "
+            "when macOS asks; the agent retries by itself"
+        )
+    return None
+
+
+def _newest(found: list[Credentials]) -> Credentials:
+    # No expiresAt counts as "not stated", newer than any stated one.
+    return max(found, key=lambda c: c.expires_at or datetime.max.replace(tzinfo=UTC))
+
+
+def _service_logins(
+    runner: CommandRunner, service: str, account: str | None, now: datetime
+) -> tuple[list[Credentials], CredentialsError | None]:
+    """The logins one service name gives: with ``-a <login name>`` first, then without.
+
+    Claude Code reads and writes its item with ``-a <login name>``; other items
+    with the same service (another account name, an old install) can exist,
+    and ``security`` without ``-a`` returns whichever comes first. A live login
+    under ``-a`` is taken at once; otherwise the unqualified one is asked too,
+    and the caller compares expiry dates, so an older expired duplicate never
+    hides the live login.
+    """
+    where = f"the Keychain item '{service}'"
+    queries = [[SECURITY, "find-generic-password", "-s", service, "-w"]]
+    if account:
+        queries.insert(0, [SECURITY, "find-generic-password", "-s", service, "-a", account, "-w"])
+    found: list[Credentials] = []
+    problem: CredentialsError | None = None
+    for argv in queries:
+        result = runner(argv, timeout=KEYCHAIN_TIMEOUT)
         if result.returncode == KEYCHAIN_ITEM_NOT_FOUND:
             continue
-        where = f"the Keychain item '{service}'"
         if not result.ok:
+            locked = _locked(result, where)
+            if locked is not None:
+                # Asking again would only bring up another dialog (or fail the same way).
+                raise locked
             detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
             reason = detail[0] if detail else f"exit status {result.returncode}"
             problem = problem or CredentialsError(
@@ -187,11 +270,31 @@ def _from_keychain(
             )
             continue
         try:
-            return parse(_decode_keychain_output(result.stdout), where, now), None
-        except TokenExpired:
-            raise
+            creds = _read(_decode_keychain_output(result.stdout), where)
         except CredentialsError as exc:
             problem = problem or exc
+            continue
+        if "-a" in argv and not _expired(creds, now):
+            return [creds], None
+        found.append(creds)
+    return found, problem
+
+
+def _from_keychain(
+    runner: CommandRunner, services: list[str], account: str | None, now: datetime
+) -> tuple[Credentials | None, CredentialsError | None]:
+    """The login of the first service name that has one, else the most useful error (or None).
+
+    Raises :class:`KeychainLocked` (the keychain is locked or refused us) and,
+    when the service's newest login has expired, :class:`TokenExpired`.
+    """
+    problem: CredentialsError | None = None
+    for service in services:
+        found, trouble = _service_logins(runner, service, account, now)
+        problem = problem or trouble
+        if found:
+            live = [c for c in found if not _expired(c, now)]
+            return _check(_newest(live or found), now), None
     return None, problem
 
 
@@ -218,11 +321,13 @@ def load(
     system: str | None = None,
     runner: CommandRunner | None = None,
     now: datetime | None = None,
+    account: str | None = None,
 ) -> Credentials:
     """Find and check the Claude Code login, or raise a :class:`CredentialsError`.
 
     On macOS (``system == "Darwin"``) the Keychain comes first and the file is
-    the fallback; elsewhere only the file is read.
+    the fallback; elsewhere only the file is read. ``account`` is the Keychain
+    account to ask for first (default: the login name, as Claude Code uses).
     """
     env = os.environ if environ is None else environ
     current = now if now is not None else datetime.now(UTC)
@@ -230,9 +335,23 @@ def load(
     keychain_problem: CredentialsError | None = None
     on_macos = (system if system is not None else platform.system()) == "Darwin"
     if on_macos:
-        found, keychain_problem = _from_keychain(
-            runner if runner is not None else SubprocessRunner(), keychain_services(env), current
-        )
+        try:
+            found, keychain_problem = _from_keychain(
+                runner if runner is not None else SubprocessRunner(),
+                keychain_services(env),
+                account if account is not None else login_name(),
+                current,
+            )
+        except KeychainLocked as locked:
+            # A usable file still serves; anything else it says ("expired", "not
+            # logged in") would hide the real cause, the locked keychain.
+            try:
+                usable = _from_file(path, current)
+            except CredentialsError:
+                usable = None
+            if usable is not None:
+                return usable
+            raise locked from None
         if found is not None:
             return found
     try:
@@ -254,10 +373,11 @@ def token_provider(
     environ: Mapping[str, str] | None = None,
     system: str | None = None,
     runner: CommandRunner | None = None,
+    account: str | None = None,
 ) -> Callable[[], str]:
     """A callable that re-reads the login on every call (Claude Code rotates the token)."""
 
     def provide() -> str:
-        return load(environ=environ, system=system, runner=runner).access_token
+        return load(environ=environ, system=system, runner=runner, account=account).access_token
 
     return provide

@@ -17,12 +17,31 @@ The login item gets the resolved folders in its environment
 (:meth:`~notifier.paths.Paths.as_env`), so an agent started by launchd sees the
 same folders as the shell that ran ``install`` even when ``XDG_*`` or
 ``CLAUDE_USAGE_NOTIFIER_HOME`` were set there.
+
+launchd as it really behaves (shared docs, platform-notes "Corrections"):
+
+- ``launchctl print`` nests blocks (``resource coalition = {...}``, ``jetsam
+  coalition = {...}``) with their own ``state = active``; only the job's
+  top-level keys count (:func:`parse_launchctl_print`).
+- After ``bootout`` launchd keeps the label for a few seconds (longer while the
+  old agent uses its ``ExitTimeOut``); ``bootstrap`` fails with 5 until then.
+  ``install`` polls ``launchctl print`` until it answers 113 ("not found"),
+  at most :data:`UNLOAD_DEADLINE` seconds, then bootstraps (retrying 5 until
+  the same deadline).
+- A login item switched off in System Settings (or with ``launchctl disable``)
+  fails ``bootstrap`` with the same 5; ``launchctl print-disabled gui/<uid>``
+  tells them apart (:func:`parse_print_disabled`).
+- An interpreter inside a tool cache (``uvx``, ``pipx run``) vanishes when the
+  cache is cleaned, and the login item then fails at every login: ``install``
+  refuses it (:func:`tool_cache_of`), and ``status()`` reports an installed
+  interpreter that is gone.
 """
 
 from __future__ import annotations
 
 import os
 import plistlib
+import re
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -39,6 +58,17 @@ from notifier.runner import CommandResult, CommandRunner
 LABEL = "io.github.claude-usage-notifier.agent"
 UNIT_NAME = "claude-usage-notifier.service"
 THROTTLE_SECONDS = 60
+# The agent stops within 5 s of SIGTERM, but one notification send can take
+# longer; launchd's default (5 s) would SIGKILL it mid-send. Same as systemd's
+# TimeoutStopSec below.
+EXIT_TIMEOUT_SECONDS = 15
+# How long install waits for launchd to let go of the old job after bootout:
+# its ExitTimeOut plus launchd's own few seconds of bookkeeping.
+UNLOAD_DEADLINE = 20.0
+_UNLOAD_POLL = 0.25
+_BUSY_RETRY = 0.5
+# Where System Settings lets the user switch a LaunchAgent off (macOS 13+).
+LOGIN_ITEMS_SETTINGS = "System Settings > General > Login Items (Allow in the Background)"
 Platform = Literal["macos", "linux"]
 
 # Variables the agent needs to see as the installing shell saw them, when set there.
@@ -105,6 +135,7 @@ def plist_dict(command: AgentCommand, label: str = LABEL) -> dict[str, Any]:
         # Restart after a crash or a non-zero exit, but not after a clean stop.
         "KeepAlive": {"SuccessfulExit": False},
         "ThrottleInterval": THROTTLE_SECONDS,
+        "ExitTimeOut": EXIT_TIMEOUT_SECONDS,
         "ProcessType": "Background",
         # Only in the GUI session, where notifications can reach the user.
         "LimitLoadToSessionType": "Aqua",
@@ -169,7 +200,7 @@ def systemd_unit(command: AgentCommand) -> str:
         # exit 1: another agent already holds the lock (see notifier.core.errors.ExitCode).
         "RestartPreventExitStatus=1\n"
         # The agent stops within 5 s of SIGTERM; give it some slack, then SIGKILL.
-        "TimeoutStopSec=15\n"
+        f"TimeoutStopSec={EXIT_TIMEOUT_SECONDS}\n"
         f"{env_lines}"
         "\n"
         "[Install]\n"
@@ -177,18 +208,187 @@ def systemd_unit(command: AgentCommand) -> str:
     )
 
 
+# --------------------------------------------------------------------------- pure parsers
+
+
+@dataclass(frozen=True)
+class LaunchdJob:
+    """The job's own (top-level) facts from one ``launchctl print gui/<uid>/<label>``.
+
+    ``last_exit_code`` is launchd's text as printed: ``(never exited)``, ``0``,
+    ``1``, ``78: EX_CONFIG``; :attr:`last_exit_status` is its number, if any.
+    """
+
+    state: str | None = None
+    pid: int | None = None
+    last_exit_code: str | None = None
+    exit_timeout: int | None = None
+    program: str | None = None
+    arguments: tuple[str, ...] = ()
+
+    @property
+    def running(self) -> bool:
+        """``state = running`` at the job's own level."""
+        return self.state == "running"
+
+    @property
+    def last_exit_status(self) -> int | None:
+        """The number in ``last exit code`` (``78: EX_CONFIG`` gives 78), else None."""
+        head = (self.last_exit_code or "").split(":", 1)[0].strip()
+        return int(head) if head.lstrip("-").isdigit() else None
+
+
+def _opens(line: str) -> bool:
+    return line.endswith(("{", "["))
+
+
+def _closes(line: str) -> bool:
+    # "}" / "]" on their own line, or an array closed on its last element's line
+    # ("0 =      ]", seen in real LWCR blocks); "domain = gui/501 [100016]" is a
+    # value with balanced brackets, not a close.
+    if line.startswith(("}", "]")):
+        return True
+    return line.endswith("]") and line.count("]") > line.count("[")
+
+
+def parse_launchctl_print(text: str) -> LaunchdJob:
+    """The job's top-level keys; nested blocks (coalitions, sockets, ...) are skipped.
+
+    Real output opens with ``gui/501/<label> = {`` and indents the job's keys
+    one tab; ``resource coalition = {`` and ``jetsam coalition = {`` carry their
+    own ``state = active`` one level deeper, and reading those is what made a
+    running agent look stopped. Depth is counted from the braces, not from the
+    indentation, so tabs or spaces both work; a capture without the outer
+    ``... = {`` line is read as the job's block itself.
+    """
+    lines = [raw.strip() for raw in text.splitlines()]
+    lines = [line for line in lines if line]
+    top = 1 if lines and lines[0].endswith("= {") else 0
+    depth = 0
+    values: dict[str, str] = {}
+    arguments: list[str] = []
+    in_arguments = False
+    for line in lines:
+        if _opens(line):
+            if depth == top and line == "arguments = {":
+                in_arguments = True
+            depth += 1
+            continue
+        if _closes(line):
+            depth -= 1
+            in_arguments = in_arguments and depth > top
+            continue
+        if in_arguments and depth == top + 1:
+            arguments.append(line)
+            continue
+        if depth != top:
+            continue
+        key, sep, value = line.partition(" = ")
+        if sep and key not in values:
+            values[key] = value.strip()
+    pid = values.get("pid", "")
+    timeout = values.get("exit timeout", "")
+    return LaunchdJob(
+        state=values.get("state"),
+        pid=int(pid) if pid.isdigit() else None,
+        last_exit_code=values.get("last exit code"),
+        exit_timeout=int(timeout) if timeout.isdigit() else None,
+        program=values.get("program"),
+        arguments=tuple(arguments),
+    )
+
+
+def parse_print_disabled(text: str) -> dict[str, bool]:
+    """``launchctl print-disabled gui/<uid>``: label -> disabled (``disabled services`` block).
+
+    Newer macOS prints ``"label" => disabled`` / ``=> enabled``, older releases
+    ``=> true`` (disabled) / ``=> false``. Other blocks (``login item
+    associations``, whose values are bundle ids) are ignored, and so is a value
+    we do not know.
+    """
+    verdicts = {"disabled": True, "true": True, "enabled": False, "false": False}
+    found: dict[str, bool] = {}
+    inside = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.endswith("= {"):
+            inside = line == "disabled services = {"
+            continue
+        if line.startswith("}"):
+            inside = False
+            continue
+        if not inside:
+            continue
+        label, sep, value = line.partition(" => ")
+        verdict = verdicts.get(value.strip().lower())
+        if sep and verdict is not None:
+            found[label.strip().strip('"')] = verdict
+    return found
+
+
+def _tool_caches(home: Path, environ: Mapping[str, str]) -> list[tuple[str, Path]]:
+    """Folders whose environments are thrown away without notice, with their names."""
+    caches: list[tuple[str, Path]] = []
+    uv = "uv's cache (`uvx` / `uv run --with`)"
+    if environ.get("UV_CACHE_DIR"):
+        caches.append((uv, Path(environ["UV_CACHE_DIR"])))
+    if environ.get("XDG_CACHE_HOME"):
+        caches.append((uv, Path(environ["XDG_CACHE_HOME"]) / "uv"))
+    caches += [(uv, home / ".cache" / "uv"), (uv, home / "Library" / "Caches" / "uv")]
+    pipx = "the `pipx run` cache"
+    if environ.get("PIPX_HOME"):
+        caches.append((pipx, Path(environ["PIPX_HOME"]) / ".cache"))
+    caches += [
+        (pipx, home / ".local" / "pipx" / ".cache"),
+        (pipx, home / ".local" / "share" / "pipx" / ".cache"),
+        (pipx, home / "Library" / "Application Support" / "pipx" / ".cache"),
+        (pipx, home / "Library" / "Caches" / "pipx"),
+        (pipx, home / ".cache" / "pipx"),
+    ]
+    return caches
+
+
+def _inside(path: str, folder: Path) -> bool:
+    # Compare as written and with symlinks resolved (on macOS /var is /private/var);
+    # resolve the interpreter's folder, not the interpreter: a venv's python is a
+    # symlink to a base interpreter that lives elsewhere.
+    candidates = {Path(path), Path(os.path.realpath(Path(path).parent)) / Path(path).name}
+    roots = {folder, Path(os.path.realpath(folder))}
+    return any(c.is_relative_to(r) for c in candidates for r in roots)
+
+
+def tool_cache_of(python: str, home: Path, environ: Mapping[str, str]) -> str | None:
+    """The name of the tool cache ``python`` lives in (``uvx``, ``pipx run``), else None."""
+    for name, folder in _tool_caches(home, environ):
+        if _inside(python, folder):
+            return name
+    return None
+
+
 # --------------------------------------------------------------------------- the base class
 
 
 @dataclass(frozen=True)
 class ItemStatus:
-    """Three separate facts, plus the pid when the service manager knows it."""
+    """Three separate facts, plus what else the service manager and the file tell.
+
+    ``interpreter`` is the Python the installed file starts (None without a
+    readable file) and ``interpreter_present`` whether it still exists: a venv
+    whose base Python a Homebrew upgrade removed, or a cleaned tool cache,
+    leaves a login item that fails at every start. ``last_exit_code`` is
+    launchd's text (``(never exited)``, ``1``, ``78: EX_CONFIG``); ``disabled``
+    is True when launchd has the login item switched off (None: not asked).
+    """
 
     file: Path
     installed: bool
     loaded: bool
     running: bool
     pid: int | None = None
+    last_exit_code: str | None = None
+    interpreter: str | None = None
+    interpreter_present: bool | None = None
+    disabled: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +401,10 @@ class InstallReport:
 
 
 def _text(result: CommandResult) -> str:
-    return (result.stderr or result.stdout).decode("utf-8", "replace").strip()
+    # The first line: newer launchctl adds "Try re-running the command as root
+    # for richer errors." after the one that says what happened.
+    text = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
+    return text.splitlines()[0].strip() if text else ""
 
 
 class LoginItem(ABC):
@@ -217,12 +420,18 @@ class LoginItem(ABC):
         home: Path | None = None,
         uid: int | None = None,
         pause: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.command = command
         self.runner = runner
         self.home = home if home is not None else Path.home()
         self.uid = uid if uid is not None else os.getuid()
-        self.pause = pause  # only for launchctl's "still unloading" retry
+        # pause and clock: only for waiting on launchd to let go of an old job;
+        # tests pass a fake pair so the 20 s deadline costs no real time.
+        self.pause = pause
+        self.clock = clock
+        self.environ = os.environ if environ is None else environ
 
     @property
     @abstractmethod
@@ -257,6 +466,37 @@ class LoginItem(ABC):
     def _stop(self) -> list[list[str]]:
         """Run the stop sequence (tolerating "not loaded"); return the argv run."""
 
+    @abstractmethod
+    def _installed_interpreter(self, content: bytes) -> str | None:
+        """The interpreter the file ``content`` starts, or None when it names none."""
+
+    def _probe(self) -> ItemStatus:
+        """:meth:`status` without the extra questions ``install`` does not need."""
+        return self.status()
+
+    def interpreter_facts(self) -> tuple[str | None, bool | None]:
+        """The installed file's interpreter and whether it still exists (None, None: no file)."""
+        try:
+            content = self.file.read_bytes()
+        except OSError:
+            return None, None
+        python = self._installed_interpreter(content)
+        if python is None:
+            return None, None
+        return python, os.access(python, os.X_OK)
+
+    def check_interpreter(self) -> None:
+        """Refuse an interpreter that will vanish: one in a tool cache (``uvx``, ``pipx run``)."""
+        python = self.command.python
+        cache = tool_cache_of(python, self.home, self.environ)
+        if cache is not None:
+            raise LoginItemError(
+                f"refusing to install a login item that starts {python}: it lives in {cache}, "
+                "which is cleaned without notice, and the agent would then fail at every "
+                "login; install claude-usage-notifier with `pipx install` or into a venv "
+                "and run `claude-usage-notifier install` from there"
+            )
+
     def _run(self, argv: list[str], *, allowed: tuple[int, ...] = (0,)) -> CommandResult:
         result = self.runner(argv)
         if result.returncode not in allowed:
@@ -271,15 +511,17 @@ class LoginItem(ABC):
         nothing is touched (the running agent keeps going); loaded but not
         running (it stopped, or gave up), it is started (:meth:`_restart`);
         not loaded, it is loaded and started. The report's ``changed`` says
-        whether the file was written.
+        whether the file was written. An interpreter inside a tool cache is
+        refused before anything is touched (:meth:`check_interpreter`).
         """
+        self.check_interpreter()
         content = self.render()
         try:
             existing: bytes | None = self.file.read_bytes()
         except OSError:
             existing = None
         if existing == content:
-            facts = self.status()
+            facts = self._probe()
             if facts.loaded and facts.running:
                 return InstallReport(self.file, [], changed=False)
             if facts.loaded:
@@ -313,10 +555,14 @@ class LoginItem(ABC):
 # --------------------------------------------------------------------------- macOS
 
 
-# launchctl's answers when the job is not loaded (ESRCH, "Could not find service").
+# launchctl's answers when the job is not loaded: 3 "No such process" (older
+# releases), 113 "Could not find service ... in domain for user gui: 501".
 _NOT_LOADED = (3, 113)
-# "Bootstrap failed: 5: Input/output error": the old job is still being unloaded.
+# "Bootstrap failed: 5: Input/output error": the old job is still being unloaded,
+# or the login item is switched off (print-disabled tells which). Some releases
+# exit 1 with the same line, so the text counts too.
 _BUSY = 5
+_BUSY_TEXT = "Bootstrap failed: 5:"
 
 
 class LaunchAgent(LoginItem):
@@ -345,7 +591,8 @@ class LaunchAgent(LoginItem):
         """``bootout`` any old job ("not loaded" is fine), then ``bootstrap`` the file.
 
         The ``bootout`` runs even for a first install: a job can be loaded from a
-        file we no longer see, and bootstrapping over it fails.
+        file we no longer see, and bootstrapping over it fails. Between the two,
+        ``install`` waits (``launchctl print`` until 113) for launchd to let go.
         """
         del replacing
         return [
@@ -359,18 +606,56 @@ class LaunchAgent(LoginItem):
 
     def _start(self, replacing: bool) -> list[list[str]]:
         del replacing  # see plan_install: bootout always
-        run = self._stop()
-        bootstrap = ["launchctl", "bootstrap", self._domain, str(self.file)]
-        for attempt in range(10):
-            run.append(bootstrap)
-            result = self.runner(bootstrap)
+        bootout = ["launchctl", "bootout", self._target]
+        unloaded = self._run(bootout, allowed=(0, *_NOT_LOADED)).ok
+        deadline = self.clock() + UNLOAD_DEADLINE
+        if unloaded:
+            self._wait_until_gone(deadline)
+        return [bootout, self._bootstrap(deadline)]
+
+    def _wait_until_gone(self, deadline: float) -> None:
+        """Poll ``launchctl print`` until launchd no longer knows the job, or the deadline."""
+        probe = ["launchctl", "print", self._target]
+        while self.runner(probe).returncode not in _NOT_LOADED:
+            if self.clock() >= deadline:
+                return  # bootstrap will say what launchd thinks
+            self.pause(_UNLOAD_POLL)
+
+    def _bootstrap(self, deadline: float) -> list[str]:
+        """``bootstrap``, retrying "5" until ``deadline``; a switched-off item is named."""
+        argv = ["launchctl", "bootstrap", self._domain, str(self.file)]
+        checked_disabled = False
+        while True:
+            result = self.runner(argv)
             if result.ok:
-                return run
-            if result.returncode != _BUSY or attempt == 9:
-                detail = _text(result) or f"exit status {result.returncode}"
-                raise LoginItemError(f"`{' '.join(bootstrap)}` failed: {detail}")
-            self.pause(0.5)
-        return run  # pragma: no cover - the loop always returns or raises
+                return argv
+            detail = _text(result) or f"exit status {result.returncode}"
+            if result.returncode != _BUSY and not detail.startswith(_BUSY_TEXT):
+                raise LoginItemError(f"`{' '.join(argv)}` failed: {detail}")
+            if not checked_disabled:
+                checked_disabled = True
+                if self.disabled():
+                    raise LoginItemError(
+                        "launchd has the login item switched off (in "
+                        f"{LOGIN_ITEMS_SETTINGS}, or with `launchctl disable`): switch "
+                        f"claude-usage-notifier on there, or run `launchctl enable "
+                        f"{self._target}`, then run `claude-usage-notifier install` again"
+                    )
+            if self.clock() >= deadline:
+                raise LoginItemError(
+                    f"launchd had not let go of the old agent {UNLOAD_DEADLINE:g} s after "
+                    f"`launchctl bootout` (`{' '.join(argv)}` still fails: {detail}); "
+                    "the new login item is written but not loaded: run "
+                    "`claude-usage-notifier install` again in a minute"
+                )
+            self.pause(_BUSY_RETRY)
+
+    def disabled(self) -> bool | None:
+        """``launchctl print-disabled gui/<uid>``: is our label switched off? (None: unknown)."""
+        result = self.runner(["launchctl", "print-disabled", self._domain])
+        if not result.ok:
+            return None
+        return parse_print_disabled(result.stdout.decode("utf-8", "replace")).get(LABEL, False)
 
     def _restart(self) -> list[list[str]]:
         """``kickstart -k``: start the job now (``-k``: even if launchd thinks it runs)."""
@@ -383,21 +668,47 @@ class LaunchAgent(LoginItem):
         self._run(argv, allowed=(0, *_NOT_LOADED))
         return [argv]
 
+    def _installed_interpreter(self, content: bytes) -> str | None:
+        try:
+            data = plistlib.loads(content)
+        except (plistlib.InvalidFileException, ValueError, TypeError, OverflowError):
+            # what plistlib raises for a file that is not a plist (or a damaged one)
+            return None
+        argv = data.get("ProgramArguments") if isinstance(data, dict) else None
+        if isinstance(argv, list) and argv and isinstance(argv[0], str):
+            return argv[0]
+        return None
+
     def status(self) -> ItemStatus:
-        """``launchctl print gui/<uid>/<LABEL>``: exit 0 = loaded; ``state = running``."""
+        """``launchctl print gui/<uid>/<LABEL>``: exit 0 = loaded; the job's own ``state``.
+
+        Only the job's top-level keys count (:func:`parse_launchctl_print`): the
+        nested coalition blocks' ``state = active`` says nothing about the job.
+        When the job is not loaded, ``print-disabled`` says whether it is
+        switched off.
+        """
+        return self._status(ask_disabled=True)
+
+    def _probe(self) -> ItemStatus:
+        return self._status(ask_disabled=False)
+
+    def _status(self, *, ask_disabled: bool) -> ItemStatus:
         result = self.runner(["launchctl", "print", self._target])
-        loaded = result.ok
-        running, pid = False, None
-        if loaded:
-            for raw in result.stdout.decode("utf-8", "replace").splitlines():
-                key, sep, value = raw.strip().partition(" = ")
-                if not sep:
-                    continue
-                if key == "state":
-                    running = value.strip() == "running"
-                elif key == "pid" and value.strip().isdigit():
-                    pid = int(value.strip())
-        return ItemStatus(self.file, self.file.exists(), loaded, running, pid if running else None)
+        job = LaunchdJob()
+        if result.ok:
+            job = parse_launchctl_print(result.stdout.decode("utf-8", "replace"))
+        python, present = self.interpreter_facts()
+        return ItemStatus(
+            file=self.file,
+            installed=self.file.exists(),
+            loaded=result.ok,
+            running=job.running,
+            pid=job.pid if job.running else None,
+            last_exit_code=job.last_exit_code,
+            interpreter=python,
+            interpreter_present=present,
+            disabled=self.disabled() if ask_disabled and not result.ok else None,
+        )
 
 
 # --------------------------------------------------------------------------- Linux
@@ -459,6 +770,18 @@ class SystemdUserUnit(LoginItem):
         self._run(argv)
         return [argv]
 
+    def _installed_interpreter(self, content: bytes) -> str | None:
+        # ExecStart="<python>" "-m" ...: the first quoted word, unescaped the way
+        # systemd_unit() escaped it.
+        for line in content.decode("utf-8", "replace").splitlines():
+            if line.startswith('ExecStart="'):
+                match = re.match(r'ExecStart="((?:[^"\\]|\\.)*)"', line)
+                if match is None:
+                    return None
+                word = re.sub(r"\\(.)", r"\1", match.group(1))
+                return word.replace("$$", "$").replace("%%", "%")
+        return None
+
     def status(self) -> ItemStatus:
         """``systemctl --user show``: enabled = loaded; active/running = running."""
         result = self.runner(
@@ -479,7 +802,16 @@ class SystemdUserUnit(LoginItem):
         running = props.get("ActiveState") == "active" and props.get("SubState") == "running"
         main_pid = props.get("MainPID", "")
         pid = int(main_pid) if running and main_pid.isdigit() and main_pid != "0" else None
-        return ItemStatus(self.file, self.file.exists(), loaded, running, pid)
+        python, present = self.interpreter_facts()
+        return ItemStatus(
+            self.file,
+            self.file.exists(),
+            loaded,
+            running,
+            pid,
+            interpreter=python,
+            interpreter_present=present,
+        )
 
 
 def this_platform() -> Platform:

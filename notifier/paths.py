@@ -43,6 +43,11 @@ class Paths:
         return self.state_dir / "agent.lock"
 
     @property
+    def claude_version_file(self) -> Path:
+        """The installed Claude Code's version, cached for a day (the default User-Agent)."""
+        return self.state_dir / "claude-version.json"
+
+    @property
     def history_file(self) -> Path:
         """Every observation, in the recording format, so ``replay`` can re-run it."""
         return self.state_dir / "history.jsonl"

@@ -114,3 +114,34 @@ def append_observation(path: Path, observation: Observation, max_bytes: int) -> 
             os.close(fd)
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def read_history(path: Path) -> tuple[list[Observation], int]:
+    """The agent's own history, oldest first: the rotated ``<name>.1``, then ``path``.
+
+    Lenient, unlike :func:`read_recording`: the agent appends while it runs and a
+    killed agent can leave a torn last line, so an unreadable line is skipped and
+    counted (the second value) instead of ending the read. A missing file is an empty
+    history. Raises :class:`InputError` only when a file exists but cannot be read.
+    """
+    observations: list[Observation] = []
+    skipped = 0
+    for source in (path.with_name(path.name + ".1"), path):
+        try:
+            handle = source.open("rb")
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+        with handle:
+            try:
+                for lineno, raw in enumerate(handle, start=1):
+                    if raw.isspace() or not raw:
+                        continue
+                    try:
+                        observations.append(parse_line(raw.decode("utf-8"), f"{source}:{lineno}"))
+                    except (InputError, UnicodeDecodeError):
+                        skipped += 1
+            except OSError as exc:
+                raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    return observations, skipped

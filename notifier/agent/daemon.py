@@ -169,6 +169,7 @@ def _tidy_folders(paths: Paths) -> None:
 async def _serve(paths: Paths, config: Config, config_file: Path | None = None) -> None:
     """Signals, notifier, then the loop (inside the running event loop)."""
     from notifier import credentials, schemas
+    from notifier.claude_version import ClaudeVersionReader
     from notifier.client import UsageClient, make_http_client
     from notifier.notify.notifier import Notifier
     from notifier.notify.sinks import LogSink
@@ -188,7 +189,9 @@ async def _serve(paths: Paths, config: Config, config_file: Path | None = None) 
     # SIGHUP: reload the configuration and the accepted schemas, keep running.
     loop.add_signal_handler(signal.SIGHUP, _guarded_reload, reloader)
     sink = LogSink("configured: notify = log") if config.notify == "log" else None
-    notifier = await Notifier.create(config, sink=sink)
+    # The first-run permission question (macOS) is waited for briefly, and not
+    # past a stop signal: polling starts regardless (osascript until the answer).
+    notifier = await Notifier.create(config, sink=sink, stop=stop)
     http = make_http_client(config)
     try:
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
@@ -199,7 +202,11 @@ async def _serve(paths: Paths, config: Config, config_file: Path | None = None) 
             logger.warning("state: %s", warning)
         known = schemas.load_known([paths.accepted_schemas_dir])
         pipeline = Pipeline(config, state, known, _seen_variants(paths))
-        client = UsageClient(http, config, credentials.token_provider())
+        # The default User-Agent: Claude Code's form with the installed version (cached a day).
+        versions = ClaudeVersionReader(paths.claude_version_file)
+        client = UsageClient(
+            http, config, credentials.token_provider(), user_agent=versions.user_agent
+        )
         agent = Agent(
             config=config,
             paths=paths,

@@ -18,7 +18,10 @@ drive it in-process. It owns only the loop's own decisions:
   after each, so a laptop that slept polls once soon after waking instead of
   sleeping on (or bursting through the polls it missed);
 - what the log says: one line per change of outcome (``ok -> rate_limited ->
-  ok``), not one per attempt.
+  ok``), not one per attempt; the User-Agent the client sends, when this process
+  first sends it and whenever it changes; and, once, when 429s that do not clear
+  point at a User-Agent set away from Claude Code's form
+  (:func:`notifier.core.useragent.hint`, kept in ``AgentState.user_agent_hint``).
 
 Every failure of a poll is caught and turned into an outcome with a backoff:
 the agent runs for weeks and must not die of a bad answer, a full disk or a
@@ -30,6 +33,13 @@ a few seconds, exit 0, state saved.
 The login-expired notification is sent once per expiry: the persisted
 ``AgentState.login_notified`` is the only memory of it (set when the
 notifier took the message, cleared by the next successful poll).
+
+Stale numbers (:mod:`notifier.core.staleness`): after each poll, and at the moment
+the numbers would turn stale while the agent waits out a long backoff, the agent asks
+whether to tell the user that its numbers are stale (once per spell, remembered in
+``AgentState.stale_told``) or fresh again. After an ``ok`` poll the next poll may move
+to just after the nearest expected reset (:func:`notifier.core.schedule.reset_poll`),
+once per reset (``AgentState.reset_polls``).
 """
 
 from __future__ import annotations
@@ -37,17 +47,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from notifier.core import schedule
-from notifier.core.buckets import Bucket
+from notifier.core import schedule, staleness
+from notifier.core.buckets import Bucket, BucketSource
 from notifier.core.errors import (
     BadResponse,
     CredentialsError,
+    KeychainLocked,
     NotifierError,
     RateLimited,
     ServerError,
@@ -58,8 +68,12 @@ from notifier.core.errors import (
 from notifier.core.events import ID_LENGTH, DriftDetected, Event
 from notifier.core.models import AgentState, Config, Observation, Outcome, State
 from notifier.core.pipeline import Pipeline
+from notifier.core.staleness import StaleNotice
+from notifier.core.text.messages import Message, fresh_message, stale_message
+from notifier.core.useragent import UserAgent, hint
 from notifier.paths import Paths
 from notifier.recording import append_observation
+from notifier.runner import in_daemon_thread
 from notifier.statefile import save_state
 
 if TYPE_CHECKING:
@@ -76,7 +90,11 @@ MAX_UNPUBLISHED = 50
 
 
 class Fetcher(Protocol):
-    """The part of :class:`~notifier.client.UsageClient` the agent uses."""
+    """The part of :class:`~notifier.client.UsageClient` the agent uses.
+
+    A fetcher may also have ``last_user_agent`` (a
+    :class:`~notifier.core.useragent.UserAgent`): the agent logs and records it.
+    """
 
     async def fetch(self) -> dict[str, Any]:
         """The raw usage payload, or a NotifierError."""
@@ -94,6 +112,10 @@ class Publisher(Protocol):
 
     async def login_expired(self, message: str, now: datetime) -> bool:
         """Tell the user that the Claude login needs renewing; True when a sink took it."""
+        ...
+
+    async def tell(self, message: Message, now: datetime) -> bool:
+        """Deliver one message of the agent's own (stale numbers); True when it was taken."""
         ...
 
 
@@ -117,37 +139,6 @@ class _Stopped(Exception):
     """The stop event was set while we were waiting for something."""
 
 
-async def in_daemon_thread(work: Callable[[], Any]) -> Any:
-    """``work()`` in a daemon thread, awaited; cancelling abandons the thread.
-
-    The pipeline's work grows with the payload; off the event loop, SIGTERM is
-    still answered at once. A daemon thread rather than ``asyncio.to_thread``:
-    the interpreter (and Python 3.11's executor shutdown) would wait for it.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(value: Any, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)
-
-    def run() -> None:
-        value, error = None, None
-        try:
-            value = work()
-        except Exception as exc:  # handed to the awaiting coroutine
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down
-            loop.call_soon_threadsafe(settle, value, error)
-
-    threading.Thread(target=run, name="pipeline", daemon=True).start()
-    return await future
-
-
 def utc_now() -> datetime:
     """The wall clock, aware (UTC)."""
     return datetime.now(UTC)
@@ -156,6 +147,10 @@ def utc_now() -> datetime:
 def _classify(exc: NotifierError) -> Outcome:
     if isinstance(exc, RateLimited):
         return Outcome.RATE_LIMITED
+    if isinstance(exc, KeychainLocked):
+        # Not a login problem: no "log in again" notification, and a backoff so a
+        # locked keychain is not asked (with a new unlock dialog) at every poll.
+        return Outcome.KEYCHAIN_LOCKED
     if isinstance(exc, CredentialsError):
         return Outcome.LOGIN_REQUIRED
     if isinstance(exc, Unreachable):
@@ -215,6 +210,7 @@ class Agent:
         # events were never published, so the rules' memory must not move on.
         self._state_before: State | None = None
         self._said_too_large = False
+        self._logged_user_agent: str | None = None
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -230,7 +226,7 @@ class Agent:
                 _seconds(deadline - now),
             )
         try:
-            while await self._wait_until(deadline, stop):
+            while await self._wait_for_poll(deadline, stop):
                 try:
                     deadline = await self.poll_once(stop)
                 except _Stopped:
@@ -249,6 +245,7 @@ class Agent:
         """One poll and everything after it; returns when the next one is due."""
         previous = self.agent_state
         retry_after: float | None = None
+        rate_limit_error = False
         problem: str | None = None
         payload: dict[str, Any] | None = None
         outcome = Outcome.BAD_RESPONSE  # bound on every path below
@@ -260,6 +257,7 @@ class Agent:
             outcome, problem = _classify(exc), str(exc)
             if isinstance(exc, RateLimited):
                 retry_after = exc.retry_after
+                rate_limit_error = exc.rate_limit_error
         except Exception as exc:  # a bug must cost one poll, never the agent
             logger.exception("the usage fetch failed unexpectedly")
             outcome, problem = Outcome.BAD_RESPONSE, _internal(exc)
@@ -285,6 +283,21 @@ class Agent:
 
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
         deadline = schedule.next_poll(outcome, failures, retry_after, now, self.config, self.rng)
+        reset_polls = previous.reset_polls
+        if outcome is Outcome.OK:
+            deadline, reset_polls = self._reset_deadline(deadline, now, reset_polls)
+        failing_since = None if outcome is Outcome.OK else (previous.failing_since or now)
+        stale_told = await self._stale_notice(
+            outcome,
+            last_success_at=previous.last_success_at,
+            failing_since=failing_since if failing_since is not None else previous.failing_since,
+            told=previous.stale_told,
+            retry_at=deadline if outcome is Outcome.RATE_LIMITED else None,
+            now=now,
+        )
+        agent = self._user_agent()
+        rate_limited = failures if outcome is Outcome.RATE_LIMITED else 0
+        user_agent_hint = self._user_agent_hint(previous, agent, rate_limited, rate_limit_error)
         self.agent_state = AgentState(
             outcome=outcome.value,
             consecutive_failures=failures,
@@ -294,6 +307,11 @@ class Agent:
             last_error=problem,
             login_notified=login_notified,
             notifier=self._notifier_description(),
+            failing_since=failing_since,
+            stale_told=stale_told,
+            reset_polls=reset_polls,
+            user_agent=agent.value if agent is not None else previous.user_agent,
+            user_agent_hint=user_agent_hint,
         )
         self._log_change(previous, outcome, problem, deadline - now)
         self._save()
@@ -311,7 +329,9 @@ class Agent:
         )
         self._state_before = self.pipeline.state
         events: list[Event] = await self._until_stopped(
-            in_daemon_thread(lambda: self.pipeline.process(observation)), stop
+            # Off the event loop (the work grows with the payload): SIGTERM is answered at once.
+            in_daemon_thread(lambda: self.pipeline.process(observation), name="pipeline"),
+            stop,
         )
         self._state_before = None
         self._note_too_large()
@@ -356,6 +376,133 @@ class Agent:
             logger.exception("could not notify about the expired login")
             return False
         return told
+
+    # -- stale numbers and reset polls -------------------------------------------------
+
+    async def check_stale(self, now: datetime) -> None:
+        """Between polls: tell the user when the numbers turned stale while we wait."""
+        state = self.agent_state
+        if state.outcome in (Outcome.NEVER, Outcome.OK):
+            return
+        outcome = state.outcome
+        told = await self._stale_notice(
+            outcome,
+            last_success_at=state.last_success_at,
+            failing_since=state.failing_since,
+            told=state.stale_told,
+            retry_at=state.backoff_until if outcome is Outcome.RATE_LIMITED else None,
+            now=now,
+        )
+        if told != state.stale_told:
+            self.agent_state = state.model_copy(update={"stale_told": told})
+            self._save()
+
+    async def _stale_notice(
+        self,
+        outcome: Outcome,
+        *,
+        last_success_at: datetime | None,
+        failing_since: datetime | None,
+        told: bool,
+        retry_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Send the stale / fresh-again notice when one is due; returns the new "told" flag.
+
+        ``last_success_at`` is the last success before this poll; ``failing_since`` the
+        start of the failing spell (before this poll cleared it, for a success).
+        """
+        notice = staleness.decide(
+            outcome=outcome,
+            last_success_at=last_success_at,
+            failing_since=failing_since,
+            now=now,
+            told=told,
+            config=self.config,
+        )
+        if notice is StaleNotice.NONE:
+            return told
+        if notice is StaleNotice.FRESH:
+            message = fresh_message(
+                last_success_at=last_success_at,
+                failing_since=failing_since,
+                buckets=self.pipeline.last_buckets,
+                now=now,
+            )
+            await self._tell(message, now)
+            return False  # fresh numbers end the spell, whether or not the notice got out
+        message = stale_message(
+            outcome=outcome,
+            last_success_at=last_success_at,
+            failing_since=failing_since,
+            retry_at=retry_at,
+            last_known=self._last_known(),
+            now=now,
+        )
+        told = await self._tell(message, now)
+        if told:
+            logger.warning("told the user the usage numbers are stale (%s)", outcome.value)
+        return told
+
+    def _last_known(self) -> Bucket | None:
+        """The bucket closest to its cap in the last good numbers (the stored state after a
+        restart, when this process has not seen a payload yet)."""
+        buckets = [b for b in self.pipeline.last_buckets if self.config.is_enabled(b.name)]
+        if not buckets:
+            buckets = [
+                Bucket(name, state.last_utilization, state.resets_at, BucketSource.WINDOW)
+                for name, state in self.pipeline.state.buckets.items()
+                if state.last_utilization is not None and self.config.is_enabled(name)
+            ]
+        return max(buckets, key=lambda bucket: bucket.utilization, default=None)
+
+    async def _tell(self, message: Message, now: datetime) -> bool:
+        try:
+            return await self.notifier.tell(message, now)
+        except Exception:  # the notifier promises not to raise; if it does, keep polling
+            logger.exception("could not send the %s notification", message.kind.value)
+            return False
+
+    def _reset_deadline(
+        self, deadline: datetime, now: datetime, polled: tuple[datetime, ...]
+    ) -> tuple[datetime, tuple[datetime, ...]]:
+        resets = schedule.notifying_resets(self.pipeline.state.buckets, self.config)
+        moved, polled = schedule.reset_poll(deadline, now, resets, polled)
+        if moved != deadline:
+            logger.debug(
+                "next poll just after the expected reset at %s (in %s)",
+                moved.isoformat(timespec="seconds"),
+                _seconds(moved - now),
+            )
+        return moved, polled
+
+    def _user_agent(self) -> UserAgent | None:
+        """What the client sent this poll; logged when this process first sends it or it changes."""
+        agent = getattr(self.client, "last_user_agent", None)
+        if not isinstance(agent, UserAgent):
+            return None
+        if agent.value != self._logged_user_agent:
+            self._logged_user_agent = agent.value
+            logger.info("sending User-Agent %s", agent.describe())
+        return agent
+
+    def _user_agent_hint(
+        self,
+        previous: AgentState,
+        agent: UserAgent | None,
+        rate_limited: int,
+        rate_limit_error: bool,
+    ) -> str | None:
+        """The hint while it holds; logged once, when it first does (a restart keeps it)."""
+        if rate_limited == 0:
+            return None  # any other outcome ends the episode
+        found = hint(agent, rate_limited, rate_limit_error)
+        if found is None and agent is not None and agent.value == previous.user_agent:
+            # Still the same User-Agent and still 429s: keep saying it (the body may vary).
+            found = previous.user_agent_hint
+        if found is not None and previous.user_agent_hint is None:
+            logger.warning("%s", found)
+        return found
 
     def _notifier_description(self) -> str | None:
         description = getattr(self.notifier, "description", None)
@@ -429,6 +576,26 @@ class Agent:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await work
         raise _Stopped
+
+    async def _wait_for_poll(self, deadline: datetime, stop: asyncio.Event) -> bool:
+        """:meth:`_wait_until` the next poll, telling about stale numbers on the way.
+
+        A long backoff (a 429's ``Retry-After``) can outlast the moment the numbers turn
+        stale; the notice then comes at that moment, not hours later with the poll. When
+        the poll itself is due by then (a wake from sleep), it goes first: its answer may
+        well be fresh numbers.
+        """
+        state = self.agent_state
+        due = None
+        if not state.stale_told and state.outcome not in ("never", Outcome.OK.value):
+            due = staleness.check_at(state.last_success_at, state.failing_since, self.config)
+        if due is not None and due < deadline:
+            if due > self.clock() and not await self._wait_until(due, stop):
+                return False
+            now = self.clock()
+            if now + schedule.wake_settle(self.config) < deadline:
+                await self.check_stale(now)
+        return await self._wait_until(deadline, stop)
 
     async def _wait_until(self, deadline: datetime, stop: asyncio.Event) -> bool:
         """Sleep until ``deadline``; False when stopped first. Handles clock jumps."""

@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="replay:run")
 
+    p = sub.add_parser("history", help="each bucket's utilization over time, from the agent's log")
+    _add_config(p)
+    p.add_argument("bucket", nargs="?", metavar="BUCKET", help="only this bucket (e.g. five_hour)")
+    p.add_argument("--days", type=float, default=7.0, metavar="N", help="how far back (default 7)")
+    p.add_argument("--json", action="store_true", help="the series as JSON")
+    p.set_defaults(handler="history:run")
+
     p = sub.add_parser("run", help="the agent: poll, decide, notify, until stopped")
     _add_config(p)
     p.set_defaults(handler="agent:run")

@@ -5,11 +5,12 @@
     ├── InputError                a file or argument we cannot use           (exit 2)
     ├── StoreError                a state/archive file we cannot read or write (exit 2)
     ├── AgentAlreadyRunning       a second ``run``                           (exit 1)
-    ├── LoginItemError            launchctl / systemctl refused              (exit 2)
+    ├── LoginItemError            launchctl / systemctl refused, or an unusable interpreter (exit 2)
     ├── CredentialsError          the token cannot be used                   (exit 3)
     │   ├── NotLoggedIn           no credentials, or only ``mcpOAuth``
     │   ├── TokenExpired          ``expiresAt`` passed, or the server said 401
-    │   └── ScopeMissing          the token lacks ``user:profile`` (403)
+    │   ├── ScopeMissing          the token lacks ``user:profile`` (403)
+    │   └── KeychainLocked        the login keychain is locked or refused access (retried)
     └── ServerError               the endpoint did not give us a usable answer (exit 3)
         ├── RateLimited           429, with ``retry_after`` seconds when the server said
         ├── Unreachable           DNS, connection refused/reset, timeout
@@ -90,6 +91,19 @@ class ScopeMissing(CredentialsError):
     """The token lacks the ``user:profile`` scope (e.g. a ``claude setup-token`` token)."""
 
 
+class KeychainLocked(CredentialsError):
+    """The macOS login keychain is locked, or refused us the item: not a login problem.
+
+    ``security`` exits 36 (errSecInteractionNotAllowed: locked, and no dialog
+    may be shown), 51 (errSecAuthFailed: access refused, or a wrong keychain
+    password) or 128 (the dialog was cancelled). Logging in again cannot help;
+    the agent retries on a backoff ladder, so a locked keychain does not bring
+    up a new unlock dialog at every poll.
+    """
+
+    title = "Keychain locked"
+
+
 class ServerError(NotifierError):
     """The usage endpoint did not give a usable answer."""
 
@@ -97,11 +111,18 @@ class ServerError(NotifierError):
 
 
 class RateLimited(ServerError):
-    """HTTP 429. ``retry_after`` is the server's hint in seconds, or None."""
+    """HTTP 429. ``retry_after`` is the server's hint in seconds, or None.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``rate_limit_error`` is True when the body was the endpoint's own
+    ``{"error": {"type": "rate_limit_error"}}`` (not a proxy's 429 page).
+    """
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, rate_limit_error: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limit_error = rate_limit_error
 
 
 class Unreachable(ServerError):

@@ -228,6 +228,10 @@ class Config(BaseModel):
     history_max_bytes: int = Field(default=5_000_000, ge=10_000, le=1_000_000_000)
     # The variant archive keeps at most this many variants (the least recently seen go).
     archive_max_variants: int = Field(default=100, ge=1, le=10_000)
+    # After this long without a successful poll the agent says its numbers are stale
+    # (once, and once more when they are fresh again). Below 10 min the failing-grace
+    # of ``core.staleness`` decides anyway; above a week nobody is told anything.
+    stale_after_minutes: int = Field(default=120, ge=10, le=7 * 24 * 60)
     buckets: dict[str, BucketConfig] = Field(default_factory=dict)
 
     _valid = field_validator("thresholds")(_check_thresholds)
@@ -318,6 +322,7 @@ class Outcome(StrEnum):
     SERVER_ERROR = "server_error"
     BAD_RESPONSE = "bad_response"
     LOGIN_REQUIRED = "login_required"
+    KEYCHAIN_LOCKED = "keychain_locked"  # macOS: locked or refused keychain
     NEVER = "never"  # no poll yet
 
     @property
@@ -328,6 +333,7 @@ class Outcome(StrEnum):
             Outcome.SERVER_ERROR,
             Outcome.BAD_RESPONSE,
             Outcome.RATE_LIMITED,
+            Outcome.KEYCHAIN_LOCKED,
         }
 
 
@@ -343,8 +349,29 @@ class AgentState(BaseModel):
     last_success_at: datetime | None = None
     last_error: str | None = None
     login_notified: bool = False
+    # The first failed poll after the last success (None while polls succeed), and
+    # whether the user was told the numbers are stale (see ``core.staleness``).
+    failing_since: datetime | None = None
+    stale_told: bool = False
+    # The expected resets that got their extra poll (``schedule.reset_poll``), while
+    # they are still ahead: one extra poll per reset, across restarts too.
+    reset_polls: tuple[datetime, ...] = ()
     # Which notification path the agent uses (the notifier's description), for agent-status.
     notifier: str | None = None
+    # The User-Agent the last poll sent (agent-status shows it), and, once persistent 429s
+    # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
+    user_agent: str | None = None
+    user_agent_hint: str | None = None
+
+    @field_validator("reset_polls")
+    @classmethod
+    def _aware(cls, value: tuple[datetime, ...]) -> tuple[datetime, ...]:
+        # A naive time cannot be compared with the aware ones the loop holds; the state
+        # file reader treats the agent section as invalid then (and starts it afresh).
+        if any(when.tzinfo is None for when in value):
+            msg = "timestamps must carry an offset"
+            raise ValueError(msg)
+        return value
 
 
 class State(BaseModel):

@@ -19,8 +19,13 @@ The rules (all bases come from :class:`~notifier.core.models.Config`):
   ``Retry-After: 0`` therefore still waits the ladder. A ``Retry-After`` larger
   than the ladder is honoured up to :data:`MAX_RETRY_AFTER`.
 - ``unreachable``, ``server_error``, ``bad_response`` (DNS, refused, reset,
-  timeout, 5xx, captive portal): ``error_backoff_seconds * 2**(failures-1)``
-  capped at ``error_backoff_max_seconds`` (15 min by default).
+  timeout, 5xx, captive portal) and ``keychain_locked`` (macOS: the login
+  keychain is locked or refused access, so each read may bring up a dialog):
+  ``error_backoff_seconds * 2**(failures-1)`` capped at
+  ``error_backoff_max_seconds`` (15 min by default).
+- After an ``ok`` poll, the nearest expected reset of a bucket whose reset would be
+  notified gets one extra poll just after it (:func:`reset_poll`), so the reset
+  notification comes when the wall lifts, not up to an interval later; once per reset.
 - Backoff waits get a jitter of up to a tenth of the wait (bounded by
   ``poll_jitter_seconds``), added, never subtracted: we never come back sooner
   than the server or the ladder asked.
@@ -29,10 +34,11 @@ The rules (all bases come from :class:`~notifier.core.models.Config`):
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from notifier.core.models import Config, Outcome
+from notifier.core.models import BucketState, Config, Outcome
 
 # A Retry-After beyond this is a broken header, not advice.
 MAX_RETRY_AFTER = timedelta(hours=6)
@@ -43,7 +49,9 @@ WAKE_SETTLE = timedelta(seconds=10)
 JUMP_THRESHOLD = timedelta(seconds=30)
 
 
-_ERROR_OUTCOMES = frozenset({Outcome.UNREACHABLE, Outcome.SERVER_ERROR, Outcome.BAD_RESPONSE})
+_ERROR_OUTCOMES = frozenset(
+    {Outcome.UNREACHABLE, Outcome.SERVER_ERROR, Outcome.BAD_RESPONSE, Outcome.KEYCHAIN_LOCKED}
+)
 
 
 class Jitter(Protocol):
@@ -153,3 +161,62 @@ def is_jump(wall_elapsed: timedelta, monotonic_elapsed: timedelta) -> bool:
 def default_rng(seed: int | None = None) -> random.Random:
     """A jitter source (not for security: it only spreads polls); seeded in tests."""
     return random.Random(seed)  # noqa: S311 - spreading polls needs no cryptographic randomness
+
+
+# --------------------------------------------------------------------------- reset polls
+
+RESET_MARGIN = timedelta(seconds=30)
+"""How long after an expected ``resets_at`` the extra poll comes: the server needs a
+moment to open the new window, and the rules take a reset seen up to 60 s early anyway."""
+
+
+def notifying_resets(buckets: Mapping[str, BucketState], config: Config) -> list[datetime]:
+    """The stored ``resets_at`` of the buckets whose reset would be notified.
+
+    An extra poll for a reset nobody hears about spends the polite budget for
+    nothing: with ``reset_notifications = "crossed"`` only buckets that fired a
+    threshold in their window count, with ``"never"`` none, disabled buckets never.
+    """
+    if config.reset_notifications == "never":
+        return []
+    return [
+        state.resets_at
+        for name, state in buckets.items()
+        if state.resets_at is not None
+        and config.is_enabled(name)
+        and (config.reset_notifications == "always" or state.crossed_in_window)
+    ]
+
+
+def reset_poll(
+    deadline: datetime,
+    now: datetime,
+    resets: Iterable[datetime],
+    polled: Iterable[datetime],
+) -> tuple[datetime, tuple[datetime, ...]]:
+    """The next poll moved to just after the nearest expected reset, once per reset.
+
+    ``deadline`` is the regular next poll (:func:`next_poll` after an ``ok`` poll at
+    ``now``); ``resets`` the expected ``resets_at`` of the buckets that matter
+    (:func:`notifying_resets`); ``polled`` the resets that already got their extra
+    poll. Returns the deadline to use and the resets to remember: the nearest reset
+    still ahead of ``now`` gets a poll at ``reset +`` :data:`RESET_MARGIN` when that
+    comes before ``deadline`` and it has not had one. Never later than ``deadline``,
+    never earlier than the reset, never twice for one reset (a restart or a wake that
+    polls in between included, as long as the caller keeps what this returns): at most
+    one poll more per reset than the interval alone would make.
+
+    Every reset that got its poll is remembered until it is no longer ahead of
+    ``now`` (then it can never be the nearest again), not only the last one: two
+    buckets' resets can take turns being the nearest. Call it only after an ``ok``
+    poll; a backoff deadline is the server's (or the ladder's) and is never shortened.
+    """
+    remembered = tuple(sorted({reset for reset in polled if reset > now}))
+    ahead = [reset for reset in resets if reset > now and reset not in remembered]
+    if not ahead:
+        return deadline, remembered
+    nearest = min(ahead)
+    target = nearest + RESET_MARGIN
+    if target >= deadline:
+        return deadline, remembered
+    return target, tuple(sorted((*remembered, nearest)))

@@ -13,17 +13,22 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from notifier.core.models import Config
 from notifier.notify.sinks import (
     APP_NAME,
+    HOMEBREW_UNSIGNED,
     NOT_ALLOWED,
+    PERMISSION_WAIT,
     PROBE_TIMEOUT,
     DesktopNotifierSink,
     InteractionHook,
     LogSink,
+    MacOSDesktopSink,
     NotifierFactory,
     Opener,
     OsascriptSink,
@@ -46,12 +51,21 @@ async def probe_desktop(
     opener: Opener | None = None,
     on_interaction: InteractionHook | None = None,
     probe_timeout: float = PROBE_TIMEOUT,
+    permission_timeout: float = PERMISSION_WAIT,
+    stop: asyncio.Event | None = None,
+    python_prefix: str | None = None,
 ) -> tuple[DesktopNotifierSink | None, str]:
     """A usable desktop sink, or ``None`` and why not. Call inside the long-lived loop.
 
     An empty ``get_capabilities()`` is the dummy backend (macOS Python without a
     bundle); an exception is a missing bus or server; a refused permission counts
     as "not usable". Never relies on an exception for "nothing will be shown".
+
+    The permission question (macOS shows a dialog the first time, and
+    desktop-notifier returns only when the user answers) is waited for at most
+    ``permission_timeout`` seconds, and not at all once ``stop`` is set. Still
+    unanswered, the sink is returned with the pending request
+    (:attr:`DesktopNotifierSink.allowed` is None until the answer comes).
     """
     try:
         notifier = (factory or default_factory)(APP_NAME)
@@ -73,16 +87,49 @@ async def probe_desktop(
         )
     # Ask now, not inside the first send: on macOS this shows the permission
     # dialog, and the send timeout would cancel it while the user reads it.
-    # So no timeout here. Elsewhere it answers True at once.
+    # Elsewhere it answers True at once. The request keeps running past our
+    # wait (the dialog stays up); desktop-notifier marks it asked, so no send
+    # asks again.
+    request: asyncio.Future[bool] = asyncio.ensure_future(notifier.request_authorisation())
+    if not await _answered_within(request, permission_timeout, stop):
+        return DesktopNotifierSink(
+            notifier, opener=opener, on_interaction=on_interaction, permission=request
+        ), ""
     try:
-        allowed = await notifier.request_authorisation()
+        allowed = request.result()
     except Exception as exc:  # a foreign failure means "not usable", as above
         await disconnect(notifier)
         return None, f"could not ask for permission to notify: {explain(exc)}"
     if not allowed:
         await disconnect(notifier)
-        return None, NOT_ALLOWED
+        # Homebrew's framework build has a bundle id but no signature the
+        # Notification Center accepts: it is refused without a dialog, and
+        # System Settings never lists it, so "allow it there" would mislead.
+        return None, HOMEBREW_UNSIGNED if homebrew_python(python_prefix) else NOT_ALLOWED
     return DesktopNotifierSink(notifier, opener=opener, on_interaction=on_interaction), ""
+
+
+def homebrew_python(prefix: str | None = None) -> bool:
+    """True when the interpreter (``sys.base_prefix``: a venv's base) is Homebrew's."""
+    base = os.path.realpath(prefix if prefix is not None else sys.base_prefix)
+    return "/Cellar/python" in base or base.startswith(("/opt/homebrew/", "/usr/local/opt/"))
+
+
+async def _answered_within(
+    request: asyncio.Future[bool], seconds: float, stop: asyncio.Event | None
+) -> bool:
+    """Wait for ``request`` up to ``seconds`` or until ``stop`` is set; True when it is done."""
+    waiters: set[asyncio.Future[Any]] = {request}
+    stopping: asyncio.Task[bool] | None = None
+    if stop is not None:
+        stopping = asyncio.ensure_future(stop.wait())
+        waiters.add(stopping)
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if stopping is not None:
+            stopping.cancel()
+    return request.done()
 
 
 # --------------------------------------------------------------------------- the chooser
@@ -122,6 +169,9 @@ async def choose_sink(
     on_interaction: InteractionHook | None = None,
     probe_timeout: float = PROBE_TIMEOUT,
     exists: Callable[[Path], bool] = Path.exists,
+    permission_timeout: float = PERMISSION_WAIT,
+    stop: asyncio.Event | None = None,
+    python_prefix: str | None = None,
 ) -> tuple[Sink, str]:
     """The best sink on this machine and a one-line description (which, or why not).
 
@@ -148,12 +198,18 @@ async def choose_sink(
         opener=opener,
         on_interaction=on_interaction,
         probe_timeout=probe_timeout,
+        permission_timeout=permission_timeout,
+        stop=stop,
+        python_prefix=python_prefix,
     )
     if desktop is not None:
+        if system == "Darwin":
+            # osascript while permission is unknown or refused, and after
+            # repeated failed sends (which desktop-notifier only logs).
+            mac = MacOSDesktopSink(desktop, OsascriptSink(runner or SubprocessRunner()))
+            return mac, mac.description
         if address is not None:
             return desktop, f"desktop notifications via D-Bus ({address})"
-        if system == "Darwin":
-            return desktop, "macOS Notification Center (desktop-notifier)"
         return desktop, f"desktop notifications (desktop-notifier, {system})"
     if system == "Darwin":
         return (

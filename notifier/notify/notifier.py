@@ -12,6 +12,7 @@ callbacks run.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -22,10 +23,10 @@ from notifier.core.buckets import Bucket
 from notifier.core.events import Event
 from notifier.core.models import Config
 from notifier.core.text.clean import printable, printable_lines
-from notifier.core.text.messages import Message, event_message, login_message
+from notifier.core.text.messages import Message, event_message, login_message, with_age
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
-from notifier.notify.sinks import Delivery, LogSink, Sink
+from notifier.notify.sinks import PERMISSION_WAIT, Delivery, LogSink, NotifierFactory, Sink
 from notifier.runner import CommandRunner
 
 logger = logging.getLogger("notifier.notify")
@@ -71,8 +72,13 @@ class Notifier:
 
     @property
     def description(self) -> str:
-        """Which sink delivers (or why only the log does); follows a switch of sink."""
-        return self._description
+        """Which sink delivers (or why only the log does); follows a switch of sink.
+
+        A sink that changes path by itself (macOS: osascript until permission is
+        known) describes itself.
+        """
+        live = getattr(self.sink, "description", None)
+        return live if isinstance(live, str) else self._description
 
     @classmethod
     async def create(
@@ -83,18 +89,35 @@ class Notifier:
         system: str | None = None,
         runner: CommandRunner | None = None,
         sink: Sink | None = None,
+        notifier_factory: NotifierFactory | None = None,
+        stop: asyncio.Event | None = None,
+        permission_timeout: float = PERMISSION_WAIT,
     ) -> Notifier:
         """Choose a sink (or use ``sink``) inside the running, long-lived event loop.
 
         A chosen sink is chosen again later when it is the log fallback or keeps
-        failing; a given ``sink`` is kept.
+        failing; a given ``sink`` is kept. ``stop`` (the agent's stop event)
+        cuts the wait for a first-run permission answer short.
         """
         if sink is not None:
             return cls(sink, f"{sink.name} sink (given)", config)
         chooser: Chooser = partial(
-            choose_sink, config, environ=environ, system=system, runner=runner
+            choose_sink,
+            config,
+            environ=environ,
+            system=system,
+            runner=runner,
+            notifier_factory=notifier_factory,
         )
-        chosen, description = await chooser()
+        chosen, description = await choose_sink(
+            config,
+            environ=environ,
+            system=system,
+            runner=runner,
+            notifier_factory=notifier_factory,
+            stop=stop,
+            permission_timeout=permission_timeout,
+        )
         level = logging.WARNING if isinstance(chosen, LogSink) else logging.INFO
         logger.log(level, "notifications: %s", description)
         return cls(chosen, description, config, chooser=chooser)
@@ -141,6 +164,16 @@ class Notifier:
         """Use a reloaded configuration (cap, quiet hours) from the next publish on."""
         self._config = config
 
+    async def tell(self, message: Message, now: datetime) -> bool:
+        """Send one message of the agent's own (stale numbers, fresh again); True when taken.
+
+        Taken means delivered, recorded or logged, or held by the throttle (it goes out,
+        summarised, when the cap or the quiet hours allow). The caller keeps the "told"
+        flag, as for :meth:`login_expired`.
+        """
+        deliveries = await self._deliver([message], now)
+        return bool(deliveries) or message in self._throttle.held
+
     async def close(self) -> None:
         """Close the sink; errors while closing are logged, not raised."""
         await _close(self.sink)
@@ -148,7 +181,11 @@ class Notifier:
     async def _deliver(self, messages: Sequence[Message], now: datetime) -> list[Delivery]:
         await self._maybe_choose_again(now)
         to_send, self._throttle = decide_for(messages, self._throttle, now, self._config, self._tz)
-        return [await self._send_one(message) for message in to_send]
+        # Held or retried messages can be old by now: they say how old their numbers are.
+        fresh_for = timedelta(seconds=self._config.poll_interval_seconds)
+        return [
+            await self._send_one(with_age(message, now, fresh_for, self._tz)) for message in to_send
+        ]
 
     async def _maybe_choose_again(self, now: datetime) -> None:
         if self._chooser is None:

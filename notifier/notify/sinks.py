@@ -37,8 +37,32 @@ logger = logging.getLogger("notifier.notify")
 APP_NAME = "Claude usage"
 PROBE_TIMEOUT = 5.0
 SEND_TIMEOUT = 10.0
+PERMISSION_WAIT = 5.0
+"""How long the agent's start waits for the first-run permission answer (macOS).
+
+desktop-notifier's first ``request_authorisation()`` returns only when the user
+answers the dialog, which may be never (nobody at the Mac). The agent polls
+regardless; notifications go to the fallback until the answer arrives."""
+FALLBACK_AFTER_FAILURES = 3
+"""Failed Notification Center sends in a row after which macOS uses osascript for good."""
 NOT_ALLOWED = "notifications are not allowed for this Python in System Settings"
+HOMEBREW_UNSIGNED = (
+    "this is Homebrew's Python, which is not signed the way the Notification Center "
+    "requires (native notifications need a signed framework build, such as python.org's)"
+)
+"""Why a Homebrew Python is refused at once: System Settings cannot allow it."""
+SCRIPT_EDITOR_STEP = (
+    "macOS drops osascript notifications silently (they come from Script Editor) until "
+    'Script Editor may notify: open Script Editor, run `display notification "test"`, '
+    "and click Allow (or switch Script Editor on in System Settings > Notifications)"
+)
+"""The one-time step for the osascript path; code cannot tell a silent drop (exit 0)."""
 _DN_LOGGER = "desktop_notifier.backends.base"  # where desktop-notifier logs "Notification failed"
+# desktop-notifier's macOS backend does not raise when addNotificationRequest fails:
+# log_nserror() logs "Error when scheduling notification: domain=..., code=...,
+# description=..." as a warning here, and the dispatched callback still runs.
+_DN_MACOS_LOGGER = "desktop_notifier.backends.macos"
+_DN_MACOS_FAILURE = "Error when scheduling notification"
 
 
 class Delivery(Enum):
@@ -206,6 +230,25 @@ class _FailureCapture(logging.Filter):
         return True
 
 
+class _MacFailureCapture(logging.Filter):
+    """Catches the macOS backend's "Error when scheduling notification" warning.
+
+    That warning is the only sign of a failed ``addNotificationRequest`` (no
+    exception, and ``on_dispatched`` still runs), so it turns a "dispatched"
+    send into a failure; it is kept off the console and said by us instead.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and record.getMessage().startswith(_DN_MACOS_FAILURE):
+            self.reason = record.getMessage()
+            return False
+        return True
+
+
 def explain(exc: BaseException) -> str:
     """A foreign (dbus-fast, OS) error as one line a user can act on."""
     dbus_name = getattr(exc, "type", None)
@@ -257,6 +300,7 @@ class DesktopNotifierSink:
         opener: Opener | None = None,
         on_interaction: InteractionHook | None = None,
         send_timeout: float = SEND_TIMEOUT,
+        permission: asyncio.Future[bool] | None = None,
     ) -> None:
         self._notifier = notifier
         self._opener: Opener = opener or webbrowser.open
@@ -264,16 +308,39 @@ class DesktopNotifierSink:
         self._send_timeout = send_timeout
         self._opening: set[asyncio.Future[object]] = set()
         self.last_failure: str | None = None
+        # The first-run permission request, when it had not been answered by the
+        # end of the probe (macOS); None when the answer was yes.
+        self.permission = permission
+
+    @property
+    def allowed(self) -> bool | None:
+        """True once notifications are allowed, False when refused, None while still asked."""
+        request = self.permission
+        if request is None:
+            return True
+        if not request.done():
+            return None
+        return (not request.cancelled()) and request.exception() is None and bool(request.result())
 
     async def send(self, message: Message) -> Delivery:
         """Send and confirm dispatch within the timeout; FAILED with a logged reason if not."""
         from desktop_notifier import DEFAULT_SOUND
         from desktop_notifier import Urgency as NativeUrgency
 
+        allowed = self.allowed
+        if not allowed:
+            self.last_failure = (
+                "still waiting for permission to notify" if allowed is None else NOT_ALLOWED
+            )
+            logger.warning("desktop notification not sent: %s", self.last_failure)
+            return Delivery.FAILED
         dispatched = asyncio.Event()
         capture = _FailureCapture()
+        mac_capture = _MacFailureCapture()
         dn_logger = logging.getLogger(_DN_LOGGER)
+        mac_logger = logging.getLogger(_DN_MACOS_LOGGER)
         dn_logger.addFilter(capture)
+        mac_logger.addFilter(mac_capture)
         try:
             await asyncio.wait_for(
                 self._notifier.send(
@@ -296,12 +363,17 @@ class DesktopNotifierSink:
         except Exception as exc:  # foreign errors stop here, as one line
             self.last_failure = explain(exc)
         else:
-            if dispatched.is_set():
+            if mac_capture.reason is not None:
+                # "dispatched", but the Notification Center refused the request
+                self.last_failure = mac_capture.reason
+            elif dispatched.is_set():
                 self.last_failure = None
                 return Delivery.DELIVERED
-            self.last_failure = capture.reason or "the notification server did not confirm it"
+            else:
+                self.last_failure = capture.reason or "the notification server did not confirm it"
         finally:
             dn_logger.removeFilter(capture)
+            mac_logger.removeFilter(mac_capture)
         logger.warning("desktop notification failed: %s", self.last_failure)
         return Delivery.FAILED
 
@@ -326,7 +398,107 @@ class DesktopNotifierSink:
             logger.warning("could not open the usage page: %s", future.exception())
 
     async def close(self) -> None:
-        """Wait briefly for a browser being opened, then close the D-Bus connection."""
+        """Wait briefly for a browser being opened, then close the D-Bus connection.
+
+        A permission request still unanswered is cancelled: it must not keep a
+        stopping agent waiting.
+        """
+        if self.permission is not None and not self.permission.done():
+            self.permission.cancel()
+            await asyncio.wait({self.permission}, timeout=1.0)
         if self._opening:
             await asyncio.wait(self._opening, timeout=5.0)
         await disconnect(self._notifier)
+
+
+# --------------------------------------------------------------------------- macOS
+
+
+class MacOSDesktopSink:
+    """macOS: the Notification Center when it is allowed and working, osascript otherwise.
+
+    - While the first-run permission question is unanswered, and after a "no",
+      messages go to ``fallback`` (osascript): the agent never waits for the user.
+    - A Notification Center send that fails (desktop-notifier only logs it, see
+      :class:`_MacFailureCapture`) is sent again through the fallback at once;
+      after :data:`FALLBACK_AFTER_FAILURES` failures in a row the fallback is
+      used for good.
+
+    :attr:`description` follows what is in use, for ``agent-status``.
+    """
+
+    name: ClassVar[str] = "desktop"
+
+    def __init__(
+        self,
+        desktop: DesktopNotifierSink,
+        fallback: Sink,
+        *,
+        after_failures: int = FALLBACK_AFTER_FAILURES,
+    ) -> None:
+        self.desktop = desktop
+        self.fallback = fallback
+        self._after_failures = after_failures
+        self._failures = 0
+        self._gave_up: str | None = None
+        if desktop.permission is not None:
+            desktop.permission.add_done_callback(self._answered)
+
+    @property
+    def uses_fallback(self) -> bool:
+        """True while messages go to the fallback (osascript)."""
+        return self._gave_up is not None or not self.desktop.allowed
+
+    @property
+    def description(self) -> str:
+        """What delivers now, in the words of ``notify --test`` and ``agent-status``."""
+        allowed = self.desktop.allowed
+        if self._gave_up is not None:
+            return f"osascript, after {self._after_failures} failed deliveries ({self._gave_up})"
+        if allowed is None:
+            return "osascript while macOS asks for permission to use the Notification Center"
+        if not allowed:
+            return f"osascript, because {NOT_ALLOWED}"
+        return "macOS Notification Center (desktop-notifier)"
+
+    def _answered(self, request: asyncio.Future[bool]) -> None:
+        if request.cancelled():
+            return  # closed while still asking: nobody answered
+        allowed = self.desktop.allowed
+        if allowed:
+            logger.info("notifications: allowed; the Notification Center from now on")
+        else:
+            logger.warning("notifications: %s; osascript stays in use", NOT_ALLOWED)
+
+    async def send(self, message: Message) -> Delivery:
+        """The Notification Center when allowed and not given up on, else the fallback."""
+        if self.uses_fallback:
+            return await self.fallback.send(message)
+        delivery = await self.desktop.send(message)
+        if delivery is not Delivery.FAILED:
+            self._failures = 0
+            return delivery
+        self._failures += 1
+        if self._failures >= self._after_failures:
+            self._gave_up = self.desktop.last_failure or "no reason given"
+            logger.warning(
+                "notifications: %d Notification Center deliveries failed in a row (%s); "
+                "using osascript from now on",
+                self._failures,
+                self._gave_up,
+            )
+        return await self.fallback.send(message)
+
+    async def close(self) -> None:
+        """Close both (the pending permission request is cancelled)."""
+        try:
+            await self.desktop.close()
+        finally:
+            await self.fallback.close()
+
+
+def delivered_by_osascript(sink: Sink) -> bool:
+    """True when ``sink`` sends through osascript now (which may drop silently)."""
+    if isinstance(sink, MacOSDesktopSink):
+        return sink.uses_fallback and isinstance(sink.fallback, OsascriptSink)
+    return isinstance(sink, OsascriptSink)

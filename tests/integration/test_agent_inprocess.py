@@ -29,14 +29,16 @@ from notifier.agent import loop as agent_module
 from notifier.agent.loop import Agent
 from notifier.core import drift
 from notifier.core.buckets import Bucket
-from notifier.core.errors import StoreError, TokenExpired
+from notifier.core.errors import KeychainLocked, RateLimited, StoreError, TokenExpired
 from notifier.core.events import Event, ThresholdCrossed
 from notifier.core.models import AgentState, Config, Observation
 from notifier.core.pipeline import Pipeline
 from notifier.core.text.messages import MessageKind
+from notifier.core.useragent import PERSISTENT_429_POLLS, UserAgent, hint
 from notifier.notify.notifier import Notifier
 from notifier.notify.sinks import RecordingSink
 from notifier.paths import resolve
+from notifier.runner import RecordingRunner
 from tests.conftest import load_payload
 
 SLACK = 0.03  # timer granularity
@@ -416,6 +418,29 @@ async def test_the_persisted_flag_survives_a_restart() -> None:
     assert notifier.expired_calls == 0
 
 
+async def test_a_locked_keychain_backs_off_and_is_not_told_as_an_expired_login() -> None:
+    # security exit 36: each read could bring up an unlock dialog, and logging in
+    # again cannot help; so no "login expired" notification, and the error ladder
+    # (0.1 s, 0.2 s, ... here) instead of the poll interval (300 s here).
+    locked = KeychainLocked("the login keychain is locked, so the Keychain item ... cannot be read")
+    notifier = LoginNotifier([True])
+    agent = await _login_agent(notifier, locked, locked, locked)
+    await agent.poll_once()
+    first = agent.agent_state
+    assert first.outcome == "keychain_locked"
+    assert first.consecutive_failures == 1
+    assert first.backoff_until is not None
+    await agent.poll_once()
+    second = agent.agent_state
+    assert second.consecutive_failures == 2
+    assert second.backoff_until is not None
+    assert second.last_poll_at is not None
+    # the wait doubles (0.2 s after the second failure), far below the 300 s interval
+    assert timedelta(seconds=0.19) <= second.backoff_until - second.last_poll_at
+    assert second.backoff_until - second.last_poll_at <= timedelta(seconds=1)
+    assert notifier.expired_calls == 0
+
+
 # --------------------------------------------------------------------------- notification path
 
 
@@ -483,3 +508,95 @@ def test_a_log_folder_that_cannot_be_made_is_one_line_exit_2(
         f"claude-usage-notifier: cannot open the agent log {blocker / 'log' / 'agent.log'}: "
         "Not a directory\n"
     )
+
+
+class RefusingFetcher:
+    """Answers 429 rate_limit_error while ``refusing``, else the payload; has a User-Agent."""
+
+    def __init__(self, agent: UserAgent) -> None:
+        self.last_user_agent = agent
+        self.refusing = True
+
+    async def fetch(self) -> dict[str, Any]:
+        if self.refusing:
+            raise RateLimited("429", retry_after=0.0, rate_limit_error=True)
+        return _hot_payload()
+
+
+async def test_the_user_agent_hint_is_logged_once_and_cleared_by_a_good_poll(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = _config(rate_limit_backoff_seconds=0.1)
+    notifier, _ = await _notifier(config)
+    agent_ua = UserAgent.configured("my-watcher/2.0")
+    fetcher = RefusingFetcher(agent_ua)
+    agent = _agent(config, fetcher, notifier)
+    for _ in range(PERSISTENT_429_POLLS - 1):
+        await agent.poll_once()
+    assert agent.agent_state.user_agent_hint is None
+    for _ in range(3):
+        await agent.poll_once()
+    expected = hint(agent_ua, PERSISTENT_429_POLLS, rate_limit_error=True)
+    assert agent.agent_state.user_agent_hint == expected
+    assert [r.getMessage() for r in caplog.records].count(expected) == 1
+    assert agent.agent_state.user_agent == "my-watcher/2.0"
+
+    fetcher.refusing = False
+    await agent.poll_once()
+    assert agent.agent_state.outcome == "ok"
+    assert agent.agent_state.user_agent_hint is None
+    # A new episode is a new reason to say it.
+    fetcher.refusing = True
+    for _ in range(PERSISTENT_429_POLLS):
+        await agent.poll_once()
+    assert [r.getMessage() for r in caplog.records].count(expected) == 2
+    await notifier.close()
+
+
+# --------------------------------------------------------------------------- macOS permission
+
+
+async def test_an_unanswered_permission_dialog_neither_stops_polling_nor_delays_sigterm() -> None:
+    # macOS, first run, nobody at the Mac: desktop-notifier's permission request
+    # never returns. The start waits a moment, polling starts regardless, the
+    # crossing goes out through osascript, and SIGTERM still stops the agent
+    # within 5 s (the pending request is cancelled on the way out).
+    import os
+    import signal
+
+    from tests.integration.test_notify_macos import MacBackend
+
+    config = _config()
+    backend = MacBackend()
+    osascript = RecordingRunner()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        notifier = await Notifier.create(
+            config,
+            system="Darwin",
+            runner=osascript,
+            notifier_factory=backend.factory(),
+            stop=stop,
+            permission_timeout=0.2,
+        )
+        fetcher = FixedFetcher(_hot_payload())
+        agent = _agent(config, fetcher, notifier)
+        running = asyncio.ensure_future(agent.run(stop))
+        assert await _until(lambda: fetcher.calls >= 1 and osascript.calls, within=5.0)
+        assert backend.answer is not None
+        assert not backend.answer.done()  # still unanswered
+        assert backend.sent == 0
+        assert osascript.calls[0][0] == "osascript"
+        assert agent.agent_state.notifier == (
+            "osascript while macOS asks for permission to use the Notification Center"
+        )
+        sent_at = time.monotonic()
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(running, 5.0)
+        await asyncio.wait_for(notifier.close(), 5.0)
+        assert time.monotonic() - sent_at < 5.0
+        assert backend.request_cancelled
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

@@ -87,8 +87,9 @@ async def test_ok_returns_the_raw_object_and_sends_the_endpoint_headers(
     assert await fetch(config_for(server)) == PAYLOAD
     (request,) = server.requests
     assert_endpoint_headers(request)
-    # honest default: our own name and version, not a borrowed client's
-    assert (request.header("user-agent") or "").startswith("claude-usage-notifier/0.1.0 ")
+    # No User-Agent source given: Claude Code's form with the built-in version (the
+    # endpoint refuses other forms for good; test_user_agent_http.py covers the probe).
+    assert request.header("user-agent") == "claude-code/2.1.0"
 
 
 async def test_user_agent_is_a_setting(server: ScriptedServer) -> None:
@@ -167,6 +168,7 @@ async def test_429_is_rate_limited_with_retry_after(
     error = await fetch_error(config_for(server))
     assert isinstance(error, RateLimited)
     assert error.retry_after == expected
+    assert error.rate_limit_error  # the endpoint's own body: the agent may blame the User-Agent
     assert len(server.requests) == 1  # a 429 is never retried here: the agent backs off
 
 
@@ -177,6 +179,24 @@ async def test_429_retry_after_http_date(server: ScriptedServer) -> None:
     assert isinstance(error, RateLimited)
     assert error.retry_after is not None
     assert 3590 <= error.retry_after <= 3600
+    assert not error.rate_limit_error  # no body: not known to be the endpoint's own answer
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html><body>Too Many Requests</body></html>",
+        '{"type": "error", "error": {"type": "overloaded_error"}}',
+        '{"error": "rate_limit_error"}',
+    ],
+)
+async def test_429_with_another_body_is_not_the_endpoints_rate_limit_error(
+    server: ScriptedServer, body: str
+) -> None:
+    server.script(Reply.raw(body, 429))
+    error = await fetch_error(config_for(server))
+    assert isinstance(error, RateLimited)
+    assert not error.rate_limit_error
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 404, 418])

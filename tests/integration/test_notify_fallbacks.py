@@ -239,7 +239,11 @@ async def test_publish_caps_notifications_per_hour_and_summarises_the_rest() -> 
     # An hour after the first send a slot is free: the two held ones go out as one.
     assert await notifier.publish([], [], NOW + timedelta(hours=1)) == [Delivery.RECORDED]
     assert sink.sent[-1].title == "Claude usage: 2 updates"
-    assert sink.sent[-1].body == "• Claude B2 at 90%\n• Claude B3 at 90%"
+    # ... and say how old their numbers are: the oldest, B2's, are 58 min old by then.
+    lines = sink.sent[-1].body.split("\n")
+    assert lines[:2] == ["• Claude B2 at 90%", "• Claude B3 at 90%"]
+    assert lines[2].startswith("(numbers from ")
+    assert lines[2].endswith(", 58 min ago)")
 
 
 async def test_notify_false_events_are_skipped() -> None:
@@ -326,6 +330,7 @@ async def test_refused_permission_falls_back_to_osascript_on_macos() -> None:
         system="Darwin",
         runner=runner,
         notifier_factory=_permission_notifier(allowed=False),
+        python_prefix="/Library/Frameworks/Python.framework/Versions/3.12",  # python.org
     )
     assert isinstance(sink, OsascriptSink)
     assert description == (
@@ -541,3 +546,37 @@ async def test_login_expired_is_sent_over_the_cap_and_says_so_every_time() -> No
 async def test_login_expired_is_true_when_only_the_log_took_it() -> None:
     notifier = Notifier(RecordingSink(delivery=Delivery.FAILED), "failing", Config())
     assert await notifier.login_expired("expired", NOW) is True
+
+
+async def test_homebrews_unsigned_python_is_named_as_such() -> None:
+    # Refused at once (no dialog), and System Settings never lists it: saying
+    # "allow it in System Settings" would send the user looking for nothing.
+    prefix = "/opt/homebrew/Cellar/python@3.12/3.12.7/Frameworks/Python.framework/Versions/3.12"
+    sink, description = await choose_sink(
+        Config(),
+        system="Darwin",
+        runner=RecordingRunner(),
+        notifier_factory=_permission_notifier(allowed=False),
+        python_prefix=prefix,
+    )
+    assert isinstance(sink, OsascriptSink)
+    assert description == (
+        "osascript, because this is Homebrew's Python, which is not signed the way the "
+        "Notification Center requires (native notifications need a signed framework "
+        "build, such as python.org's)"
+    )
+    assert "System Settings" not in description
+
+
+def test_homebrew_python_is_recognised_by_its_prefix() -> None:
+    from notifier.notify.chooser import homebrew_python
+
+    intel = "/usr/local/Cellar/python@3.11/3.11.9/Frameworks/Python.framework/Versions/3.11"
+    assert homebrew_python(intel)
+    assert homebrew_python(
+        "/opt/homebrew/opt/python@3.13/Frameworks/Python.framework/Versions/3.13"
+    )
+    assert not homebrew_python("/Library/Frameworks/Python.framework/Versions/3.12")  # python.org
+    assert not homebrew_python(
+        "/Users/ada/.local/share/uv/python/cpython-3.12.7-macos-aarch64-none"
+    )

@@ -268,3 +268,36 @@ def test_expired_login_exits_3(tmp_path: Path, server: ScriptedServer) -> None:
     assert "expired at 2023-11-14 22:13 UTC" in message
     assert "run `claude`" in message
     assert server.requests == []
+
+
+def test_live_status_sends_and_shows_the_installed_claude_codes_user_agent(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    from tests.integration.test_user_agent_http import FakeClaude
+
+    fake = FakeClaude(tmp_path / "bin", 'echo "2.1.77 (Claude Code)"')
+    server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
+    server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
+    env = live_env(tmp_path, server.url, PATH=f"{fake.folder}{os.pathsep}/usr/bin:/bin")
+    done = status(tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    where = (fake.folder / "claude").resolve()
+    assert done.stdout.splitlines()[-1] == (
+        f"  User-Agent: claude-code/2.1.77 (the version of Claude Code at {where})"
+    )
+    assert server.requests[0].header("user-agent") == "claude-code/2.1.77"
+    # --json keeps the contract's keys, no User-Agent; the second run reads the cached version.
+    done = status(tmp_path, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert sorted(json.loads(done.stdout)) == ["buckets", "fetched_at", "schema_version"]
+    assert server.requests[1].header("user-agent") == "claude-code/2.1.77"
+    assert fake.calls == 1
+
+
+def test_live_status_shows_the_user_agent_setting(tmp_path: Path, server: ScriptedServer) -> None:
+    server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
+    env = live_env(tmp_path, server.url, CLAUDE_USAGE_NOTIFIER_USER_AGENT="my-watcher/2.0")
+    done = status(tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "  User-Agent: my-watcher/2.0 (the user_agent setting)"
+    assert server.requests[0].header("user-agent") == "my-watcher/2.0"

@@ -57,8 +57,9 @@ def test_bad_base_url_is_a_config_error(base: str) -> None:
         usage_url(base)
 
 
-def test_default_user_agent_names_us() -> None:
-    assert DEFAULT_USER_AGENT.startswith("claude-usage-notifier/0.1.0 (python-httpx/")
+def test_default_user_agent_is_claude_codes_form() -> None:
+    # The endpoint serves only `claude-code/<version>`; 2.1 is the form measured to get 200.
+    assert DEFAULT_USER_AGENT == "claude-code/2.1.0"
 
 
 @asynccontextmanager

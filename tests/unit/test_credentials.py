@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from notifier.core.errors import CredentialsError, NotLoggedIn, ScopeMissing, TokenExpired
+from notifier.core.errors import (
+    CredentialsError,
+    KeychainLocked,
+    NotLoggedIn,
+    ScopeMissing,
+    TokenExpired,
+)
 from notifier.credentials import (
     SERVICE,
     Credentials,
@@ -23,6 +29,14 @@ from notifier.credentials import (
 )
 from notifier.runner import CommandResult, RecordingRunner
 from tests.conftest import FIXTURES
+from tests.macos_fakes import (
+    KEYCHAIN_AUTH_FAILED,
+    KEYCHAIN_CANCELED,
+    KEYCHAIN_LOCKED,
+    KEYCHAIN_NOT_FOUND,
+    FakeKeychain,
+    KeychainItem,
+)
 
 CONFIG_FIXTURES = FIXTURES / "claude-config"
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -214,17 +228,25 @@ def test_linux_never_runs_security(config_dir: Path) -> None:
 
 
 def keychain(items: dict[str, CommandResult]) -> RecordingRunner:
-    """A fake `security`: answers per service name, exit 44 (not found) otherwise."""
+    """A fake `security`: answers per service name (any account), 44 (not found) otherwise."""
 
     def respond(argv: Sequence[str]) -> CommandResult:
         service = argv[argv.index("-s") + 1]
-        return items.get(service, CommandResult(44, b"", b"security: SecKeychainSearch...\n"))
+        return items.get(service, KEYCHAIN_NOT_FOUND)
 
     return RecordingRunner(respond=respond)
 
 
-def mac(runner: RecordingRunner) -> Credentials:
-    return load(system="Darwin", runner=runner, now=NOW)
+ACCOUNT = "ada"
+
+
+def mac(runner: RecordingRunner, account: str | None = ACCOUNT) -> Credentials:
+    return load(system="Darwin", runner=runner, now=NOW, account=account)
+
+
+def lookup(service: str, account: str | None = None) -> list[str]:
+    with_account = ["-a", account] if account else []
+    return ["/usr/bin/security", "find-generic-password", "-s", service, *with_account, "-w"]
 
 
 def test_keychain_plain_json() -> None:
@@ -232,9 +254,16 @@ def test_keychain_plain_json() -> None:
     creds = mac(runner)
     assert creds.access_token == FAKE
     assert creds.source == "the Keychain item 'Claude Code-credentials'"
-    assert runner.calls == [
-        ["/usr/bin/security", "find-generic-password", "-s", "Claude Code-credentials", "-w"]
-    ]
+    # Claude Code's own item (-a <login name>) is live: asked once
+    assert runner.calls == [lookup(SERVICE, ACCOUNT)]
+
+
+def test_keychain_account_defaults_to_the_login_name() -> None:
+    import pwd
+
+    runner = keychain({SERVICE: CommandResult(0, json.dumps(login()).encode())})
+    load(system="Darwin", runner=runner, now=NOW)
+    assert runner.calls == [lookup(SERVICE, pwd.getpwuid(os.getuid()).pw_name)]
 
 
 def test_keychain_hex_output_is_decoded() -> None:
@@ -249,7 +278,7 @@ def test_keychain_missing_item_falls_back_to_the_file(config_dir: Path) -> None:
     write_login(config_dir, login("sk-FAKE-from-file"))
     runner = keychain({})
     assert mac(runner).access_token == "sk-FAKE-from-file"
-    assert len(runner.calls) == 2  # suffixed, then plain name
+    assert len(runner.calls) == 4  # suffixed, then plain name; each with -a, then without
 
 
 def test_keychain_missing_and_no_file_is_not_logged_in() -> None:
@@ -267,15 +296,14 @@ def test_keychain_suffix_for_claude_config_dir(config_dir: Path) -> None:
     assert keychain_services() == [suffixed, "Claude Code-credentials"]
     runner = keychain({suffixed: CommandResult(0, json.dumps(login("sk-FAKE-suffixed")).encode())})
     assert mac(runner).access_token == "sk-FAKE-suffixed"
-    assert runner.calls[0][3] == suffixed
-    assert len(runner.calls) == 1
+    assert runner.calls == [lookup(suffixed, ACCOUNT)]
 
 
 def test_keychain_falls_back_to_the_plain_service_name(config_dir: Path) -> None:
     del config_dir
     runner = keychain({SERVICE: CommandResult(0, json.dumps(login("sk-FAKE-plain")).encode())})
     assert mac(runner).access_token == "sk-FAKE-plain"
-    assert [call[3] for call in runner.calls][1] == SERVICE
+    assert [call[3] for call in runner.calls][2] == SERVICE
 
 
 def test_no_suffix_without_claude_config_dir() -> None:
@@ -299,14 +327,15 @@ def test_keychain_expired_is_token_expired_even_with_a_file(config_dir: Path) ->
         mac(keychain({SERVICE: CommandResult(0, expired)}))
 
 
-def test_keychain_denied_says_so_when_no_file() -> None:
-    denied = CommandResult(51, b"", b"security: User interaction is not allowed.\n")
+def test_keychain_other_failure_says_so_when_no_file() -> None:
+    odd = CommandResult(1, b"", b"security: SecKeychainSearchCreateFromAttributes: -50\n")
     with pytest.raises(CredentialsError) as caught:
-        mac(keychain({SERVICE: denied}))
+        mac(keychain({SERVICE: odd}))
+    assert type(caught.value) is CredentialsError
     assert str(caught.value) == (
         "cannot read the Keychain item 'Claude Code-credentials' "
-        "(security: User interaction is not allowed.): unlock the Keychain or allow access, "
-        "then retry"
+        "(security: SecKeychainSearchCreateFromAttributes: -50): unlock the Keychain or "
+        "allow access, then retry"
     )
 
 
@@ -315,3 +344,97 @@ def test_keychain_garbage_is_a_credentials_error_without_contents() -> None:
         mac(keychain({SERVICE: CommandResult(0, b"sk-FAKE-raw-token-not-json\n")}))
     assert "FAKE" not in str(caught.value)
     assert "Keychain item 'Claude Code-credentials' is not valid JSON" in str(caught.value)
+
+
+# ----------------------------------------------------------------------------- several items
+
+
+# 2026-06-30T12:00:00Z: a day before NOW, so expired
+PAST_MS = 1_782_820_800_000
+
+
+def test_an_older_expired_item_first_does_not_hide_the_live_login() -> None:
+    # Two items with the same service: an old one under another account comes
+    # first (what `security` without -a returns), the live one under the login name.
+    fake = FakeKeychain(
+        [
+            KeychainItem.login(SERVICE, "Claude Code", login("sk-FAKE-old", PAST_MS)),
+            KeychainItem.login(SERVICE, ACCOUNT, login("sk-FAKE-live")),
+        ]
+    )
+    runner = RecordingRunner(respond=fake)
+    assert mac(runner).access_token == "sk-FAKE-live"
+    assert runner.calls == [lookup(SERVICE, ACCOUNT)]
+
+
+def test_an_expired_item_under_the_login_name_loses_to_a_live_one_elsewhere() -> None:
+    fake = FakeKeychain(
+        [
+            KeychainItem.login(SERVICE, "someone-else", login("sk-FAKE-live")),
+            KeychainItem.login(SERVICE, ACCOUNT, login("sk-FAKE-old", PAST_MS)),
+        ]
+    )
+    runner = RecordingRunner(respond=fake)
+    assert mac(runner).access_token == "sk-FAKE-live"
+    assert runner.calls == [lookup(SERVICE, ACCOUNT), lookup(SERVICE)]
+
+
+def test_two_expired_items_name_the_newest_expiry() -> None:
+    older = PAST_MS - 86_400_000
+    fake = FakeKeychain(
+        [
+            KeychainItem.login(SERVICE, "someone-else", login("sk-FAKE-older", older)),
+            KeychainItem.login(SERVICE, ACCOUNT, login("sk-FAKE-old", PAST_MS)),
+        ]
+    )
+    with pytest.raises(TokenExpired) as caught:
+        mac(RecordingRunner(respond=fake))
+    newest = datetime.fromtimestamp(PAST_MS / 1000, UTC).astimezone()
+    assert f"expired at {newest:%Y-%m-%d %H:%M}" in str(caught.value)
+
+
+def test_without_a_login_name_the_plain_lookup_is_used() -> None:
+    fake = FakeKeychain([KeychainItem.login(SERVICE, "Claude Code", login())])
+    runner = RecordingRunner(respond=fake)
+    assert mac(runner, account="").access_token == FAKE
+    assert runner.calls == [lookup(SERVICE)]
+
+
+# ----------------------------------------------------------------------------- locked
+
+
+def test_locked_keychain_is_not_login_expired(config_dir: Path) -> None:
+    # An expired file next to a locked keychain: "expired" would send the user
+    # to log in again, which cannot help.
+    shutil.copy(CONFIG_FIXTURES / "credentials-expired.json", config_dir / ".credentials.json")
+    runner = RecordingRunner(respond=FakeKeychain(answer=KEYCHAIN_LOCKED))
+    with pytest.raises(KeychainLocked) as caught:
+        mac(runner)
+    message = str(caught.value)
+    assert message.startswith("the login keychain is locked, so the Keychain item")
+    assert "(security: User interaction is not allowed.)" in message
+    assert "the agent retries by itself" in message
+    assert "expired" not in message
+    assert caught.value.exit_code == 3
+    # one question, not one per account and service name (each can be a dialog)
+    assert len(runner.calls) == 1
+
+
+@pytest.mark.parametrize("answer", [KEYCHAIN_AUTH_FAILED, KEYCHAIN_CANCELED], ids=["51", "128"])
+def test_refused_access_says_how_to_allow_it(answer: CommandResult) -> None:
+    with pytest.raises(KeychainLocked) as caught:
+        mac(RecordingRunner(respond=FakeKeychain(answer=answer)))
+    message = str(caught.value)
+    assert message.startswith("macOS refused access to the Keychain item 'Claude Code-credentials'")
+    assert "choose Always Allow" in message
+
+
+def test_locked_keychain_with_a_live_file_uses_the_file(config_dir: Path) -> None:
+    write_login(config_dir, login("sk-FAKE-from-file"))
+    runner = RecordingRunner(respond=FakeKeychain(answer=KEYCHAIN_LOCKED))
+    assert mac(runner).access_token == "sk-FAKE-from-file"
+
+
+def test_item_not_found_is_44_and_not_a_lock() -> None:
+    with pytest.raises(NotLoggedIn):
+        mac(RecordingRunner(respond=FakeKeychain(answer=KEYCHAIN_NOT_FOUND)))

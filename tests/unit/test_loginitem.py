@@ -29,6 +29,7 @@ from notifier.loginitem import (
 from notifier.paths import resolve
 from notifier.runner import CommandResult, RecordingRunner
 from tests.conftest import require_tool
+from tests.macos_fakes import FakeClock, FakeLaunchd, launchctl_print, print_disabled
 
 REPO = Path(__file__).resolve().parents[2]
 UID = 501
@@ -47,11 +48,25 @@ def _command(tmp_path: Path, config_file: Path | None = None) -> AgentCommand:
     )
 
 
-def _launch_agent(tmp_path: Path, runner: RecordingRunner) -> LaunchAgent:
-    # no real pause between bootstrap retries
+def _launch_agent(
+    tmp_path: Path, runner: RecordingRunner, clock: FakeClock | None = None
+) -> LaunchAgent:
+    # a fake clock: waiting for launchd to let go costs no real time
+    clock = clock or FakeClock()
     return LaunchAgent(
-        _command(tmp_path), runner, home=tmp_path / "home", uid=UID, pause=lambda _s: None
+        _command(tmp_path),
+        runner,
+        home=tmp_path / "home",
+        uid=UID,
+        pause=clock.sleep,
+        clock=clock,
+        environ={},
     )
+
+
+def _launchd(tmp_path: Path, fake: FakeLaunchd) -> tuple[LaunchAgent, RecordingRunner]:
+    runner = RecordingRunner(respond=fake)
+    return _launch_agent(tmp_path, runner, fake.clock), runner
 
 
 def _systemd(tmp_path: Path, runner: RecordingRunner) -> SystemdUserUnit:
@@ -189,53 +204,55 @@ def test_systemd_unit_escapes_percent_and_quotes() -> None:
 
 
 def test_first_install_writes_the_plist_and_bootstraps(tmp_path: Path) -> None:
-    not_loaded = CommandResult(113, b"", b"Could not find service")
-    runner = RecordingRunner(
-        respond=lambda argv: not_loaded if argv[1] in {"bootout", "print"} else CommandResult(0)
-    )
-    item = _launch_agent(tmp_path, runner)
+    fake = FakeLaunchd(FakeClock())
+    item, runner = _launchd(tmp_path, fake)
     report = item.install()
     plist = tmp_path / "home" / "Library" / "LaunchAgents" / f"{LABEL}.plist"
     assert report.file == plist
     assert plistlib.loads(plist.read_bytes())["Label"] == LABEL
+    # bootout said "not loaded" (3): nothing to wait for, no print poll
     assert runner.calls == [
         ["launchctl", "bootout", TARGET],
         ["launchctl", "bootstrap", f"gui/{UID}", str(plist)],
     ]
+    assert fake.loaded
+    assert fake.clock.slept == []
 
 
-def test_reinstall_unchanged_and_loaded_touches_nothing(tmp_path: Path) -> None:
-    item = _launch_agent(tmp_path, RecordingRunner())
-    item.install()
-    runner = RecordingRunner(respond=lambda argv: CommandResult(0, b"state = running\npid = 7\n"))
-    again = _launch_agent(tmp_path, runner)
-    report = again.install()
+def test_reinstall_unchanged_and_running_touches_nothing(tmp_path: Path) -> None:
+    # The real capture has "state = active" in both coalition blocks after the
+    # job's "state = running": reading those made a healthy agent look stopped
+    # and a repeated install kickstarted it.
+    fake = FakeLaunchd(FakeClock())
+    _launchd(tmp_path, fake)[0].install()
+    item, runner = _launchd(tmp_path, fake)
+    report = item.install()
     assert not report.changed
+    assert report.commands == []
     assert runner.calls == [["launchctl", "print", TARGET]]
 
 
 def test_reinstall_unchanged_loaded_but_stopped_kickstarts(tmp_path: Path) -> None:
-    _launch_agent(tmp_path, RecordingRunner()).install()
-    stopped = CommandResult(0, b"\tstate = not running\n")
-    runner = RecordingRunner(
-        respond=lambda argv: stopped if argv[1] == "print" else CommandResult(0)
-    )
-    report = _launch_agent(tmp_path, runner).install()
+    fake = FakeLaunchd(FakeClock())
+    _launchd(tmp_path, fake)[0].install()
+    fake.running, fake.last_exit = False, "1"
+    item, runner = _launchd(tmp_path, fake)
+    report = item.install()
     assert not report.changed
     assert runner.calls == [
         ["launchctl", "print", TARGET],
         ["launchctl", "kickstart", "-k", TARGET],
     ]
     assert report.commands == [["launchctl", "kickstart", "-k", TARGET]]
+    assert fake.running
 
 
 def test_reinstall_unchanged_but_not_loaded_bootstraps(tmp_path: Path) -> None:
-    _launch_agent(tmp_path, RecordingRunner()).install()
-    not_loaded = CommandResult(113, b"", b"Could not find service")
-    runner = RecordingRunner(
-        respond=lambda argv: not_loaded if argv[1] in {"bootout", "print"} else CommandResult(0)
-    )
-    item = _launch_agent(tmp_path, runner)
+    fake = FakeLaunchd(FakeClock())
+    item, _ = _launchd(tmp_path, fake)
+    item.install()
+    fake.loaded = False  # booted out by hand
+    item, runner = _launchd(tmp_path, fake)
     report = item.install()
     assert not report.changed
     assert runner.calls == [
@@ -246,46 +263,100 @@ def test_reinstall_unchanged_but_not_loaded_bootstraps(tmp_path: Path) -> None:
 
 
 def test_kickstart_failure_is_one_clear_error(tmp_path: Path) -> None:
-    _launch_agent(tmp_path, RecordingRunner()).install()
+    fake = FakeLaunchd(FakeClock())
+    _launchd(tmp_path, fake)[0].install()
+    fake.running = False
 
     def respond(argv: Sequence[str]) -> CommandResult:
-        if argv[1] == "print":
-            return CommandResult(0, b"\tstate = not running\n")
-        return CommandResult(1, b"", b"Could not kickstart service: Operation not permitted")
+        if argv[1] == "kickstart":
+            return CommandResult(1, b"", b"Could not kickstart service: Operation not permitted")
+        return fake(argv)
 
+    item = _launch_agent(tmp_path, RecordingRunner(respond=respond), fake.clock)
     with pytest.raises(LoginItemError, match=r"launchctl kickstart -k .* failed: Could not"):
-        _launch_agent(tmp_path, RecordingRunner(respond=respond)).install()
+        item.install()
 
 
-def test_reinstall_with_a_changed_plist_boots_out_then_bootstraps(tmp_path: Path) -> None:
+def test_reinstall_with_a_changed_plist_waits_for_launchd_to_let_go(tmp_path: Path) -> None:
+    # launchd keeps the old job for ~5 s after bootout; print shows it until then.
+    fake = FakeLaunchd(FakeClock(), loaded=True, linger=5.0)
     plist = tmp_path / "home" / "Library" / "LaunchAgents" / f"{LABEL}.plist"
     plist.parent.mkdir(parents=True)
     plist.write_bytes(b"old")
-    runner = RecordingRunner()
-    report = _launch_agent(tmp_path, runner).install()
+    item, runner = _launchd(tmp_path, fake)
+    report = item.install()
     assert report.changed
-    assert [c[:2] for c in runner.calls] == [["launchctl", "bootout"], ["launchctl", "bootstrap"]]
+    verbs = [c[1] for c in runner.calls]
+    assert verbs[0] == "bootout"
+    assert verbs[-1] == "bootstrap"
+    assert set(verbs[1:-1]) == {"print"}
+    assert verbs.count("bootstrap") == 1  # waited for 113 instead of hammering bootstrap
+    assert 5.0 <= sum(fake.clock.slept) <= 5.5
+    assert report.commands == [
+        ["launchctl", "bootout", TARGET],
+        ["launchctl", "bootstrap", f"gui/{UID}", str(plist)],
+    ]
     assert plist.read_bytes() == loginitem.plist_bytes(_command(tmp_path))
+    assert fake.loaded
 
 
-def test_bootstrap_retries_while_the_old_job_is_still_unloading(tmp_path: Path) -> None:
-    answers = iter([CommandResult(5, b"", b"Bootstrap failed: 5: Input/output error")] * 2)
+def test_bootstrap_failing_5_for_several_seconds_then_succeeding(tmp_path: Path) -> None:
+    # print already answers 113, but launchd still refuses the label for 6 s:
+    # the old code gave up after ~4.5 s and left the agent unloaded.
+    fake = FakeLaunchd(FakeClock(), loaded=True, linger=0.0, busy=6.0)
+    item, runner = _launchd(tmp_path, fake)
+    item.install()
+    verbs = [c[1] for c in runner.calls]
+    assert verbs[:2] == ["bootout", "print"]
+    assert verbs.count("bootstrap") > 10
+    assert verbs.count("print-disabled") == 1  # asked once: not switched off
+    assert 6.0 <= sum(fake.clock.slept) < 7.0
+    assert fake.loaded
 
-    def respond(argv: Sequence[str]) -> CommandResult:
-        if argv[1] == "bootstrap":
-            return next(answers, CommandResult(0))
-        return CommandResult(0)
 
-    runner = RecordingRunner(respond=respond)
-    _launch_agent(tmp_path, runner).install()
-    assert [c[1] for c in runner.calls] == ["bootout", "bootstrap", "bootstrap", "bootstrap"]
+def test_bootstrap_still_refused_after_the_deadline_says_so_plainly(tmp_path: Path) -> None:
+    fake = FakeLaunchd(FakeClock(), loaded=True, linger=600.0)
+    item, _ = _launchd(tmp_path, fake)
+    with pytest.raises(LoginItemError) as caught:
+        item.install()
+    message = str(caught.value)
+    assert message.startswith(
+        "launchd had not let go of the old agent 20 s after `launchctl bootout`"
+    )
+    assert "Bootstrap failed: 5: Input/output error" in message
+    assert "Try re-running" not in message  # one line
+    assert "run `claude-usage-notifier install` again in a minute" in message
+    assert 20.0 <= sum(fake.clock.slept) <= 21.0  # the fake clock, not real time
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["disabled/enabled", "true/false"])
+def test_switched_off_login_item_is_named_with_the_way_back(tmp_path: Path, legacy: bool) -> None:
+    fake = FakeLaunchd(FakeClock(), disabled=True, legacy_disabled=legacy)
+    item, runner = _launchd(tmp_path, fake)
+    with pytest.raises(LoginItemError) as caught:
+        item.install()
+    message = str(caught.value)
+    assert message.startswith("launchd has the login item switched off")
+    assert "System Settings > General > Login Items" in message
+    assert f"`launchctl enable gui/{UID}/{LABEL}`" in message
+    # told at once, not after 20 s of retries
+    assert [c[1] for c in runner.calls] == ["bootout", "bootstrap", "print-disabled"]
+    assert fake.clock.slept == []
+
+
+def test_other_labels_switched_off_do_not_count(tmp_path: Path) -> None:
+    fake = FakeLaunchd(FakeClock(), disabled=False)
+    item, _ = _launchd(tmp_path, fake)
+    assert item.disabled() is False
+    fake.disabled = None  # our label not listed at all: never switched off
+    assert item.disabled() is False
 
 
 def test_bootstrap_failure_is_one_clear_error(tmp_path: Path) -> None:
     def respond(argv: Sequence[str]) -> CommandResult:
         if argv[1] == "bootstrap":
             return CommandResult(37, b"", b"Bootstrap failed: 37: Operation already in progress")
-        return CommandResult(0)
+        return CommandResult(3, b"", b"Boot-out failed: 3: No such process\n")
 
     with pytest.raises(
         LoginItemError, match=r"launchctl bootstrap .* failed: Bootstrap failed: 37"
@@ -293,10 +364,59 @@ def test_bootstrap_failure_is_one_clear_error(tmp_path: Path) -> None:
         _launch_agent(tmp_path, RecordingRunner(respond=respond)).install()
 
 
-def test_uninstall_boots_out_and_removes_the_plist(tmp_path: Path) -> None:
-    _launch_agent(tmp_path, RecordingRunner()).install()
+def test_install_refuses_an_interpreter_in_a_tool_cache(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cached = home / ".cache" / "uv" / "archive-v0" / "Xb2hC9" / "bin" / "python"
+    command = AgentCommand(python=str(cached), log_dir=tmp_path / "log")
     runner = RecordingRunner()
-    item = _launch_agent(tmp_path, runner)
+    item = LaunchAgent(command, runner, home=home, uid=UID, environ={})
+    with pytest.raises(LoginItemError) as caught:
+        item.install()
+    message = str(caught.value)
+    assert message.startswith(f"refusing to install a login item that starts {cached}")
+    assert "uv's cache" in message
+    assert "`pipx install`" in message
+    assert runner.calls == []
+    assert not item.file.exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "environ", "name"),
+    [
+        (".cache/uv/archive-v0/abc/bin/python", {}, "uv's cache"),
+        ("custom-uv/archive-v0/abc/bin/python", {"UV_CACHE_DIR": "custom-uv"}, "uv's cache"),
+        ("xdg/uv/archive-v0/abc/bin/python", {"XDG_CACHE_HOME": "xdg"}, "uv's cache"),
+        (".local/pipx/.cache/0f1e2d3c4b5a697/bin/python", {}, "`pipx run`"),
+        ("Library/Caches/pipx/0f1e2d3c4b5a697/bin/python", {}, "`pipx run`"),
+        (".local/share/pipx/.cache/0f1e2d3c4b5a697/bin/python", {}, "`pipx run`"),
+    ],
+)
+def test_tool_caches_are_recognised(
+    tmp_path: Path, where: str, environ: dict[str, str], name: str
+) -> None:
+    rooted = {key: str(tmp_path / value) for key, value in environ.items()}
+    python = str(tmp_path / where)
+    found = loginitem.tool_cache_of(python, tmp_path, rooted)
+    assert found is not None
+    assert name in found
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ".local/pipx/venvs/claude-usage-notifier/bin/python",  # pipx install: kept
+        ".venvs/claude-usage-notifier/bin/python",
+        ".local/share/uv/tools/claude-usage-notifier/bin/python",  # uv tool install: kept
+    ],
+)
+def test_installed_environments_are_not_caches(tmp_path: Path, where: str) -> None:
+    assert loginitem.tool_cache_of(str(tmp_path / where), tmp_path, {}) is None
+
+
+def test_uninstall_boots_out_and_removes_the_plist(tmp_path: Path) -> None:
+    fake = FakeLaunchd(FakeClock())
+    _launchd(tmp_path, fake)[0].install()
+    item, runner = _launchd(tmp_path, fake)
     report = item.uninstall()
     assert report.changed
     assert not item.file.exists()
@@ -306,7 +426,7 @@ def test_uninstall_boots_out_and_removes_the_plist(tmp_path: Path) -> None:
 def test_uninstall_that_cannot_remove_the_file_is_one_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _launch_agent(tmp_path, RecordingRunner()).install()
+    _launch_agent(tmp_path, RecordingRunner(respond=FakeLaunchd(FakeClock()))).install()
     item = _launch_agent(tmp_path, RecordingRunner())
 
     def refuse(self: Path, missing_ok: bool = False) -> None:
@@ -325,9 +445,14 @@ def test_uninstall_command_failing_to_remove_is_exit_2_one_line(
 ) -> None:
     from notifier import cli
 
-    monkeypatch.setattr(commands, "SubprocessRunner", RecordingRunner)
     platform = loginitem.this_platform()
-    loginitem.for_platform(platform, _command(tmp_path), RecordingRunner()).install()
+    fake = FakeLaunchd(FakeClock())
+
+    def runner() -> RecordingRunner:
+        return RecordingRunner(respond=fake) if platform == "macos" else RecordingRunner()
+
+    monkeypatch.setattr(commands, "SubprocessRunner", runner)
+    loginitem.for_platform(platform, _command(tmp_path), runner()).install()
 
     def refuse(self: Path, missing_ok: bool = False) -> None:
         raise PermissionError(13, "Permission denied", str(self))
@@ -341,25 +466,120 @@ def test_uninstall_command_failing_to_remove_is_exit_2_one_line(
 
 
 def test_uninstall_when_nothing_is_loaded_is_fine(tmp_path: Path) -> None:
-    runner = RecordingRunner(respond=lambda argv: CommandResult(3, b"", b"No such process"))
-    report = _launch_agent(tmp_path, runner).uninstall()
+    item, _ = _launchd(tmp_path, FakeLaunchd(FakeClock()))
+    report = item.uninstall()
     assert not report.changed
 
 
-def test_launchd_status_is_three_separate_facts(tmp_path: Path) -> None:
-    printed = (
-        b"gui/501/io.github.claude-usage-notifier.agent = {\n\tstate = running\n\tpid = 4242\n}"
-    )
+def test_launchd_status_reads_the_jobs_own_state_not_the_coalitions(tmp_path: Path) -> None:
+    printed = launchctl_print(state="running", pid=4242, runs=3, last_exit="1")
     runner = RecordingRunner(respond=lambda argv: CommandResult(0, printed))
-    item = _launch_agent(tmp_path, runner)
-    facts = item.status()
+    facts = _launch_agent(tmp_path, runner).status()
     # loaded and running, but the file is gone (removed by hand): reported as such
     assert (facts.installed, facts.loaded, facts.running, facts.pid) == (False, True, True, 4242)
+    assert facts.last_exit_code == "1"
+    assert facts.disabled is None  # loaded: not asked
+    assert facts.interpreter is None  # no file to read it from
 
-    waiting = b"\tstate = not running\n"
+    waiting = launchctl_print(state="not running", pid=None, runs=4, last_exit="78: EX_CONFIG")
     runner = RecordingRunner(respond=lambda argv: CommandResult(0, waiting))
     facts = _launch_agent(tmp_path, runner).status()
     assert (facts.loaded, facts.running, facts.pid) == (True, False, None)
+    assert facts.last_exit_code == "78: EX_CONFIG"
+
+
+def test_launchd_status_of_a_switched_off_item(tmp_path: Path) -> None:
+    fake = FakeLaunchd(FakeClock(), disabled=True)
+    facts = _launchd(tmp_path, fake)[0].status()
+    assert (facts.loaded, facts.running, facts.disabled) == (False, False, True)
+
+
+def test_launchd_status_reports_an_interpreter_that_is_gone(tmp_path: Path) -> None:
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(tmp_path / "Cellar" / "python@3.12" / "3.12.7" / "bin" / "python3.12")
+    command = AgentCommand(python=str(python), log_dir=tmp_path / "log")
+    fake = FakeLaunchd(FakeClock())
+    runner = RecordingRunner(respond=fake)
+    item = LaunchAgent(command, runner, home=tmp_path / "home", uid=UID, environ={})
+    item.install()
+    facts = item.status()
+    # a venv whose base Python a Homebrew upgrade removed: the symlink dangles
+    assert facts.interpreter == str(python)
+    assert facts.interpreter_present is False
+
+
+# --------------------------------------------------------------------------- launchctl parsers
+
+
+def test_print_parser_reads_only_the_jobs_top_level_keys() -> None:
+    text = launchctl_print(state="running", pid=4242, runs=7, last_exit="(never exited)")
+    # the capture really has the trap: three "state =" lines, the last two "active"
+    assert text.count(b"state = ") == 3
+    job = loginitem.parse_launchctl_print(text.decode())
+    assert job.state == "running"
+    assert job.running
+    assert job.pid == 4242
+    assert job.exit_timeout == 15
+    assert job.last_exit_code == "(never exited)"
+    assert job.last_exit_status is None
+    assert job.program == "/opt/venv/bin/python"
+    assert job.arguments == ("/opt/venv/bin/python", "-m", "notifier", "run")
+
+
+def test_print_parser_with_spaces_and_a_nested_pid() -> None:
+    # Indented with spaces (as some captures are pasted), a nested block with its
+    # own pid and state, an array closed on its element's line, and a value with
+    # balanced brackets ("domain = gui/501 [100016]") that must not close a block.
+    text = (
+        "gui/501/io.github.claude-usage-notifier.agent = {\n"
+        "    active count = 0\n"
+        "    state = not running\n"
+        "    domain = gui/501 [100016]\n"
+        "    LWCR = {\n"
+        '        "reqs" => {\n'
+        '            "$in" => [\n'
+        "                0 =                             ]\n"
+        "        }\n"
+        "        state = active\n"
+        "    }\n"
+        "    nested = {\n"
+        "        pid = 999\n"
+        "        state = running\n"
+        "    }\n"
+        "    exit timeout = 5\n"
+        "    last exit code = 78: EX_CONFIG\n"
+        "}\n"
+    )
+    job = loginitem.parse_launchctl_print(text)
+    assert (job.state, job.pid, job.exit_timeout) == ("not running", None, 5)
+    assert job.last_exit_status == 78
+
+
+def test_print_parser_without_the_outer_block() -> None:
+    job = loginitem.parse_launchctl_print("state = running\npid = 7\n")
+    assert (job.running, job.pid) == (True, 7)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["disabled/enabled", "true/false"])
+def test_print_disabled_parser_reads_both_dialects(legacy: bool) -> None:
+    text = print_disabled(True, legacy=legacy).decode()
+    found = loginitem.parse_print_disabled(text)
+    assert found[LABEL] is True
+    assert found["com.docker.helper"] is False
+    # "login item associations" maps labels to bundle ids, not to verdicts
+    assert "version.com.docker.helper" not in found
+    assert (
+        loginitem.parse_print_disabled(print_disabled(False, legacy=legacy).decode())[LABEL]
+        is False
+    )
+
+
+def test_plist_gives_the_agent_time_to_finish_a_send(tmp_path: Path) -> None:
+    data = plistlib.loads(loginitem.plist_bytes(_command(tmp_path)))
+    # launchd's default is 5 s (`exit timeout = 5` in launchctl print): too short
+    assert data["ExitTimeOut"] == 15
+    assert "TimeoutStopSec=15" in loginitem.systemd_unit(_command(tmp_path)).splitlines()
 
 
 # --------------------------------------------------------------------------- systemctl sequences
@@ -611,3 +831,153 @@ def test_agent_status_text_names_the_notification_path(
     assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: unknown (the agent has not run yet)" in lines
+
+
+def test_agent_status_shows_the_user_agent_and_the_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hint = "the usage endpoint keeps refusing with 429 rate_limit_error while ..."
+    agent = {"outcome": "rate_limited", "user_agent": "my-watcher/2.0", "user_agent_hint": hint}
+    _write_state(tmp_path, {"version": 1, "agent": agent})
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["user_agent"], data["user_agent_hint"]) == ("my-watcher/2.0", hint)
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "User-Agent:   my-watcher/2.0" in lines
+    assert f"hint:         {hint}" in lines
+
+    _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["user_agent"], data["user_agent_hint"]) == (None, None)
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    out = capsys.readouterr().out
+    assert "User-Agent:   unknown (the agent has not polled yet)" in out.splitlines()
+    assert "hint:" not in out
+
+
+def test_agent_status_on_macos_reports_last_exit_and_a_missing_interpreter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A venv whose base Python a Homebrew upgrade removed: launchd keeps
+    # restarting it, "last exit code = 78: EX_CONFIG", no process.
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(tmp_path / "Cellar" / "python@3.12" / "3.12.7" / "bin" / "python3.12")
+    fake = FakeLaunchd(FakeClock())
+    runner = RecordingRunner(respond=fake)
+    clock = fake.clock
+    command = AgentCommand(python=str(python), log_dir=tmp_path / "log")
+    item = LaunchAgent(
+        command, runner, home=tmp_path / "home", uid=UID, pause=clock.sleep, clock=clock
+    )
+    item.install()
+    fake.running, fake.last_exit = False, "78: EX_CONFIG"
+    monkeypatch.setattr(commands, "build", lambda *args, **kwargs: item)
+
+    assert _run(commands.agent_status, _args(json=True, platform="macos"), None) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["loaded"], data["running"], data["pid"]) == (True, False, None)
+    assert data["last_exit_code"] == "78: EX_CONFIG"
+    assert data["interpreter"] == str(python)
+    assert data["interpreter_present"] is False
+    assert data["disabled"] is None
+
+    assert _run(commands.agent_status, _args(platform="macos"), None) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "running:      no" in lines
+    assert "last exit:    78: EX_CONFIG (as launchd reports it)" in lines
+    missing = [line for line in lines if line.startswith("interpreter:  MISSING ")]
+    assert missing
+    assert str(python) in missing[0]
+
+
+def test_agent_status_on_macos_names_a_switched_off_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item, _ = _launchd(tmp_path, FakeLaunchd(FakeClock(), disabled=True))
+    monkeypatch.setattr(commands, "build", lambda *args, **kwargs: item)
+    assert _run(commands.agent_status, _args(platform="macos"), None) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "loaded:       no (switched off: in System Settings > General > Login Items "
+        f"(Allow in the Background), or run `launchctl enable gui/{UID}/{LABEL}`)"
+    ) in lines
+
+
+# --------------------------------------------------------------------------- tools/mac-smoke.sh
+
+
+SMOKE = REPO / "tools" / "mac-smoke.sh"
+
+
+def test_mac_smoke_script_parses_and_has_ten_checks() -> None:
+    bash = shutil.which("bash")
+    assert bash is not None
+    done = subprocess.run([bash, "-n", str(SMOKE)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    text = SMOKE.read_text()
+    assert text.count('\nstep "') == 10
+    assert os.access(SMOKE, os.X_OK)
+    # it must never print the token: no -w on the Keychain read
+    keychain_lines = [line for line in text.splitlines() if "find-generic-password" in line]
+    assert keychain_lines
+    assert not [line for line in keychain_lines if " -w" in line]
+
+
+def test_mac_smoke_script_refuses_other_systems_with_one_line() -> None:
+    if sys.platform == "darwin":
+        pytest.skip("on a Mac the script runs for real")
+    bash = shutil.which("bash")
+    assert bash is not None
+    done = subprocess.run([bash, str(SMOKE)], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("mac-smoke.sh: this is for macOS")
+
+
+def test_mac_smoke_script_is_documented_in_the_launchd_readme() -> None:
+    readme = (REPO / "launchd" / "README.md").read_text()
+    assert "tools/mac-smoke.sh" in readme
+    assert "ExitTimeOut" in readme
+    assert "print-disabled" in readme
+
+
+def test_agent_status_on_the_osascript_path_says_the_script_editor_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_state(
+        tmp_path,
+        {
+            "version": 1,
+            "agent": {"outcome": "ok", "notifier": "osascript, because this is Homebrew's Python"},
+        },
+    )
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "osascript:    if nothing appears, allow Script Editor to notify once "
+        '(open Script Editor, run `display notification "test"`, click Allow)'
+    ) in lines
+
+
+def test_install_command_refusing_a_uvx_python_is_exit_2_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from notifier import cli
+
+    home = Path(os.environ["HOME"])
+    cached = home / ".cache" / "uv" / "archive-v0" / "Xb2hC9" / "bin" / "python"
+    runner = RecordingRunner()
+    monkeypatch.setattr(commands, "SubprocessRunner", lambda: runner)
+    monkeypatch.setattr(sys, "executable", str(cached))
+    assert cli.main(["install"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"refusing to install a login item that starts {cached}" in err
+    assert "Traceback" not in err
+    assert runner.calls == []

@@ -106,6 +106,13 @@ def test_login_problem_keeps_the_normal_interval() -> None:
     assert wait(Outcome.LOGIN_REQUIRED, 7) == 300
 
 
+def test_a_locked_keychain_backs_off_instead_of_asking_every_poll() -> None:
+    # each read of a locked keychain may bring up an unlock dialog: error ladder
+    assert Outcome.KEYCHAIN_LOCKED.is_backoff
+    assert wait(Outcome.KEYCHAIN_LOCKED, 1) == wait(Outcome.UNREACHABLE, 1)
+    assert wait(Outcome.KEYCHAIN_LOCKED, 3) == 4 * wait(Outcome.KEYCHAIN_LOCKED, 1)
+
+
 def test_all_bases_come_from_config() -> None:
     config = Config(
         poll_interval_seconds=1.5,

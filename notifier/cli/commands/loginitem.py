@@ -120,6 +120,10 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "loaded": facts.loaded,
         "running": facts.running,
         "pid": facts.pid,
+        "disabled": facts.disabled,
+        "last_exit_code": facts.last_exit_code,
+        "interpreter": facts.interpreter,
+        "interpreter_present": facts.interpreter_present,
         "lock_holder_pid": lock.holder(where.lock_file),
         "outcome": agent.outcome,
         "last_success_at": _iso(agent.last_success_at),
@@ -127,6 +131,8 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "backoff_until": _iso(agent.backoff_until),
         "last_error": agent.last_error,
         "notifier": agent.notifier,
+        "user_agent": agent.user_agent,
+        "user_agent_hint": agent.user_agent_hint,
         "state_warnings": warnings,
     }
 
@@ -142,19 +148,45 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
     data = status_data(item, where)
     holder = data["lock_holder_pid"]
     running = _yes(data["running"]) + (f" (pid {data['pid']})" if data["pid"] else "")
+    loaded = _yes(data["loaded"])
+    if data["disabled"]:
+        loaded += (
+            f" (switched off: in {loginitem.LOGIN_ITEMS_SETTINGS}, or run "
+            f"`launchctl enable gui/{item.uid}/{loginitem.LABEL}`)"
+        )
     lines = [
         f"login item:   {data['file']}",
         f"installed:    {_yes(data['installed'])}",
-        f"loaded:       {_yes(data['loaded'])}",
+        f"loaded:       {loaded}",
         f"running:      {running}",
+    ]
+    if data["interpreter"] and data["interpreter_present"] is False:
+        lines.append(
+            f"interpreter:  MISSING {data['interpreter']}: the agent cannot start; reinstall "
+            "(pipx, or a venv of the python.org build) and run `claude-usage-notifier install`"
+        )
+    elif data["interpreter"]:
+        lines.append(f"interpreter:  {data['interpreter']}")
+    if data["last_exit_code"]:
+        lines.append(f"last exit:    {data['last_exit_code']} (as launchd reports it)")
+    lines += [
         f"agent lock:   {f'held by pid {holder}' if holder else 'free (no agent running)'}",
         f"last success: {data['last_success_at'] or 'never'}",
         f"last outcome: {data['outcome']}",
         f"notifications: {data['notifier'] or 'unknown (the agent has not run yet)'}",
+        f"User-Agent:   {data['user_agent'] or 'unknown (the agent has not polled yet)'}",
     ]
+    if str(data["notifier"] or "").startswith("osascript"):
+        # exit 0 from osascript does not mean shown: Script Editor must be allowed once
+        lines.append(
+            "osascript:    if nothing appears, allow Script Editor to notify once "
+            '(open Script Editor, run `display notification "test"`, click Allow)'
+        )
     if data["backoff_until"]:
         lines.append(f"backing off until: {data['backoff_until']}")
     if data["last_error"]:
         lines.append(f"last error:   {data['last_error']}")
+    if data["user_agent_hint"]:
+        lines.append(f"hint:         {data['user_agent_hint']}")
     lines.extend(f"state file:   {warning}" for warning in data["state_warnings"])
     return Result(text=lines, data=data)

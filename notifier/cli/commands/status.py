@@ -1,12 +1,17 @@
 """``status [--json] [--payload FILE] [--config FILE]``: every bucket now, closest to cap first.
 
 Edge (reads a file or the endpoint, the clock, stdout). Fetches once through
-:func:`notifier.client.fetch_usage` (imported only then, so ``--payload``
+:func:`notifier.client.fetch_once` (imported only then, so ``--payload``
 never loads httpx) or reads FILE, discovers the buckets, and prints either the
 table from :mod:`notifier.core.text.render` or the contract's JSON::
 
     {"fetched_at": ISO 8601,
      "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...]}
+
+The table ends with the User-Agent the request carried and where it came
+from (``claude-code/<version>`` of the installed Claude Code by default, see
+:mod:`notifier.claude_version`; the ``user_agent`` setting when set). The
+``--json`` document does not carry it: the contract fixes its keys.
 
 With ``--payload``, ``fetched_at`` is the time the command ran (a saved file
 carries no trustworthy fetch time; its mtime changes when it is copied).
@@ -29,6 +34,8 @@ from notifier.cli.output import Result
 from notifier.core.buckets import Bucket, discover, extra_usage_money
 from notifier.core.models import Config
 from notifier.core.text import render
+from notifier.core.useragent import UserAgent
+from notifier.paths import Paths
 
 
 def document(buckets: Sequence[Bucket], fetched_at: datetime) -> dict[str, Any]:
@@ -68,6 +75,7 @@ def text_lines(
     source: str | None = None,
     note: str | None = None,
     ascii_only: bool = False,
+    user_agent: UserAgent | None = None,
 ) -> list[str]:
     """The human table, headed by when (and, for a file, from where) it was read."""
     muted = frozenset(b.name for b in buckets if not config.is_enabled(b.name))
@@ -82,6 +90,8 @@ def text_lines(
         lines.append("  no usage buckets in this payload")
     if note is not None:
         lines.append(note)
+    if user_agent is not None:
+        lines.append(f"  User-Agent: {user_agent.describe()}")
     return lines
 
 
@@ -94,20 +104,27 @@ def _can_draw_blocks() -> bool:
     return True
 
 
-def _fetch(config: Config) -> dict[str, Any]:
+def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
     # asyncio and httpx only when we go to the network: `--payload` starts faster.
     import asyncio
 
-    from notifier.client import fetch_usage
+    from notifier.claude_version import ClaudeVersionReader
+    from notifier.client import fetch_once
 
-    return asyncio.run(fetch_usage(config))
+    versions = ClaudeVersionReader(where.claude_version_file)
+    return asyncio.run(fetch_once(config, user_agent=versions.user_agent))
 
 
 def run(args: argparse.Namespace) -> Result:
     """Fetch (or read ``--payload``) once and show every bucket."""
-    config = common.load_config(args).config
+    where = common.paths()
+    config = common.load_config(args, where).config
     payload_file: Path | None = args.payload
-    payload = common.read_json_object(payload_file) if payload_file is not None else _fetch(config)
+    user_agent: UserAgent | None = None
+    if payload_file is not None:
+        payload = common.read_json_object(payload_file)
+    else:
+        payload, user_agent = _fetch(config, where)
     fetched_at = datetime.now(UTC)
     buckets = render.closest_to_cap(discover(payload))
     lines: list[str] = []
@@ -119,5 +136,6 @@ def run(args: argparse.Namespace) -> Result:
             source=str(payload_file) if payload_file is not None else None,
             note=extra_usage_note(payload, buckets),
             ascii_only=not _can_draw_blocks(),
+            user_agent=user_agent,
         )
     return Result(text=lines, data=document(buckets, fetched_at))

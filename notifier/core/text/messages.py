@@ -12,8 +12,8 @@ says "92.4%" and "in 2d 4h" exactly as ``status`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 
 from notifier.core import PROGRAM
@@ -26,8 +26,9 @@ from notifier.core.events import (
     Event,
     ThresholdCrossed,
 )
+from notifier.core.models import Outcome
 from notifier.core.text.labels import label
-from notifier.core.text.render import countdown, local_time, percent
+from notifier.core.text.render import clock_time, countdown, duration, local_time, percent
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""
@@ -57,11 +58,19 @@ class MessageKind(Enum):
     LOGIN = "login"
     SUMMARY = "summary"
     TEST = "test"
+    STALE = "stale"
+    FRESH = "fresh"
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One notification as a person will read it. ``sound=False`` in silent quiet hours."""
+    """One notification as a person will read it. ``sound=False`` in silent quiet hours.
+
+    ``numbers_at`` is when the usage numbers it shows were observed (``None`` for a
+    message without numbers): a message delivered later than that by more than a
+    poll interval (held by the throttle, retried) says how old they are
+    (:func:`with_age`).
+    """
 
     title: str
     body: str
@@ -69,6 +78,8 @@ class Message:
     open_url: str | None
     kind: MessageKind
     sound: bool = True
+    # Not part of equality: two messages with the same words are the same message.
+    numbers_at: datetime | None = field(default=None, compare=False)
 
 
 def _urgency(utilization: float) -> Urgency:
@@ -114,6 +125,7 @@ def threshold_message(
         urgency=_urgency(event.utilization),
         open_url=USAGE_URL,
         kind=MessageKind.THRESHOLD,
+        numbers_at=event.observed_at,
     )
 
 
@@ -136,6 +148,7 @@ def reset_message(
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.RESET,
+        numbers_at=event.observed_at,
     )
 
 
@@ -242,6 +255,7 @@ def summary_message(messages: Sequence[Message]) -> Message:
         lines.append(f"• and {len(messages) - _SUMMARY_LINES} more")
     critical = any(message.urgency is Urgency.CRITICAL for message in messages)
     url = next((message.open_url for message in messages if message.open_url), None)
+    observed = [message.numbers_at for message in messages if message.numbers_at is not None]
     return Message(
         title=f"Claude usage: {len(messages)} updates",
         body="\n".join(lines),
@@ -249,6 +263,7 @@ def summary_message(messages: Sequence[Message]) -> Message:
         open_url=url,
         kind=MessageKind.SUMMARY,
         sound=all(message.sound for message in messages),
+        numbers_at=min(observed, default=None),  # the oldest numbers set the age shown
     )
 
 
@@ -260,4 +275,108 @@ def sample_message() -> Message:
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.TEST,
+    )
+
+
+# --------------------------------------------------------------------------- how fresh
+
+
+def with_age(
+    message: Message, now: datetime, fresh_for: timedelta, tz: tzinfo | None = None
+) -> Message:
+    """``message`` with ``(numbers from 14:05, 37 min ago)`` added when its numbers are old.
+
+    Old means observed more than ``fresh_for`` (one poll interval) before ``now``, the
+    moment it is delivered: a notification held by the throttle or retried after a
+    failed publish must not pass hours-old numbers off as current.
+    """
+    if message.numbers_at is None or now - message.numbers_at <= fresh_for:
+        return message
+    suffix = (
+        f"(numbers from {clock_time(message.numbers_at, now, tz)}, "
+        f"{duration(now - message.numbers_at)} ago)"
+    )
+    return replace(message, body=f"{message.body}\n{suffix}" if message.body else suffix)
+
+
+def _stale_reason(
+    outcome: Outcome, retry_at: datetime | None, now: datetime, tz: tzinfo | None
+) -> str:
+    if outcome is Outcome.RATE_LIMITED:
+        if retry_at is not None and retry_at > now:
+            return f"rate limited until {clock_time(retry_at, now, tz)}"
+        return "rate limited"
+    if outcome is Outcome.LOGIN_REQUIRED:
+        return "the Claude login expired (run `claude` and log in)"
+    if outcome is Outcome.UNREACHABLE:
+        return "offline, or the server cannot be reached"
+    if outcome is Outcome.SERVER_ERROR:
+        return "the server answers with errors"
+    return "the server's answers cannot be read (a captive portal or proxy?)"
+
+
+def stale_message(
+    *,
+    outcome: Outcome,
+    last_success_at: datetime | None,
+    failing_since: datetime | None,
+    retry_at: datetime | None,
+    last_known: Bucket | None,
+    now: datetime,
+    tz: tzinfo | None = None,
+) -> Message:
+    """``Claude usage numbers are stale``: since when, why, the last known level.
+
+    ``outcome`` is the latest poll's (the why), ``retry_at`` the next poll when the
+    server set it (a 429), ``last_known`` the bucket closest to its cap in the last
+    good numbers, if any. The first line says how old the numbers are.
+    """
+    why = _stale_reason(outcome, retry_at, now, tz)
+    if last_success_at is not None:
+        age = duration(now - last_success_at)
+        lines = [
+            f"No fresh numbers since {clock_time(last_success_at, now, tz)} ({age} ago): {why}."
+        ]
+    elif failing_since is not None:
+        since = clock_time(failing_since, now, tz)
+        lines = [f"No usage numbers yet; trying since {since}: {why}."]
+    else:
+        lines = [f"No usage numbers yet: {why}."]
+    if last_known is not None:
+        lines.append(f"Last known: {label(last_known.name)} at {percent(last_known.utilization)}.")
+    lines.append("Checks go on; you will be told when fresh numbers are back.")
+    return Message(
+        title="Claude usage numbers are stale",
+        body="\n".join(lines),
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.STALE,
+    )
+
+
+def fresh_message(
+    *,
+    last_success_at: datetime | None,
+    failing_since: datetime | None,
+    buckets: Sequence[Bucket],
+    now: datetime,
+) -> Message:
+    """``Claude usage numbers are fresh again``: after how long, and the closest bucket now."""
+    since = last_success_at if last_success_at is not None else failing_since
+    first = "Usage checks work again"
+    if since is not None:
+        first += f" after {duration(now - since)} without fresh numbers"
+    lines = [first + "."]
+    closest = max(buckets, key=lambda bucket: bucket.utilization, default=None)
+    if closest is not None:
+        lines.append(
+            f"Closest to its limit: {label(closest.name)} at {percent(closest.utilization)}."
+        )
+    return Message(
+        title="Claude usage numbers are fresh again",
+        body="\n".join(lines),
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.FRESH,
+        numbers_at=now,
     )

@@ -54,6 +54,28 @@ def countdown(delta: timedelta) -> str:
     return f"in {mins}m"
 
 
+def duration(delta: timedelta) -> str:
+    """A past span for people: ``<1 min``, ``37 min``, ``2 h 10 min``, ``3 d 4 h``."""
+    minutes = max(math.floor(delta.total_seconds() / 60), 0)
+    if minutes < 1:
+        return "<1 min"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+def clock_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """``14:05`` for a moment on today's local date, else :func:`local_time`'s form."""
+    local = when.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return local.strftime("%H:%M")
+    return local_time(when, now, tz)
+
+
 def local_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
     """``when`` in local time: ``Thu 23 Jul 16:59``; the year is added when it differs."""
     local = when.astimezone(tz)
