@@ -209,6 +209,10 @@ class Agent:
         # The state to save when a stop abandons the pipeline mid-observation: its
         # events were never published, so the rules' memory must not move on.
         self._state_before: State | None = None
+        # The rules' state from before the oldest event a publish could not take: saved
+        # instead of the current one while events are pending, so an event counts as
+        # fired on disk only once a sink took it (after a restart it is derived again).
+        self._unpublished_before: State | None = None
         self._said_too_large = False
         self._logged_user_agent: str | None = None
 
@@ -327,7 +331,7 @@ class Agent:
                 self.paths.history_file, observation, self.config.history_max_bytes
             ),
         )
-        self._state_before = self.pipeline.state
+        before = self._state_before = self.pipeline.state
         events: list[Event] = await self._until_stopped(
             # Off the event loop (the work grows with the payload): SIGTERM is answered at once.
             in_daemon_thread(lambda: self.pipeline.process(observation), name="pipeline"),
@@ -337,7 +341,7 @@ class Agent:
         self._note_too_large()
         # From here on the rules' state has moved on: these events exist only in
         # memory. Publish them before anything else that could fail.
-        await self._publish(events, now)
+        await self._publish(events, now, before)
         for event in events:
             if isinstance(event, DriftDetected):
                 logger.warning(
@@ -350,7 +354,9 @@ class Agent:
             # Every sighting: the archive keeps first/last seen and a count per variant.
             self._archive(drift, payload, now)
 
-    async def _publish(self, events: Sequence[Event], now: datetime) -> None:
+    async def _publish(
+        self, events: Sequence[Event], now: datetime, before: State | None = None
+    ) -> None:
         # Called every poll, even without events: held messages go out this way.
         pending = [*self._unpublished, *events]
         try:
@@ -360,8 +366,11 @@ class Agent:
                 "could not publish %d event(s); will try again at the next poll", len(pending)
             )
             self._unpublished = pending[-MAX_UNPUBLISHED:]
+            if self._unpublished_before is None and events:
+                self._unpublished_before = before
         else:
             self._unpublished = []
+            self._unpublished_before = None
 
     def _archive(self, result: DriftResult, payload: dict[str, Any], now: datetime) -> None:
         archiver = self.archiver
@@ -543,7 +552,10 @@ class Agent:
         self._said_too_large = size is not None
 
     def _save(self) -> None:
-        current = self._state_before if self._state_before is not None else self.pipeline.state
+        current = next(
+            (s for s in (self._state_before, self._unpublished_before) if s is not None),
+            self.pipeline.state,
+        )
         state: State = current.model_copy(update={"agent": self.agent_state})
         self._guarded("state", lambda: save_state(self.paths.state_file, state))
 
