@@ -182,7 +182,7 @@ def bench_agent(polls: int = 40) -> None:
             "CLAUDE_USAGE_NOTIFIER_HOME": str(Path(tmp) / "app"),
             "CLAUDE_CONFIG_DIR": str(claude),
             "CLAUDE_USAGE_NOTIFIER_BASE_URL": f"http://127.0.0.1:{server.server_port}",
-            "CLAUDE_USAGE_NOTIFIER_POLL_INTERVAL_SECONDS": "0.1",
+            "CLAUDE_USAGE_NOTIFIER_POLL_INTERVAL_SECONDS": "1",  # the floor (config bounds)
             "CLAUDE_USAGE_NOTIFIER_POLL_JITTER_SECONDS": "0",
         }
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
