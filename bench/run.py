@@ -246,12 +246,39 @@ def bench_history(count: int = 5_500) -> None:
         _report(f"history, {count:,} polls (CLI)", f"{best * 1000:,.0f} ms", "< 1,000 ms", best < 1)
 
 
+def bench_hostile(windows: int = 30_000) -> None:
+    """A hostile payload: 30,000 windows and 30,000 limits (~4 MiB), judged by the pipeline.
+
+    Past the size guard drift is not compared; discovery and the rules must stay
+    linear, so the whole observation is judged in about a second.
+    """
+    from notifier import schemas
+    from notifier.core.models import Config, Observation
+    from notifier.core.pipeline import Pipeline
+
+    payload: dict[str, Any] = {
+        f"zz_{i:05d}": {"utilization": 1.0, "resets_at": None} for i in range(windows)
+    }
+    payload["limits"] = [
+        {"kind": "weekly_scoped", "percent": 1.0, "scope": {"model": {"display_name": f"m{i}"}}}
+        for i in range(windows)
+    ]
+    size = len(json.dumps(payload)) / 2**20
+    pipeline = Pipeline(Config(), known=schemas.load_known())
+    started = time.perf_counter()
+    pipeline.process(Observation(datetime.now(UTC), payload))
+    took = time.perf_counter() - started
+    label = f"hostile payload, {2 * windows:,} buckets ({size:,.1f} MiB)"
+    _report(label, f"{took * 1000:,.0f} ms", "<= 1,000 ms", took <= 1)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "replay": bench_replay,
     "drift": bench_drift,
     "startup": bench_startup,
     "agent": bench_agent,
     "history": bench_history,
+    "hostile": bench_hostile,
 }
 
 
