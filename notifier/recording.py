@@ -14,6 +14,7 @@ emails and UUIDs do not) and capped: past ``max_bytes`` the file is rotated to
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -128,15 +129,19 @@ def read_history(path: Path) -> tuple[list[Observation], int]:
     skipped = 0
     for source in (path.with_name(path.name + ".1"), path):
         try:
-            handle = source.open("rb")
+            handle = os.fdopen(open_regular(source), "rb")  # no symlink, no FIFO
         except FileNotFoundError:
             continue
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         with handle:
             try:
-                for lineno, raw in enumerate(handle, start=1):
+                lines = iter(functools.partial(handle.readline, MAX_LINE_BYTES + 1), b"")
+                for lineno, raw in enumerate(lines, start=1):
                     if raw.isspace() or not raw:
+                        continue
+                    if len(raw) > MAX_LINE_BYTES:  # bounded memory; the rest of it is skipped
+                        skipped += 1
                         continue
                     try:
                         observations.append(parse_line(raw.decode("utf-8"), f"{source}:{lineno}"))

@@ -194,6 +194,7 @@ def promote(args: argparse.Namespace) -> Result:
     from notifier import archive
     from notifier.core import drift
     from notifier.core.events import ID_LENGTH
+    from notifier.store import MAX_JSON_BYTES, read_capped
 
     data = read_json_object(args.source, "file")
     target: Path = args.schemas
@@ -202,8 +203,8 @@ def promote(args: argparse.Namespace) -> Result:
     known: dict[str, str] = {}
     for file in sorted(target.glob("*.json")) if target.is_dir() else []:
         try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
+            document = json.loads(read_capped(file, MAX_JSON_BYTES).decode("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
             continue
         if isinstance(document, dict):
             known[drift.fingerprint(drift.shape_of_schema(document))] = file.name
