@@ -41,10 +41,18 @@ def _sample_payload() -> dict[str, Any]:
     return payload
 
 
-def make_recording(path: Path, count: int, seed: int = 7) -> None:
+def _drifting(payload: dict[str, Any]) -> dict[str, Any]:
+    """The same payload with news: a new window and a limits kind nobody has seen."""
+    payload = json.loads(json.dumps(payload))
+    payload["seven_day_opus_4_7"] = {"utilization": 3.0, "resets_at": None}
+    payload.setdefault("limits", []).append({"kind": "weekly_design", "percent": 4})
+    return payload
+
+
+def make_recording(path: Path, count: int, seed: int = 7, *, drifting: bool = False) -> None:
     """A synthetic recording: every five minutes, windows climbing and resetting."""
     rng = random.Random(seed)
-    base = _sample_payload()
+    base = _drifting(_sample_payload()) if drifting else _sample_payload()
     start = datetime(2026, 1, 5, tzinfo=UTC)
     five_reset = start + timedelta(hours=5)
     week_reset = start + timedelta(days=7)
@@ -67,25 +75,37 @@ def make_recording(path: Path, count: int, seed: int = 7) -> None:
             out.write(json.dumps({"observed_at": at.isoformat(), "payload": payload}) + "\n")
 
 
-def bench_replay(count: int = 20_000) -> None:
-    """The pure pipeline: read, parse, discover, rules, drift (in-process), and the CLI."""
+def _replay_rate(path: Path, count: int) -> tuple[float, int]:
     from notifier import schemas
     from notifier.core.models import Config
     from notifier.core.pipeline import Pipeline
     from notifier.recording import read_recording
 
+    known = schemas.load_known()
+    started = time.perf_counter()
+    pipeline = Pipeline(Config(), None, known)
+    events = 0
+    for observation in read_recording(path):
+        events += len(pipeline.process(observation))
+    return count / (time.perf_counter() - started), events
+
+
+def bench_replay(count: int = 20_000) -> None:
+    """The pure pipeline: read, parse, discover, rules, drift (in-process), and the CLI."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.jsonl"
         make_recording(path, count)
-        known = schemas.load_known()
-        started = time.perf_counter()
-        pipeline = Pipeline(Config(), None, known)
-        events = 0
-        for observation in read_recording(path):
-            events += len(pipeline.process(observation))
-        elapsed = time.perf_counter() - started
-        rate = count / elapsed
+        rate, events = _replay_rate(path, count)
         _report("replay (in-process)", f"{rate:,.0f} obs/s", ">= 5,000 obs/s", rate >= 5000)
+        drifting = Path(tmp) / "drifting.jsonl"
+        make_recording(drifting, count, drifting=True)
+        drift_rate, _ = _replay_rate(drifting, count)
+        _report(
+            "replay, drifting on every line",
+            f"{drift_rate:,.0f} obs/s",
+            ">= 5,000 obs/s",
+            drift_rate >= 5000,
+        )
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "notifier", "replay", str(path), "--json"],
@@ -100,8 +120,20 @@ def bench_replay(count: int = 20_000) -> None:
         print(f"{'':<34} ({events} events from {count} observations)")
 
 
+def _per_call(fn: Callable[[], object], runs: int) -> float:
+    return min(timeit.repeat(fn, number=runs, repeat=5)) / runs
+
+
+def _stress_payload(keys: int = 30_000, size: int = 4 * 2**20) -> dict[str, Any]:
+    """A known payload plus one block of ``keys`` keys, about ``size`` bytes of JSON."""
+    payload = json.loads((FIXTURES / "oauth-usage-full-2026-07.json").read_text())
+    filler = "x" * max(1, size // keys - 24)
+    payload["stress"] = {f"key_{i:06d}": {"note": filler, "n": i} for i in range(keys)}
+    return payload
+
+
 def bench_drift() -> None:
-    """drift.check on a payload whose shape is known: the agent's common case."""
+    """drift.check side by side with a plain key/type fingerprint of the same payload."""
     from notifier import schemas
     from notifier.core import drift
 
@@ -109,9 +141,34 @@ def bench_drift() -> None:
     payload = json.loads((FIXTURES / "oauth-usage-classic-2026-03.json").read_text())
     assert not drift.check(payload, known).changes, "fixture should be a known shape"
     runs = 2000
-    seconds = min(timeit.repeat(lambda: drift.check(payload, known), number=runs, repeat=5))
-    micros = seconds / runs * 1e6
+    plain = _per_call(lambda: drift.fingerprint(drift.shape_of(payload)), runs)
+    checked = _per_call(lambda: drift.check(payload, known), runs)
+    micros = checked * 1e6
     _report("drift check, known shape", f"{micros:,.1f} us", "< 100 us", micros < 100)
+    ratio = checked / plain
+    _report("  vs key/type fingerprint", f"{ratio:,.2f}x", "<= 2x", ratio <= 2)
+
+    moving = _drifting(payload)
+    assert drift.check(moving, known).changes, "the drifting payload should drift"
+    drifting = _per_call(lambda: drift.check(moving, known), runs)
+    ratio = drifting / checked
+    _report("drift check, same drift again", f"{drifting * 1e6:,.1f} us", "", True)
+    _report("  vs known shape", f"{ratio:,.2f}x", "<= 2x", ratio <= 2)
+
+    stress = _stress_payload()
+    size = len(json.dumps(stress)) / 2**20
+    started = time.perf_counter()
+    result = drift.check(stress, schemas.load_known())  # a fresh memo: the full comparison
+    elapsed = time.perf_counter() - started
+    assert [c.path for c in result.changes] == ["stress"], result.changes
+    _report(
+        f"drift, {size:.1f} MiB / 30,000-key payload", f"{elapsed:,.2f} s", "~1 s", elapsed <= 1.5
+    )
+    over = {"blob": {f"k{i}": i for i in range(drift.MAX_NODES + 1)}}
+    started = time.perf_counter()
+    assert drift.check(over, known).too_large
+    elapsed = time.perf_counter() - started
+    _report(f"  > {drift.MAX_NODES:,} keys: too large", f"{elapsed:,.2f} s", "< 1 s", elapsed < 1)
 
 
 def bench_startup(runs: int = 7) -> None:
@@ -156,10 +213,20 @@ def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
 
 
 def bench_agent(polls: int = 40) -> None:
-    """The agent against a local server: resident memory after N polls, CPU per poll."""
+    """The agent against a local server, known shape then drifting every poll."""
+    known = _agent_run(polls, drifting=False)
+    drifting = _agent_run(polls, drifting=True)
+    if known and drifting:
+        ratio = drifting / known
+        _report("  drifting poll vs known poll", f"{ratio:,.2f}x", "<= 2x", ratio <= 2)
+
+
+def _agent_run(polls: int, *, drifting: bool) -> float | None:
+    """Resident memory after N polls and CPU per poll (ms); None when the agent did not poll."""
     import psutil
 
-    _UsageHandler.body = json.dumps(_sample_payload()).encode()
+    body = _drifting(_sample_payload()) if drifting else _sample_payload()
+    _UsageHandler.body = json.dumps(body).encode()
     _UsageHandler.count = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _UsageHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -196,7 +263,7 @@ def bench_agent(polls: int = 40) -> None:
             proc = psutil.Process(agent.pid)
             if not _wait(lambda: _UsageHandler.count >= 10, 60):
                 print("agent did not poll; is `run` implemented?")
-                return
+                return None
             rss_10 = proc.memory_info().rss
             cpu_10 = sum(proc.cpu_times()[:2])
             polls_10 = _UsageHandler.count
@@ -211,9 +278,11 @@ def bench_agent(polls: int = 40) -> None:
     mb = rss_end / 2**20
     growth = (rss_end - rss_10) / 2**20
     cpu_ms = (cpu_end - cpu_10) / max(done, 1) * 1000
-    _report(f"agent RSS after {done + polls_10} polls", f"{mb:,.1f} MB", "<= 60 MB", mb <= 60)
-    _report("agent RSS growth (last polls)", f"{growth:+,.2f} MB", "~0", growth < 2)
-    _report("agent CPU per poll", f"{cpu_ms:,.1f} ms", "<= 20 ms", cpu_ms <= 20)
+    kind = "drifting" if drifting else "known shape"
+    _report(f"agent ({kind}) RSS, {done + polls_10} polls", f"{mb:,.1f} MB", "<= 60 MB", mb <= 60)
+    _report("  RSS growth (last polls)", f"{growth:+,.2f} MB", "~0", growth < 2)
+    _report("  CPU per poll", f"{cpu_ms:,.1f} ms", "<= 20 ms", cpu_ms <= 20)
+    return cpu_ms
 
 
 def bench_history(count: int = 5_500) -> None:

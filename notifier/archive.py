@@ -10,7 +10,8 @@ variant is keyed by its shape fingerprint and stored once, as
 
 Nothing unredacted is ever written: the example goes through
 :func:`notifier.core.redact.redact` first and the schema is inferred from it. A
-later sighting of the same variant only moves ``last_seen`` and ``count``.
+later sighting of the same variant only moves ``last_seen`` and ``count``; the
+agent's :class:`Recorder` keeps those in memory and writes them every few minutes.
 ``export`` bundles every entry (redacted again, in case an older version wrote
 it) for a user to attach to an issue; ``accept`` copies a variant's schema into
 the user's accepted-schemas folder, so ``schemas.load_known`` knows it from then on.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +87,25 @@ def record(
 ) -> bool:
     """Archive a drifting payload; True when this variant is new (first sighting).
 
-    A payload without changes is not archived (False). A known variant gets its
-    ``last_seen`` and ``count`` updated. A corrupt entry is moved aside and the
-    variant is archived afresh. Raises :class:`StoreError` when the disk fails.
+    A payload without changes (or too large to compare) is not archived (False). A
+    known variant gets its ``last_seen`` and ``count`` updated. A corrupt entry is
+    moved aside and the variant is archived afresh. Raises :class:`StoreError` when
+    the disk fails. The agent uses :class:`Recorder`, which calls this once per
+    variant and keeps later sightings in memory.
     """
     if not result.changes:
         return False
+    return _write(archive_dir, result, payload, observed_at, observed_at, 1)
+
+
+def _write(
+    archive_dir: Path,
+    result: drift.DriftResult,
+    payload: Mapping[str, Any],
+    first: datetime,
+    last: datetime,
+    count: int,
+) -> bool:
     path = _file(archive_dir, result.fingerprint)
     try:
         existing = store.read_json(path)
@@ -102,14 +116,83 @@ def record(
         existing = None
     if isinstance(existing, dict) and existing.get("fingerprint") == result.fingerprint:
         updated = dict(existing)
-        seen = _stamp(observed_at)
-        updated["last_seen"] = max(str(existing.get("last_seen", seen)), seen)
-        updated["first_seen"] = min(str(existing.get("first_seen", seen)), seen)
-        updated["count"] = int(existing.get("count", 0)) + 1
+        updated["last_seen"] = max(str(existing.get("last_seen", _stamp(last))), _stamp(last))
+        updated["first_seen"] = min(str(existing.get("first_seen", _stamp(first))), _stamp(first))
+        try:
+            before = int(existing.get("count", 0))
+        except (TypeError, ValueError):
+            before = 0
+        updated["count"] = before + count
         store.atomic_write_json(path, updated)
         return False
-    store.atomic_write_json(path, build_entry(result, payload, observed_at))
+    entry = build_entry(result, payload, first)
+    entry["last_seen"] = _stamp(last)
+    entry["count"] = count
+    store.atomic_write_json(path, entry)
     return True
+
+
+FLUSH_EVERY = timedelta(minutes=5)
+"""How often the agent's :class:`Recorder` writes the counts of variants it keeps seeing."""
+
+
+@dataclass
+class _Pending:
+    result: drift.DriftResult
+    payload: Mapping[str, Any]
+    first: datetime
+    last: datetime
+    count: int
+
+
+class Recorder:
+    """The agent's archiver: a variant's first sighting is written at once, later ones
+    are counted in memory and written at most every :data:`FLUSH_EVERY` (of observation
+    time: no clock is read here), and by :meth:`flush` when the agent stops.
+
+    A payload drifting the same way every poll so costs no disk I/O per poll: no read,
+    no redaction, no write. Call it like :func:`record`.
+    """
+
+    def __init__(self, archive_dir: Path, flush_every: timedelta = FLUSH_EVERY) -> None:
+        self.archive_dir = archive_dir
+        self.flush_every = flush_every
+        self._written: set[str] = set()
+        self._pending: dict[str, _Pending] = {}
+        self._flushed_at: datetime | None = None
+
+    def __call__(
+        self, result: drift.DriftResult, payload: Mapping[str, Any], observed_at: datetime
+    ) -> bool:
+        """Archive one sighting; True when the variant is new to the archive."""
+        if not result.changes:
+            return False
+        fingerprint = result.fingerprint
+        if fingerprint not in self._written:
+            new = record(self.archive_dir, result, payload, observed_at)
+            self._written.add(fingerprint)
+            if self._flushed_at is None:
+                self._flushed_at = observed_at
+            return new
+        pending = self._pending.get(fingerprint)
+        if pending is None:
+            self._pending[fingerprint] = _Pending(result, payload, observed_at, observed_at, 1)
+        else:
+            pending.first = min(pending.first, observed_at)
+            pending.last = max(pending.last, observed_at)
+            pending.payload = payload
+            pending.count += 1
+        if self._flushed_at is None or abs(observed_at - self._flushed_at) >= self.flush_every:
+            self.flush(observed_at)
+        return False
+
+    def flush(self, now: datetime | None = None) -> None:
+        """Write every pending count (the agent calls this when it stops)."""
+        pending, self._pending = self._pending, {}
+        for item in pending.values():
+            _write(self.archive_dir, item.result, item.payload, item.first, item.last, item.count)
+        if now is not None:
+            self._flushed_at = now
 
 
 def seen_fingerprints(archive_dir: Path) -> set[str]:
@@ -169,6 +252,8 @@ def load(archive_dir: Path, variant_id: str) -> ArchivedVariant:
 def schema_document(variant: Mapping[str, Any], *, where: str) -> dict[str, Any]:
     """A tidy schema document for an archived or bundled variant (accept, promote)."""
     schema = variant.get("schema")
+    if not isinstance(schema, dict) and isinstance(variant.get("example"), dict):
+        schema = drift.infer_schema(redact(variant["example"]))  # a `drift submit` bundle
     if not isinstance(schema, dict):
         raise InputError("the variant carries no schema")
     short = str(variant.get("id") or str(variant.get("fingerprint", ""))[:ID_LENGTH])
@@ -196,6 +281,9 @@ def schema_document(variant: Mapping[str, Any], *, where: str) -> dict[str, Any]
         },
     }
     document.update({k: v for k, v in schema.items() if k not in ("$schema", "$id", "title")})
+    # A value outside a known enum becomes known with the variant (accept, promote).
+    changes_json = [c for c in variant.get("changes", ()) if isinstance(c, dict)]
+    drift.with_enums(document, drift.enums_of_changes(changes_json))
     return document
 
 

@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 PAYLOADS = FIXTURES / "payloads"
+OWN_PAYLOADS = REPO / "tests" / "payloads"  # real-shaped 2026 examples (endpoint.md)
 
 if not PAYLOADS.is_dir():
     # The shared fixtures live beside the repository (as CI lays them out), not in it.
@@ -71,3 +72,8 @@ def load_payload(name: str) -> dict[str, Any]:
 def all_payload_files() -> list[Path]:
     """Every shared fixture payload."""
     return sorted(PAYLOADS.glob("*.json"))
+
+
+def variant_payload_files() -> list[Path]:
+    """Every payload a shipped schema is built from: the shared fixtures and ours."""
+    return sorted([*all_payload_files(), *OWN_PAYLOADS.glob("*.json")], key=lambda p: p.name)

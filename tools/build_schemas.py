@@ -2,12 +2,16 @@
 
 Run from the repository root::
 
-    python tools/build_schemas.py ../shared/fixtures/payloads schemas
+    python tools/build_schemas.py ../shared/fixtures/payloads tests/payloads schemas
 
+(every folder but the last is a source of payloads; the last is the target).
 genson infers each document; this script then adds what a person knows and a
 machine cannot: a title, what each bucket is, and ``x-seen`` (where and when the
-variant was seen). Review the diff before committing: the shipped documents are
-the known variants, so every change here changes what the watcher reports.
+variant was seen), and declares ``enum`` at the enum paths (``limits[].kind``,
+``limits[].group``, ``limits[].severity``) with every value the source payloads
+hold there, so a value outside is reported as ``value_added``. Review the diff
+before committing: the shipped documents are the known variants, so every change
+here changes what the watcher reports.
 New variants reported by users arrive with ``drift promote`` instead (see
 ``schemas/README.md``). genson is a test/dev dependency, never a runtime one.
 """
@@ -21,7 +25,10 @@ from typing import Any
 
 from genson import SchemaBuilder
 
-SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+from notifier.core import drift
+from notifier.core.drift.compare import strings_at
+
+SCHEMA_URI = drift.SCHEMA_URI
 
 # What each top-level key is (from ../shared/docs/endpoint.md). Presentation only:
 # the watcher reads keys and types, never these texts.
@@ -43,7 +50,10 @@ BUCKETS = {
     ),
     "spend": "Money block in minor units (amount_minor, currency, exponent).",
     "member_dashboard_available": "Whether the organisation member dashboard exists.",
-    "seven_day_breakdown": "Weekly breakdown (only seen as null).",
+    "seven_day_breakdown": (
+        "Weekly breakdown: as_of, window_started_at, rows of {key, display_name, percent} "
+        "(null until October 2026)."
+    ),
 }
 CODENAME = "Codenamed bucket: mostly null; some are credit grants with dollar fields."
 WINDOW = (
@@ -68,7 +78,17 @@ SEEN = {
     "oauth-usage-two-scoped-limits": ("2026-08", "Two weekly_scoped limits, one unnamed."),
     "oauth-usage-window-missing-resets-at": ("2025-12", "Windows without resets_at."),
     "oauth-usage-window-missing-utilization": ("2025-12", "five_hour without utilization."),
+    "oauth-usage-codenames-2026-09": (
+        "2026-09",
+        "New null codenames wattle_ember and amber_gauge; spend null (endpoint.md, 2026).",
+    ),
+    "oauth-usage-breakdown-2026-10": (
+        "2026-10",
+        "seven_day_breakdown with rows, seven_day_opus back as a window, one limits entry "
+        "whose scope lacks surface (endpoint.md, 2026).",
+    ),
 }
+WHERE = {"tests/payloads": "tests/payloads", "fixtures/payloads": "fixtures/payloads"}
 
 
 def _annotate_windows(node: Any) -> None:
@@ -82,11 +102,22 @@ def _annotate_windows(node: Any) -> None:
             _annotate_windows(value)
 
 
-def build(payload_file: Path) -> dict[str, Any]:
+def enum_values(payloads: list[dict[str, Any]]) -> dict[drift.schema.Path, set[str]]:
+    """Every string the payloads hold at each enum path: the values the schemas declare."""
+    return {
+        path: set().union(*(strings_at(payload, path) for payload in payloads))
+        for path in drift.ENUM_PATHS
+    }
+
+
+def build(
+    payload_file: Path, enums: dict[drift.schema.Path, set[str]] | None = None
+) -> dict[str, Any]:
     """The tidied schema document for one fixture payload."""
     builder = SchemaBuilder(schema_uri=SCHEMA_URI)
     builder.add_object(json.loads(payload_file.read_text()))
     inferred = builder.to_schema()
+    drift.with_enums(inferred, enums or {})
     stem = payload_file.stem
     when, note = SEEN.get(stem, ("unknown", "Added by tools/build_schemas.py."))
     _annotate_windows(inferred)
@@ -103,19 +134,26 @@ def build(payload_file: Path) -> dict[str, Any]:
             f"One known shape of GET /api/oauth/usage. {note} Keys and JSON types are what "
             "the drift watcher compares; values, key order and int/float never count."
         ),
-        "x-seen": {"when": when, "where": f"fixtures/payloads/{payload_file.name}"},
+        "x-seen": {"when": when, "where": f"{_where(payload_file)}/{payload_file.name}"},
     }
     document.update({k: v for k, v in inferred.items() if k != "$schema"})
     return document
 
 
+def _where(payload_file: Path) -> str:
+    folder = payload_file.parent.as_posix()
+    return next((w for suffix, w in WHERE.items() if folder.endswith(suffix)), folder)
+
+
 def main(argv: list[str]) -> int:
-    """Write one ``<fixture>.schema.json`` per fixture payload."""
-    source, target = Path(argv[0]), Path(argv[1])
+    """Write one ``<payload>.schema.json`` per payload of every source folder."""
+    *sources, target = (Path(arg) for arg in argv)
     target.mkdir(parents=True, exist_ok=True)
-    for payload_file in sorted(source.glob("*.json")):
+    files = sorted((f for source in sources for f in source.glob("*.json")), key=lambda f: f.name)
+    enums = enum_values([json.loads(f.read_text()) for f in files])
+    for payload_file in files:
         out = target / f"{payload_file.stem}.schema.json"
-        out.write_text(json.dumps(build(payload_file), indent=2) + "\n")
+        out.write_text(json.dumps(build(payload_file, enums), indent=2) + "\n")
         sys.stdout.write(f"wrote {out}\n")
     return 0
 

@@ -16,13 +16,13 @@ import logging
 import os
 import platform
 import signal
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from notifier import __version__, logs, store
-from notifier.agent.loop import FAST_POLL_WARNING, Agent, Archiver
+from notifier.agent.loop import FAST_POLL_WARNING, Agent
 from notifier.config import LoadedConfig
 from notifier.core.errors import NotifierError, StoreError
 from notifier.core.models import Config
@@ -33,6 +33,8 @@ from notifier.paths import Paths
 if TYPE_CHECKING:
     import httpx
 
+    from notifier.archive import Recorder
+    from notifier.client import UserAgentSource
     from notifier.core.drift import DriftResult
     from notifier.notify.notifier import Notifier
 
@@ -77,23 +79,28 @@ def event_loop_factory(system: str | None = None) -> Callable[[], asyncio.Abstra
     return factory
 
 
-def _archiver(paths: Paths, config: Config) -> Archiver:
-    """``archive.record``, then the archive trimmed to ``archive_max_variants`` on a new one."""
+def _archiver(paths: Paths, config: Config) -> Recorder:
+    """The archive's Recorder, trimmed to ``archive_max_variants`` after each new variant."""
     from notifier import archive
 
-    def record(result: DriftResult, payload: dict[str, Any], observed_at: datetime) -> bool:
-        new = archive.record(paths.archive_dir, result, payload, observed_at)
-        if new:
-            evicted = archive.evict(paths.archive_dir, config.archive_max_variants)
-            if evicted:
-                logger.info(
-                    "variant archive full (%d kept): removed the least recently seen %s",
-                    config.archive_max_variants,
-                    ", ".join(evicted),
-                )
-        return new
+    keep = config.archive_max_variants
 
-    return record
+    class BoundedRecorder(archive.Recorder):
+        def __call__(
+            self, result: DriftResult, payload: Mapping[str, Any], observed_at: datetime
+        ) -> bool:
+            new = super().__call__(result, payload, observed_at)
+            if new:
+                evicted = archive.evict(self.archive_dir, keep)
+                if evicted:
+                    logger.info(
+                        "variant archive full (%d kept): removed the least recently seen %s",
+                        keep,
+                        ", ".join(evicted),
+                    )
+            return new
+
+    return BoundedRecorder(paths.archive_dir)
 
 
 def _seen_variants(paths: Paths) -> Iterable[str]:
@@ -113,6 +120,7 @@ def _reload(
     pipeline: Pipeline,
     notifier: Notifier,
     http: httpx.AsyncClient,
+    user_agent: UserAgentSource | None = None,
 ) -> None:
     """SIGHUP: the configuration and the accepted schemas again; a bad file keeps the old ones."""
     from notifier import config as config_module
@@ -122,7 +130,7 @@ def _reload(
     try:
         loaded = config_module.load(None, config_file)
         config = loaded.config
-        client = UsageClient(http, config, credentials.token_provider())
+        client = UsageClient(http, config, credentials.token_provider(), user_agent=user_agent)
     except NotifierError as exc:
         logger.error("SIGHUP: configuration not reloaded, keeping the current one: %s", exc)  # noqa: TRY400
         return
@@ -207,6 +215,7 @@ async def _serve(paths: Paths, config: Config, config_file: Path | None = None) 
         client = UsageClient(
             http, config, credentials.token_provider(), user_agent=versions.user_agent
         )
+        archiver = _archiver(paths, config)
         agent = Agent(
             config=config,
             paths=paths,
@@ -214,14 +223,27 @@ async def _serve(paths: Paths, config: Config, config_file: Path | None = None) 
             pipeline=pipeline,
             notifier=notifier,
             agent_state=state.agent,
-            archiver=_archiver(paths, config),
+            archiver=archiver,
         )
         reloader.append(
             functools.partial(
-                _reload, paths, config_file or paths.config_file, agent, pipeline, notifier, http
+                _reload,
+                paths,
+                config_file or paths.config_file,
+                agent,
+                pipeline,
+                notifier,
+                http,
+                versions.user_agent,
             )
         )
-        await agent.run(stop)
+        try:
+            await agent.run(stop)
+        finally:
+            try:  # the counts of variants seen since the last write
+                archiver.flush()
+            except (StoreError, OSError) as exc:
+                logger.warning("could not write the variant archive's counts: %s", exc)
         logger.info("agent stopped after %d poll(s); state saved", agent.polls)
     finally:
         await http.aclose()

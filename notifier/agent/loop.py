@@ -198,6 +198,7 @@ class Agent:
         self.notifier = notifier
         self.agent_state = agent_state
         self.archiver = archiver
+        self._told_too_large = False
         self.clock = clock
         self.monotonic = monotonic
         self.sleep: Sleeper = sleep or sleep_or_stop
@@ -350,6 +351,9 @@ class Agent:
                     event.fingerprint[:ID_LENGTH],
                 )
         drift = self.pipeline.last_drift
+        if drift is not None and drift.too_large and not self._told_too_large:
+            self._told_too_large = True  # once per run: the same server answers every poll
+            logger.warning("the usage payload is too large to compare with the known shapes")
         if drift is not None and drift.changes:
             # Every sighting: the archive keeps first/last seen and a count per variant.
             self._archive(drift, payload, now)

@@ -16,12 +16,13 @@ ID_LENGTH = 12
 
 
 class ChangeKind(Enum):
-    """The four kinds of drift the contract names."""
+    """The kinds of drift the contract names."""
 
     ADDED = "added"
     REMOVED = "removed"
     RENAMED = "renamed"
     TYPE_CHANGED = "type_changed"
+    VALUE_ADDED = "value_added"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Change:
     from_path: str | None = None  # renamed: the old path
     old_type: str | None = None  # type_changed
     new_type: str | None = None  # type_changed
+    value: str | None = None  # value_added: the string outside the declared enum
 
     def to_json(self) -> dict[str, Any]:
         """The contract's shape for this change kind, and nothing more."""
@@ -43,6 +45,8 @@ class Change:
             return {"change": "removed", "path": self.path}
         if self.change is ChangeKind.RENAMED:
             return {"change": "renamed", "from": self.from_path, "path": self.path}
+        if self.change is ChangeKind.VALUE_ADDED:
+            return {"change": "value_added", "path": self.path, "value": self.value}
         return {
             "change": "type_changed",
             "path": self.path,
@@ -60,6 +64,7 @@ class Change:
             from_path=data.get("from"),
             old_type=data.get("old_type"),
             new_type=data.get("new_type"),
+            value=data.get("value"),
         )
 
 

@@ -196,6 +196,9 @@ class QuietHours(BaseModel):
     mode: Literal["silent", "defer"] = "silent"
 
 
+ISSUE_TRACKER_URL = "https://github.com/claude-usage-notifier/claude-usage-notifier/issues/new"
+
+
 class Config(BaseModel):
     """The user's intent (``config.toml`` + environment). The agent never writes it.
 
@@ -233,6 +236,8 @@ class Config(BaseModel):
     # of ``core.staleness`` decides anyway; above a week nobody is told anything.
     stale_after_minutes: int = Field(default=120, ge=10, le=7 * 24 * 60)
     buckets: dict[str, BucketConfig] = Field(default_factory=dict)
+    # Where `drift submit` opens a new issue (the project's tracker; a fork may set its own).
+    issue_tracker_url: str = ISSUE_TRACKER_URL
 
     _valid = field_validator("thresholds")(_check_thresholds)
 
@@ -250,6 +255,15 @@ class Config(BaseModel):
             raise ValueError(msg)
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             msg = "must not carry credentials"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("issue_tracker_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        # It is opened in a browser: only a web address, never a file or a script.
+        if not value.startswith(("https://", "http://")) or not value.isprintable():
+            msg = "must be an http(s) address (the new-issue page of a tracker)"
             raise ValueError(msg)
         return value
 

@@ -112,7 +112,7 @@ class Pipeline:
         return events
 
     def _drift(self, observation: Observation, known: KnownSchemas) -> DriftDetected | None:
-        from notifier.core import drift  # lazy: the real drift module loads deepdiff
+        from notifier.core import drift  # lazy: callers without schemas never load it
 
         result = drift.check(observation.payload, known)
         self.last_drift = result

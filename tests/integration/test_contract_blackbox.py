@@ -957,9 +957,16 @@ def drift_cases() -> dict[str, tuple[Json, list[Json]]]:
     doc["limits"][2]["scope"] = None
     doc["spend"]["used"] = None
     doc["five_hour"] = None
-    # Windows are compared with the union of all windows (credit-grant's cinder_cove has
-    # numeric dollars, windows there carry locked_reason).
-    doc = mutate("window-union", [])
+    # Each window is compared with the same key path of the known variants (contract,
+    # 2026): a member another variant's five_hour has is known (credit-grant's
+    # locked_reason), numeric dollars only cinder_cove ever had are news at five_hour.
+    doc = mutate(
+        "same-path-not-union",
+        [
+            type_changed("five_hour.limit_dollars", "null", "number"),
+            type_changed("seven_day.used_dollars", "null", "number"),
+        ],
+    )
     doc["five_hour"]["limit_dollars"] = 5.0
     doc["seven_day"]["used_dollars"] = 3
     doc["five_hour"]["locked_reason"] = None
@@ -971,7 +978,7 @@ def drift_cases() -> dict[str, tuple[Json, list[Json]]]:
     doc = mutate("window-type-changed", [type_changed("five_hour.utilization", "number", "string")])
     doc["five_hour"]["utilization"] = "15%"
     doc = mutate(
-        "second-window-type-changed", [type_changed("seven_day.limit_dollars", "number", "string")]
+        "second-window-type-changed", [type_changed("seven_day.limit_dollars", "null", "string")]
     )
     doc["seven_day"]["limit_dollars"] = "x"
     # A path only ever null now holds an object: type_changed, reported once at its root.

@@ -218,3 +218,194 @@ def test_promote_rejects_a_non_object(tmp_path: Path) -> None:
     result = run("drift", "promote", write(tmp_path / "x.json", "[]"), "--schemas", tmp_path)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_payload_too_large_to_compare_is_said_so(tmp_path: Path) -> None:
+    payload = copy.deepcopy(load_payload("oauth-usage-full-2026-07.json"))
+    payload["blob"] = {f"k{i}": i for i in range(200_001)}
+    big = write(tmp_path / "big.json", payload)
+    result = run("drift", "check", big, "--json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout) == [{"file": str(big), "changes": [], "too_large": True}]
+    text = run("drift", "check", big)
+    assert text.stdout.strip() == (
+        f"{big}: too large to compare (more than 200000 keys and items, or deeper than 64 levels)"
+    )
+    assert "Traceback" not in text.stderr
+
+
+# ------------------------------------------------------- enums: accept, promote, submit
+
+
+def _new_kind_payload(tmp_path: Path, kind: str = "weekly_design") -> Path:
+    payload = copy.deepcopy(load_payload("oauth-usage-full-2026-07.json"))
+    payload["limits"][0]["kind"] = kind
+    return write(tmp_path / f"{kind}.json", payload)
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.iterdir())}
+
+
+def test_accept_extends_the_enum(tmp_path: Path) -> None:
+    payload = _new_kind_payload(tmp_path)
+    checked = run("drift", "check", payload, "--json")
+    assert json.loads(checked.stdout)[0]["changes"] == [
+        {"change": "value_added", "path": "limits[].kind", "value": "weekly_design"}
+    ]
+    variant = _archive(payload)
+    assert run("drift", "accept", variant).returncode == 0
+    assert run("drift", "check", payload).returncode == 0
+    assert run("drift", "check", _new_kind_payload(tmp_path, "weekly_code")).returncode == 1
+
+
+def test_promote_several_bundles_idempotently_extending_enums(tmp_path: Path) -> None:
+    tree = tmp_path / "src" / "schemas"
+    tree.mkdir(parents=True)
+    for fixture in (REPO / "schemas").glob("*.json"):
+        (tree / fixture.name).write_text(fixture.read_text())
+    kinds = _new_kind_payload(tmp_path)
+    _archive(kinds)
+    first = tmp_path / "first.json"
+    assert run("drift", "export", "--output", first).returncode == 0
+    window = copy.deepcopy(load_payload("oauth-usage-full-2026-07.json"))
+    window["seven_day_opus_4_7"] = {"utilization": 5.0, "resets_at": None}
+    _archive(write(tmp_path / "window.json", window))
+    second = tmp_path / "second.json"  # holds the first bundle's variant again
+    assert run("drift", "export", "--output", second).returncode == 0
+
+    promoted = run("drift", "promote", first, second, "--schemas", tree)
+    assert promoted.returncode == 0, promoted.stderr
+    lines = promoted.stdout.splitlines()
+    assert lines[0] == (
+        f"extended {tree / 'oauth-usage-full-2026-07.schema.json'}: limits[].kind: + weekly_design"
+    )
+    assert "already known as oauth-usage-full-2026-07.schema.json" in lines[1]
+    assert lines[2].startswith(f"wrote {tree}/variant-2026-07-19-")
+    assert len(lines) == 3
+    full = json.loads((tree / "oauth-usage-full-2026-07.schema.json").read_text())
+    kind = full["properties"]["limits"]["items"]["properties"]["kind"]
+    assert kind["enum"] == ["session", "weekly_all", "weekly_design", "weekly_scoped"]
+
+    before = _tree(tree)
+    again = run("drift", "promote", second, first, "--schemas", tree)
+    assert again.returncode == 0
+    assert _tree(tree) == before  # the same tree
+    assert again.stdout.splitlines()[-1] == "nothing new to promote"
+
+
+def _submit(
+    tmp_path: Path, *argv: str, limit: int | None = None
+) -> tuple[Any, list[str], str, str]:
+    """Run `drift submit` in-process with a recording browser; (result, urls, out, err)."""
+    import io
+
+    from notifier.cli.commands import drift as drift_cmd
+    from notifier.cli.output import render
+    from notifier.cli.parser import build_parser
+
+    args = build_parser().parse_args(["drift", "submit", *argv])
+    opened: list[str] = []
+    old = drift_cmd.URL_LIMIT
+    if limit is not None:
+        drift_cmd.URL_LIMIT = limit
+    try:
+        result = drift_cmd.submit(args, open_url=lambda url: opened.append(url) or True)
+    finally:
+        drift_cmd.URL_LIMIT = old
+    out, err = io.StringIO(), io.StringIO()
+    render(result, out=out, err=err)
+    return result, opened, out.getvalue(), err.getvalue()
+
+
+def test_submit_shows_the_bundle_and_opens_the_new_issue_page(
+    tmp_path: Path, drifting: Path
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    variant = _archive(drifting)
+    result, opened, out, _ = _submit(tmp_path)
+    assert result.exit_code == 0
+    assert out.startswith("This is exactly what would be sent (the redacted bundle):\n{")
+    assert EMAIL not in out
+    assert TOKEN not in out
+    (url,) = opened
+    assert len(url) < 8000
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == (
+        "https://github.com/claude-usage-notifier/claude-usage-notifier/issues/new"
+    )
+    query = parse_qs(parts.query)
+    assert query["title"] == [f"New usage payload variant {variant}"]
+    body = query["body"][0]
+    bundle = json.loads(body.split("```json\n", 1)[1].split("\n```", 1)[0])
+    shown = json.loads(out.split("\n", 1)[1].split("\n\nTitle:", 1)[0])
+    assert bundle == shown  # exactly what was shown is what is sent
+    assert EMAIL not in body
+    assert TOKEN not in body
+
+
+def test_submit_print_only_prints_the_url_from_the_setting(
+    tmp_path: Path, drifting: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    variant = _archive(drifting)
+    monkeypatch.setenv("CLAUDE_USAGE_NOTIFIER_ISSUE_TRACKER_URL", "https://example.org/new")
+    _, opened, out, err = _submit(tmp_path, variant, "--print")
+    assert opened == []
+    assert out.startswith("https://example.org/new?title=New+usage+payload+variant+")
+    assert out.count("\n") == 1
+    assert err == ""
+
+
+def test_a_bundle_too_long_for_a_link_is_attached(tmp_path: Path, drifting: Path) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    _archive(drifting)
+    _, opened, out, _ = _submit(tmp_path, limit=600)
+    (url,) = opened
+    body = parse_qs(urlsplit(url).query)["body"][0]
+    assert "```json" not in body
+    assert "attached as `drift-submit.json`" in body
+    saved = next(Path(os.environ["CLAUDE_USAGE_NOTIFIER_HOME"]).rglob("drift-submit.json"))
+    assert f"attach {saved} to the issue" in out
+    assert json.loads(saved.read_text())["variants"][0]["fingerprint"]
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    # What a maintainer receives folds in like an exported bundle.
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    promoted = run("drift", "promote", saved, "--schemas", tree)
+    assert promoted.returncode == 0, promoted.stderr
+    assert len(list(tree.glob("variant-*.schema.json"))) == 1
+
+
+def test_submit_with_a_real_browser_command(tmp_path: Path, drifting: Path) -> None:
+    """As a user runs it: $BROWSER is what webbrowser opens."""
+    _archive(drifting)
+    seen = tmp_path / "opened.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf %s "$1" > {seen}\n')
+    script.chmod(0o755)
+    env = os.environ.copy() | {"BROWSER": f"{script} %s"}
+    result = subprocess.run(
+        [sys.executable, "-m", "notifier", "drift", "submit"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Opened the new-issue page" in result.stdout
+    assert seen.read_text().startswith(
+        "https://github.com/claude-usage-notifier/claude-usage-notifier/issues/new?title="
+    )
+
+
+def test_submit_without_variants_and_with_an_unknown_id(tmp_path: Path) -> None:
+    empty = run("drift", "submit")
+    assert empty.returncode == 0
+    assert "nothing to submit" in empty.stderr
+    unknown = run("drift", "submit", "abcdef123456")
+    assert unknown.returncode == 2
+    assert len(unknown.stderr.splitlines()) == 1

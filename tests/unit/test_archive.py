@@ -51,7 +51,7 @@ def test_a_new_variant_is_archived_once_with_counts(
     assert archive.record(folder, result, payload, T0) is True
     # Same news while unrelated buckets flip between null and a window: same variant.
     later = payload | {
-        "five_hour": {"utilization": 80.0, "resets_at": None},
+        "five_hour": payload["five_hour"] | {"utilization": 80.0, "resets_at": None},
         "seven_day_sonnet": {"utilization": 1.0, "resets_at": None},
     }
     later_result = drift.check(later, known)
@@ -176,3 +176,61 @@ def test_export_bundle_is_redacted_again(folder: Path, known: drift.KnownSchemas
     assert bundle["kind"] == archive.BUNDLE_KIND
     assert [v["fingerprint"] for v in bundle["variants"]] == [result.fingerprint]
     assert EMAIL not in json.dumps(bundle)
+
+
+def _entry(folder: Path, result: drift.DriftResult) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((folder / f"{result.fingerprint}.json").read_text())
+    return data
+
+
+def test_recorder_writes_a_first_sighting_at_once_and_counts_in_memory(
+    folder: Path, known: drift.KnownSchemas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payload = drifting()
+    result = drift.check(payload, known)
+    recorder = archive.Recorder(folder, flush_every=timedelta(minutes=5))
+    assert recorder(result, payload, T0) is True
+    assert _entry(folder, result)["count"] == 1
+
+    writes: list[Path] = []
+    real_write = archive.store.atomic_write_json
+    monkeypatch.setattr(
+        archive.store,
+        "atomic_write_json",
+        lambda path, data, **kw: (writes.append(path), real_write(path, data, **kw))[1],
+    )
+    for minute in (1, 2, 3, 4):  # every poll within the interval: no disk I/O at all
+        assert recorder(result, payload, T0 + timedelta(minutes=minute)) is False
+    assert writes == []
+    assert _entry(folder, result)["count"] == 1
+    assert recorder(result, payload, T0 + timedelta(minutes=5)) is False  # interval over
+    assert len(writes) == 1
+    entry = _entry(folder, result)
+    assert entry["count"] == 6
+    assert entry["last_seen"] == "2026-07-19T10:05:00+00:00"
+    assert entry["first_seen"] == "2026-07-19T10:00:00+00:00"
+
+    assert recorder(result, payload, T0 + timedelta(minutes=6)) is False
+    assert _entry(folder, result)["count"] == 6
+    recorder.flush()  # the agent stopping
+    assert _entry(folder, result)["count"] == 7
+    recorder.flush()  # nothing pending: nothing counted twice
+    assert _entry(folder, result)["count"] == 7
+
+
+def test_recorder_rewrites_an_entry_deleted_meanwhile(
+    folder: Path, known: drift.KnownSchemas
+) -> None:
+    payload = drifting()
+    result = drift.check(payload, known)
+    recorder = archive.Recorder(folder)
+    recorder(result, payload, T0)
+    (folder / f"{result.fingerprint}.json").unlink()
+    recorder(result, payload, T0 + timedelta(minutes=1))
+    recorder.flush()
+    entry = _entry(folder, result)
+    assert entry["count"] == 1
+    assert EMAIL not in json.dumps(entry)  # rebuilt from the payload, redacted
+    assert (
+        recorder(drift.check(load_payload("oauth-usage-full-2026-07.json"), known), {}, T0) is False
+    )

@@ -170,6 +170,17 @@ def test_drift_without_a_bucket_counts_changes(changes: tuple[Change, ...]) -> N
     assert message.body == "Details: run `claude-usage-notifier drift show a1b2c3d4e5f6`"
 
 
+def test_drift_names_a_new_limit_kind() -> None:
+    changes = (
+        Change(ChangeKind.VALUE_ADDED, "limits[].kind", value="weekly_design"),
+        Change(ChangeKind.VALUE_ADDED, "limits[].severity", value="critical"),
+    )
+    message = drift_message(DriftDetected(NOW, changes, FINGERPRINT))
+    assert message.title == "Usage data changed: new limit kind weekly_design"
+    severity = drift_message(DriftDetected(NOW, changes[1:], FINGERPRINT))
+    assert severity.title == "Usage data changed: 1 change"
+
+
 def test_drift_lists_several_buckets_and_points_at_the_list_without_a_fingerprint() -> None:
     names = ["a_one", "b_two", "c_three", "d_four", "e_five"]
     message = drift_message(DriftDetected(NOW, tuple(_added(n) for n in names), ""))

@@ -169,7 +169,8 @@ def drift_message(event: DriftDetected) -> Message:
     """``Usage data changed: new bucket X`` (or ``N changes``) with the ``drift show`` hint.
 
     A new bucket is an ``added`` top-level key of type object; a bucket that came
-    alive is a top-level ``type_changed`` from null to object. Everything else is
+    alive is a top-level ``type_changed`` from null to object; without either, a
+    ``value_added`` at ``limits[].kind`` names the new limit kind. Everything else is
     counted. The id in the hint is the first 12 hex characters of the fingerprint.
     """
     added: list[str] = []
@@ -192,6 +193,13 @@ def drift_message(event: DriftDetected) -> Message:
         title = f"Usage data changed: bucket {alive[0]} now reports usage"
     elif found:
         title = f"Usage data changed: new buckets {_names(found)}"
+    elif kinds := [
+        c.value
+        for c in event.changes
+        if c.change is ChangeKind.VALUE_ADDED and c.path == "limits[].kind" and c.value
+    ]:
+        # A limit of a new kind: the watcher treats it as a bucket at once (issue 17).
+        title = f"Usage data changed: new limit kind {_names(kinds)}"
     else:
         title = f"Usage data changed: {_plural(len(event.changes), 'change')}"
     lines = []

@@ -25,6 +25,8 @@ def change_line(change: Change, *, aligned: bool = False) -> str:
         return f"{head} {change.path}"
     if change.change is ChangeKind.RENAMED:
         return f"{head} {change.from_path} -> {change.path}"
+    if change.change is ChangeKind.VALUE_ADDED:
+        return f"{head} {change.path} ({change.value!r})"
     if aligned:
         return f"{head} {change.path} ({change.old_type} -> {change.new_type})"
     return f"{change.path} changed type {change.old_type} -> {change.new_type}"

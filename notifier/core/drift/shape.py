@@ -1,0 +1,236 @@
+"""A payload's *shape*: which keys sit at which path, with which JSON types.
+
+Pure. The shape is a flat table ``path -> type bits``. A path is a tuple of keys
+from the top (``("five_hour", "resets_at")``); the items of one list share one
+path segment, :data:`ITEM` (``limits[]``), so a list's shape is the union of its
+items'. Types are JSON's: object, array, string, number (int and float alike),
+boolean, null. Values and key order are not part of it.
+
+Two identities come from here:
+
+- :func:`fingerprint`: a hash of the sorted table, the *persisted* identity of a
+  clean variant (golden values in ``tests/unit/test_drift_identity.py``; change
+  the text it hashes and every archived variant is reported again).
+- :func:`quick_key`: an exact, unsorted, unhashed walk of the payload (keys, type
+  codes, and the values of enum-like keys), the in-memory memo key that lets a
+  poll whose shape was judged before skip the table, the sort and the hash.
+
+Both walks stop at :data:`MAX_NODES` keys and items or :data:`MAX_DEPTH` levels
+(:class:`TooLarge`): bigger payloads are "too large to compare", so the cost of
+one poll stays bounded whatever the server (or a proxy) sends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+Path = tuple[str, ...]
+Shape = dict[Path, int]
+
+# The path segment that stands for "an item of this list". A leading NUL cannot
+# clash with a real key: real keys starting with NUL are escaped by one more NUL.
+ITEM = "\x00[]"
+
+OBJECT, ARRAY, STRING, NUMBER, BOOLEAN, NULL = 1, 2, 4, 8, 16, 32
+TYPE_NAMES: tuple[tuple[int, str], ...] = (
+    (OBJECT, "object"),
+    (ARRAY, "array"),
+    (STRING, "string"),
+    (NUMBER, "number"),
+    (BOOLEAN, "boolean"),
+    (NULL, "null"),
+)
+BIT_OF_NAME = {name: bit for bit, name in TYPE_NAMES} | {"integer": NUMBER}
+
+MAX_NODES = 200_000
+"""Keys plus list items a payload may hold and still be compared (a real one has ~100;
+the 30,000-key stress payload of the benchmark is judged in well under a second)."""
+MAX_DEPTH = 64
+"""Nesting levels a payload may have and still be compared (a real one has 5)."""
+
+# Keys whose string values take part in the memo key (the enum paths' last segments,
+# see schema.ENUM_PATHS): a new `kind` must not hit a memo entry made for an old one.
+ENUM_KEYS = frozenset({"kind", "group", "severity"})
+
+_BITS_BY_TYPE: dict[type, int] = {
+    dict: OBJECT,
+    list: ARRAY,
+    str: STRING,
+    int: NUMBER,
+    float: NUMBER,
+    bool: BOOLEAN,
+    type(None): NULL,
+}
+
+
+class TooLarge(Exception):
+    """The payload has more than MAX_NODES keys and items, or is nested deeper than MAX_DEPTH."""
+
+
+def bits_of(value: Any) -> int:
+    """The type bit of one JSON value (subclasses of dict, list, str... included)."""
+    bits = _BITS_BY_TYPE.get(type(value))
+    if bits is not None:
+        return bits
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int | float):
+        return NUMBER
+    if isinstance(value, Mapping):
+        return OBJECT
+    if isinstance(value, list | tuple):
+        return ARRAY
+    return STRING
+
+
+def type_name(bits: int) -> str:
+    """The contract's name of the first type in ``bits`` (``"null"`` for none)."""
+    for bit, name in TYPE_NAMES:
+        if bits & bit:
+            return name
+    return "null"
+
+
+def segment(name: str) -> str:
+    """A key as a path segment (keys starting with NUL get one more, so ITEM stays unique)."""
+    return "\x00" + name if name[:1] == "\x00" else name
+
+
+def display(path: Path) -> str:
+    """How the contract writes a path: ``five_hour.resets_at``, ``limits[].scope``."""
+    text = ""
+    for part in path:
+        if part == ITEM:
+            text += "[]"
+        else:
+            name = part[1:] if part[:2] == "\x00\x00" else part
+            text = f"{text}.{name}" if text else name
+    return text
+
+
+def parse(text: str) -> Path:
+    """The inverse of :func:`display`: ``limits[].kind`` -> ``("limits", ITEM, "kind")``."""
+    parts: list[str] = []
+    for piece in text.split("."):
+        items = 0
+        while piece.endswith("[]"):
+            piece, items = piece[:-2], items + 1
+        if piece:
+            parts.append(segment(piece))
+        parts.extend([ITEM] * items)
+    return tuple(parts)
+
+
+def shape_of(payload: Mapping[str, Any]) -> Shape:
+    """The shape of a payload. Parents come before their children in the table's order.
+
+    Linear in the payload's size; iterative, so deep nesting cannot exhaust the
+    recursion limit. Raises :class:`TooLarge` beyond MAX_NODES or MAX_DEPTH.
+    """
+    shape: Shape = {(): OBJECT}
+    nodes = 0
+    stack: list[tuple[Any, Path]] = [(payload, ())]
+    get = _BITS_BY_TYPE.get
+    while stack:
+        container, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise TooLarge
+        if isinstance(container, Mapping):
+            nodes += len(container)
+            for name, value in container.items():
+                child = (*path, "\x00" + name if name[:1] == "\x00" else name)
+                bits = get(type(value)) or bits_of(value)
+                shape[child] = shape.get(child, 0) | bits
+                if bits <= ARRAY:
+                    stack.append((value, child))
+        else:
+            nodes += len(container)
+            item = (*path, ITEM)
+            for value in container:
+                bits = get(type(value)) or bits_of(value)
+                shape[item] = shape.get(item, 0) | bits
+                if bits <= ARRAY:
+                    stack.append((value, item))
+        if nodes > MAX_NODES:
+            raise TooLarge
+    return shape
+
+
+def fingerprint(shape: Shape) -> str:
+    """A stable hash of a shape: same shape, same fingerprint, whatever the values or order.
+
+    Persisted (archive file names, accepted schemas): the text hashed here is frozen
+    by golden tests.
+    """
+    text = "\x1e".join(f"{chr(31).join(path)}\x1d{bits}" for path, bits in sorted(shape.items()))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+# Type codes in the quick key (int and float alike: a number may come as either).
+_DICT, _LIST = 1, 2
+_CODES: dict[type, int] = {dict: _DICT, list: _LIST, str: 4, int: 8, float: 8, bool: 16}
+_CODES[type(None)] = 32
+_code = _CODES.get
+_ENUM = -1  # marks an enum value entry; a keys tuple holds only strings
+
+
+class _Unusual(Exception):
+    """A value of a type outside plain JSON (a Mapping, a tuple): no quick key."""
+
+
+def quick_key(payload: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """An exact in-memory key for "the same shape and the same enum values as before".
+
+    Per object, in walk order: the tuple of its keys, the tuple of its values' type
+    codes, and ``(_ENUM, key, value)`` for each string under a key in
+    :data:`ENUM_KEYS`; per list, the tuple of its items' type codes. Built with C-level
+    ``tuple``/``map`` per container, no sort, no hash of our own: the memo dict hashes
+    the tuple and compares it exactly, so a hit can never be a collision. Key order
+    and list length are part of it (a miss then costs one slow path, never a wrong
+    answer). ``None`` for values outside plain JSON types. Raises :class:`TooLarge`
+    like :func:`shape_of`.
+    """
+    out: list[Any] = []
+    try:
+        nodes = _quick(payload, out, 0)
+    except _Unusual:
+        return None
+    if nodes > MAX_NODES:
+        raise TooLarge
+    return tuple(out)
+
+
+def _quick(container: Any, out: list[Any], depth: int) -> int:
+    if depth > MAX_DEPTH:
+        raise TooLarge
+    if type(container) is dict:
+        values: Any = container.values()
+        out.append(tuple(container))
+        codes = tuple(map(_code, map(type, values)))
+        out.append(codes)
+        hits = ENUM_KEYS.intersection(container)
+        if hits:
+            for name in sorted(hits):
+                value = container[name]
+                if type(value) is str:
+                    out.append((_ENUM, name, value))
+    elif type(container) is list:
+        values = container
+        codes = tuple(map(_code, map(type, values)))
+        out.append(codes)
+    else:
+        raise _Unusual
+    if None in codes:
+        raise _Unusual
+    nodes = len(codes)
+    if _DICT in codes or _LIST in codes:
+        for value, code in zip(values, codes, strict=True):
+            if code is not None and code <= _LIST:
+                nodes += _quick(value, out, depth + 1)
+                if nodes > MAX_NODES:
+                    raise TooLarge
+    return nodes

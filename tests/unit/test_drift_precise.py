@@ -1,0 +1,462 @@
+"""Precise drift (issue 17, contract "Drift" of 2026): real-shaped variants, exact changes,
+and every reported change checked against the known variants (no phantom paths)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notifier import schemas
+from notifier.core import drift
+from notifier.core.drift.shape import ITEM, NULL
+from notifier.core.events import ChangeKind
+from tests.conftest import load_payload
+
+Payload = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def known() -> drift.KnownSchemas:
+    return schemas.load_known()
+
+
+def base(name: str) -> Payload:
+    return copy.deepcopy(load_payload(f"oauth-usage-{name}.json"))
+
+
+def parse(text: str) -> tuple[str, ...]:
+    """A contract path (``limits[].scope.model``) back to a shape path."""
+    parts: list[str] = []
+    for piece in text.split("."):
+        items = 0
+        while piece.endswith("[]"):
+            piece, items = piece[:-2], items + 1
+        if piece:
+            parts.append(drift.shape.segment(piece))
+        parts.extend([ITEM] * items)
+    return tuple(parts)
+
+
+def assert_true_of_known(payload: Payload, result: drift.DriftResult, kn: drift.KnownSchemas):
+    """Each change is a fact about the payload and the known variants, at the path it names."""
+    shape = drift.shape_of(payload)
+    closest = min(kn.variants, key=lambda v: len(shape.keys() ^ v.shape.keys()))
+    came_alive = [
+        parse(c.path)
+        for c in result.changes
+        if c.change is ChangeKind.TYPE_CHANGED and c.new_type == "object"
+    ]
+    for change in result.changes:
+        data = change.to_json()
+        path = parse(data["path"])
+        kind = data["change"]
+        if kind == "added":
+            assert path in shape, data
+            assert path not in kn.union, data  # no variant has it there
+            alive = [a for a in came_alive if path[: len(a)] == a and len(a) < len(path)]
+            if alive:  # under a codename that came alive: compared with the union of windows
+                assert path[len(max(alive, key=len)) :] not in kn.windows, data
+            else:
+                assert path[:-1] in kn.union, data  # reported at the root of what is new
+        elif kind == "removed":
+            assert path not in shape, data
+            assert path in closest.shape, data
+            assert shape[path[:-1]] & 1, data  # its parent object is present
+        elif kind == "renamed":
+            old = parse(data["from"])
+            assert old in closest.shape, data
+            assert old not in shape, data
+            assert path in shape, data
+            assert path not in kn.union, data
+            assert old[:-1] == path[:-1], data
+        elif kind == "type_changed":
+            assert path in shape, data
+            new_bit = drift.shape.BIT_OF_NAME[data["new_type"]]
+            assert shape[path] & new_bit, data
+            alive = [a for a in came_alive if path[: len(a)] == a and len(a) < len(path)]
+            if alive:
+                rel = path[len(max(alive, key=len)) :]
+                assert not kn.windows.get(rel, 0) & new_bit, data
+            else:
+                assert path in kn.union, data
+                assert not kn.union[path] & new_bit, data
+        elif kind == "value_added":
+            assert data["value"] not in kn.enums[path], data
+        else:  # pragma: no cover - a new kind must be taught here
+            raise AssertionError(data)
+
+
+# ----------------------------------------------------------------------- the cases
+
+
+def new_limit_kind(p: Payload) -> None:
+    # A Claude Design weekly limit as a limits[] entry of a kind nobody has seen.
+    p["limits"].append(
+        {
+            "kind": "weekly_design",
+            "group": "weekly",
+            "percent": 12,
+            "severity": "normal",
+            "resets_at": "2026-07-23T14:59:59.571200+00:00",
+            "scope": {"model": None, "surface": None},
+            "is_active": False,
+        }
+    )
+
+
+def new_severity(p: Payload) -> None:
+    p["limits"][2]["severity"] = "critical"
+    p["limits"][2]["percent"] = 100
+
+
+def new_group_and_kind(p: Payload) -> None:
+    p["limits"][0]["kind"] = "burst"
+    p["limits"][0]["group"] = "burst"
+    p["limits"][1]["group"] = "burst"  # twice in one list: one change per value
+
+
+def vanished_block(p: Payload) -> None:
+    del p["extra_usage"]
+
+
+def lost_utilization(p: Payload) -> None:
+    del p["extra_usage"]["utilization"]
+
+
+def null_valued_keys(p: Payload) -> None:
+    p["five_hour"]["resets_at"] = None
+    p["seven_day"]["utilization"] = None
+    p["extra_usage"] = None
+    p["limits"][2]["scope"]["model"] = None
+
+
+def new_null_key_in_window(p: Payload) -> None:
+    p["five_hour"]["grant_id"] = None
+
+
+def codename_alive(p: Payload) -> None:
+    # amber_ladder is null in every known variant; it comes alive as a credit grant.
+    p["amber_ladder"] = {
+        "utilization": 40.0,
+        "resets_at": "2026-07-25T02:10:41.779260+00:00",
+        "limit_dollars": 500,
+        "used_dollars": 200.0,
+        "remaining_dollars": 300.0,
+        "locked_reason": None,
+    }
+
+
+def codename_alive_with_news(p: Payload) -> None:
+    codename_alive(p)
+    p["amber_ladder"]["grant_expires_at"] = "2026-08-01T00:00:00Z"
+
+
+def rename_in_every_window(p: Payload) -> None:
+    for key in ("five_hour", "seven_day", "nimbus_quill", "cinder_cove"):
+        p[key]["lock_reason"] = p[key].pop("locked_reason")
+
+
+def breakdown_alive(p: Payload) -> None:
+    # Known at the same path from the October 2026 variant: not news.
+    p["seven_day_breakdown"] = {
+        "as_of": "2026-07-18T09:41:27Z",
+        "window_started_at": "2026-07-16T07:00:00Z",
+        "rows": [{"key": "fable", "display_name": "Fable", "percent": 81}],
+    }
+
+
+def breakdown_row_field(p: Payload) -> None:
+    breakdown_alive(p)
+    for row in p["seven_day_breakdown"]["rows"]:
+        row["reset_eligible"] = True
+    p["seven_day_breakdown"]["rows"].append(
+        {"key": "opus", "display_name": "Opus", "percent": 3, "reset_eligible": False}
+    )
+
+
+def opus_window_like_2026(p: Payload) -> None:
+    # seven_day_opus came back in October 2026 with the dollar fields: known.
+    p["seven_day_opus"] = {
+        "utilization": 9.0,
+        "resets_at": "2026-07-23T14:59:59Z",
+        "limit_dollars": None,
+        "used_dollars": None,
+        "remaining_dollars": None,
+        "locked_reason": None,
+    }
+
+
+def new_subtree(p: Payload) -> None:
+    p["five_hour"]["grant"] = {"id": "g1", "money": {"amount_minor": 500, "currency": "USD"}}
+
+
+def scope_without_surface(p: Payload) -> None:
+    del p["limits"][2]["scope"]["surface"]  # other items' scope is null: the union lacks it
+
+
+Case = tuple[str, str, Callable[[Payload], None], list[dict[str, Any]]]
+CASES: list[Case] = [
+    (
+        "new limit kind",
+        "full-2026-07",
+        new_limit_kind,
+        [{"change": "value_added", "path": "limits[].kind", "value": "weekly_design"}],
+    ),
+    (
+        "new enum value",
+        "full-2026-07",
+        new_severity,
+        [{"change": "value_added", "path": "limits[].severity", "value": "critical"}],
+    ),
+    (
+        "new values in several items: once per value",
+        "two-scoped-limits",
+        new_group_and_kind,
+        [
+            {"change": "value_added", "path": "limits[].group", "value": "burst"},
+            {"change": "value_added", "path": "limits[].kind", "value": "burst"},
+        ],
+    ),
+    (
+        "vanished block: at its root, not as window members",
+        "full-2026-07",
+        vanished_block,
+        [{"change": "removed", "path": "extra_usage"}],
+    ),
+    (
+        "extra_usage lost utilization: its known members are not added",
+        "classic-2026-03",
+        lost_utilization,
+        [{"change": "removed", "path": "extra_usage.utilization"}],
+    ),
+    ("null-valued keys are present", "full-2026-07", null_valued_keys, []),
+    (
+        "a new key holding null",
+        "full-2026-07",
+        new_null_key_in_window,
+        [{"change": "added", "path": "five_hour.grant_id", "type": "null"}],
+    ),
+    (
+        "codename alive, shaped like the known windows",
+        "full-2026-07",
+        codename_alive,
+        [
+            {
+                "change": "type_changed",
+                "path": "amber_ladder",
+                "old_type": "null",
+                "new_type": "object",
+            }
+        ],
+    ),
+    (
+        "codename alive with a member no window has",
+        "full-2026-07",
+        codename_alive_with_news,
+        [
+            {
+                "change": "type_changed",
+                "path": "amber_ladder",
+                "old_type": "null",
+                "new_type": "object",
+            },
+            {"change": "added", "path": "amber_ladder.grant_expires_at", "type": "string"},
+        ],
+    ),
+    (
+        "rename in every window: at each window",
+        "credit-grant-2026-09",
+        rename_in_every_window,
+        [
+            {"change": "renamed", "from": f"{w}.locked_reason", "path": f"{w}.lock_reason"}
+            for w in ("cinder_cove", "five_hour", "nimbus_quill", "seven_day")
+        ],
+    ),
+    ("a block known at the same path in another variant", "full-2026-07", breakdown_alive, []),
+    (
+        "a field in every row of a list: once",
+        "full-2026-07",
+        breakdown_row_field,
+        [
+            {
+                "change": "added",
+                "path": "seven_day_breakdown.rows[].reset_eligible",
+                "type": "boolean",
+            }
+        ],
+    ),
+    ("a classic key back as a 2026 window", "no-session", opus_window_like_2026, []),
+    (
+        "added subtree: once, at its root",
+        "full-2026-07",
+        new_subtree,
+        [{"change": "added", "path": "five_hour.grant", "type": "object"}],
+    ),
+    (
+        # The closest variant (full-2026-07 itself) has it: removed, by the contract's rule,
+        # although the October 2026 variant lacks it.
+        "scope without surface: removed relative to the closest variant",
+        "full-2026-07",
+        scope_without_surface,
+        [{"change": "removed", "path": "limits[].scope.surface"}],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_precise_case(
+    name: str,
+    mutate: Callable[[Payload], None],
+    expected: list[dict[str, Any]],
+    known: drift.KnownSchemas,
+) -> None:
+    payload = base(name)
+    assert drift.check(payload, known).changes == ()  # the base is a known variant
+    mutate(payload)
+    result = drift.check(payload, known)
+    assert [c.to_json() for c in result.changes] == expected
+    assert_true_of_known(payload, result, known)
+    if expected:
+        assert result.fingerprint == drift.variant_id(result.changes)
+
+
+def test_value_added_hides_a_free_text_value(known: drift.KnownSchemas) -> None:
+    payload = base("full-2026-07")
+    payload["limits"][0]["kind"] = "Contact jane.doe@example.com for access"
+    (change,) = drift.check(payload, known).changes
+    assert change.to_json() == {
+        "change": "value_added",
+        "path": "limits[].kind",
+        "value": "<redacted:string>",
+    }
+
+
+def test_enum_union_over_documents_and_accepted_values() -> None:
+    window = {"type": "string", "enum": ["session"]}
+    doc_a = {
+        "type": "object",
+        "properties": {
+            "limits": {"type": "array", "items": {"type": "object", "properties": {"kind": window}}}
+        },
+    }
+    doc_b = copy.deepcopy(doc_a)
+    del doc_b["properties"]["limits"]["items"]["properties"]["kind"]["enum"]  # no enum: no lift
+    known = drift.KnownSchemas.from_documents([("a", doc_a), ("b", doc_b)])
+    assert known.enums == {("limits", ITEM, "kind"): frozenset({"session"})}
+    assert [c.value for c in drift.check({"limits": [{"kind": "x"}]}, known).changes] == ["x"]
+    added = drift.with_enums(doc_b, {("limits", ITEM, "kind"): {"x"}})
+    assert added == ["limits[].kind=x"]
+    assert drift.with_enums(doc_b, {("limits", ITEM, "kind"): {"x"}}) == []  # idempotent
+    known = drift.KnownSchemas.from_documents([("a", doc_a), ("b", doc_b)])
+    assert drift.check({"limits": [{"kind": "x"}, {"kind": "session"}]}, known).changes == ()
+
+
+def test_too_large_is_a_result_not_a_crash(known: drift.KnownSchemas) -> None:
+    wide = {"five_hour": {"utilization": 1.0}, "blob": {f"k{i}": i for i in range(drift.MAX_NODES)}}
+    result = drift.check(wide, known)
+    assert result.too_large
+    assert result.changes == ()
+    assert result.fingerprint == ""
+    deep: Payload = {"five_hour": None}
+    node = deep
+    for _ in range(drift.MAX_DEPTH + 2):
+        node["x"] = {}
+        node = node["x"]
+    assert drift.check(deep, known).too_large
+
+
+def test_a_drifting_shape_is_compared_once(
+    known: drift.KnownSchemas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = drift.compare
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr("notifier.core.drift.compare", counting)
+    fresh = schemas.load_known()
+    first = base("full-2026-07")
+    new_limit_kind(first)
+    results = {drift.check(copy.deepcopy(first), fresh) for _ in range(5)}
+    reordered = dict(reversed(list(first.items())))  # another quick key, same shape
+    results.add(drift.check(reordered, fresh))
+    assert len(results) == 1
+    assert len(calls) == 1
+    other = copy.deepcopy(first)
+    other["limits"][3]["kind"] = "weekly_code"  # same shape, another value: compared again
+    assert drift.check(other, fresh).changes[0].value == "weekly_code"
+    assert len(calls) == 2
+
+
+# ----------------------------------------------------------------------- properties
+
+KEYS = st.sampled_from(["utilization", "resets_at", "kind", "a", "b", "rows", "\x00x", "limits"])
+LEAVES = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
+)
+JSON = st.recursive(
+    LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, JSON, max_size=6))
+def test_a_payload_has_no_drift_against_its_own_schema(payload: Payload) -> None:
+    known = drift.KnownSchemas.from_documents([("self", drift.infer_schema(payload))])
+    assert drift.check(payload, known).changes == ()
+    assert drift.shape_of_schema(drift.infer_schema(payload)) == drift.shape_of(payload)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(KEYS, JSON, max_size=6), st.dictionaries(KEYS, JSON, max_size=6))
+def test_every_change_is_true_of_the_known_variant(
+    known_payload: Payload, payload: Payload
+) -> None:
+    known = drift.KnownSchemas.from_documents([("k", drift.infer_schema(known_payload))])
+    result = drift.check(payload, known)
+    assert_true_of_known(payload, result, known)
+    assert drift.check(json.loads(json.dumps(payload)), known) == result  # memo: same answer
+
+
+def test_null_only_known_paths_are_present_not_removed() -> None:
+    known = drift.KnownSchemas.from_documents(
+        [("k", drift.infer_schema({"five_hour": {"utilization": 1, "resets_at": None}}))]
+    )
+    assert known.union[("five_hour", "resets_at")] == NULL
+    assert drift.check({"five_hour": {"utilization": 2, "resets_at": None}}, known).changes == ()
+
+
+def test_mappings_and_tuples_outside_plain_json_are_judged_the_slow_way(
+    known: drift.KnownSchemas,
+) -> None:
+    from types import MappingProxyType
+
+    payload = base("full-2026-07")
+    new_limit_kind(payload)
+    plain = drift.check(payload, known)
+    odd = dict(payload)
+    odd["five_hour"] = MappingProxyType(payload["five_hour"])
+    odd["limits"] = tuple(payload["limits"])
+    assert drift.shape.quick_key(odd) is None
+    assert drift.check(odd, known) == plain
+
+
+def test_int_and_float_share_a_quick_key() -> None:
+    one = {"five_hour": {"utilization": 1, "resets_at": None}}
+    other = {"five_hour": {"utilization": 1.5, "resets_at": None}}
+    assert drift.shape.quick_key(one) == drift.shape.quick_key(other)
+    assert drift.shape.quick_key({"limits": [{"kind": "a"}]}) != drift.shape.quick_key(
+        {"limits": [{"kind": "b"}]}
+    )
