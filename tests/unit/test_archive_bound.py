@@ -44,3 +44,16 @@ def test_the_most_recently_seen_variants_are_kept(
     if kept and len(kept) < len(last):
         oldest_kept = min(last[n] for n in kept)
         assert all(last[n] <= oldest_kept for n in set(last) - kept)
+
+
+def test_the_agents_recorder_keeps_the_bound(tmp_path: Path) -> None:
+    from notifier.agent.daemon import _archiver
+    from notifier.core.models import Config
+    from notifier.paths import resolve
+
+    paths = resolve({"CLAUDE_USAGE_NOTIFIER_HOME": str(tmp_path)})
+    recorder = _archiver(paths, Config(archive_max_variants=2))
+    for n in range(5):
+        assert recorder(result(n), {f"k{n}": 1}, T0 + timedelta(minutes=n)) is True
+    recorder.flush()
+    assert {int(fp, 16) for fp in archive.seen_fingerprints(paths.archive_dir)} == {3, 4}
