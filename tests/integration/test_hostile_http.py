@@ -41,11 +41,31 @@ class Measured:
     peak_kib: int
 
 
+# Linux charges a child's ru_maxrss with its parent's RSS at fork time (kept across
+# exec), and pytest grows past 100 MB over a full run. So the program runs under a
+# small fresh Python that forks it and reports the grandchild's own peak (wait4),
+# forwarding SIGTERM to it.
+_MEASURE = """
+import os, signal, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def measured(args: list[str], folder: Path) -> list[str]:
+    """``args`` run under the measuring wrapper (its report lands in ``folder``)."""
+    return [sys.executable, "-c", _MEASURE, str(folder / "peak"), *args]
+
+
 def wait_measured(proc: subprocess.Popen[bytes], out: Path, err: Path) -> Measured:
-    """Reap ``proc`` with ``wait4``: its exit code and its own peak RSS (KiB on Linux)."""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(proc.returncode, out.read_text(), err.read_text(), int(usage.ru_maxrss))
+    """Wait for the wrapper: the program's exit code and its own peak RSS (KiB on Linux)."""
+    code = proc.wait(timeout=120)
+    peak = int((out.parent / "peak").read_text())
+    return Measured(code, out.read_text(), err.read_text(), peak)
 
 
 @functools.cache
@@ -80,7 +100,7 @@ def status_measured(tmp_path: Path, url: str) -> Measured:
         out, err = Path(folder) / "out", Path(folder) / "err"
         with out.open("wb") as o, err.open("wb") as e:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "notifier", "status", "--json"],
+                measured([sys.executable, "-m", "notifier", "status", "--json"], Path(folder)),
                 env=env,
                 stdout=o,
                 stderr=e,
@@ -140,7 +160,10 @@ def test_the_agent_logs_one_line_for_a_bomb_and_stays_small(
         out, err = Path(folder) / "out", Path(folder) / "err"
         with out.open("wb") as o, err.open("wb") as e:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "notifier", "run"], env=run.env(), stdout=o, stderr=e
+                measured([sys.executable, "-m", "notifier", "run"], Path(folder)),
+                env=run.env(),
+                stdout=o,
+                stderr=e,
             )
         try:
             assert wait_for(lambda: "bad_response" in run.log(), 30), run.log()
