@@ -1,7 +1,7 @@
 """Benchmarks: print each figure next to its goal. Not part of the test run.
 
     .venv/bin/python bench/run.py            # everything
-    .venv/bin/python bench/run.py replay drift startup agent
+    .venv/bin/python bench/run.py replay drift startup statusline agent
 
 Figures are wall-clock on whatever machine runs this; the README's
 "Performance" section records the latest ones and the machine.
@@ -187,6 +187,83 @@ def bench_startup(runs: int = 7) -> None:
     _report("status --payload start-up (median)", f"{median:,.0f} ms", "<= 250 ms", median <= 250)
 
 
+def _statusline_world(root: Path, now: float) -> tuple[dict[str, str], bytes]:
+    """A temp home as a running agent leaves it, and Claude Code's statusline document."""
+    state_dir = root / "app" / "state"
+    state_dir.mkdir(parents=True)
+    at = datetime.fromtimestamp(now, UTC)
+
+    def window(used: float, hours: float) -> dict[str, Any]:
+        return {
+            "fired": [],
+            "last_utilization": used,
+            "resets_at": (at + timedelta(hours=hours)).isoformat(),
+            "crossed_in_window": False,
+        }
+
+    buckets = {
+        "five_hour": window(61.0, 2),
+        "seven_day": window(40.0, 90),
+        "seven_day_opus": window(12.0, 90),
+        "seven_day_sonnet": window(3.0, 90),
+        "limit:weekly_scoped:fable": window(55.0, 70),
+        "extra_usage": {"fired": [], "last_utilization": 8.0, "resets_at": None},
+    }
+    state = {
+        "version": 1,
+        "buckets": buckets,
+        "agent": {"outcome": "ok", "last_success_at": (at - timedelta(minutes=4)).isoformat()},
+    }
+    (state_dir / "state.json").write_text(json.dumps(state))
+    stdin = {
+        "session_id": "bench",
+        "model": {"id": "claude-opus-4-7", "display_name": "Opus"},
+        "workspace": {"current_dir": str(root), "project_dir": str(root)},
+        "rate_limits": {
+            "five_hour": {"used_percentage": 64.00000000000001, "resets_at": int(now) + 7000},
+            "seven_day": {"used_percentage": 41.0, "resets_at": int(now) + 320000},
+        },
+    }
+    env = {**os.environ, "CLAUDE_USAGE_NOTIFIER_HOME": str(root / "app")}
+    # As installed: pip compiles the bytecode at install time, so a user never pays for
+    # compiling our modules. A PYTHONDONTWRITEBYTECODE inherited from a dev shell or CI
+    # would make every run compile them all again and measure that instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env, json.dumps(stdin).encode()
+
+
+def bench_statusline(runs: int = 41) -> None:
+    """``statusline`` against a bare interpreter start, run side by side (interleaved).
+
+    Interleaving matters on a shared machine: a burst of load hits all three
+    commands alike instead of skewing one median.
+    """
+    script = Path(sys.executable).with_name("claude-usage-notifier")
+    with tempfile.TemporaryDirectory() as tmp:
+        env, stdin = _statusline_world(Path(tmp), time.time())
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "python -m notifier statusline": [sys.executable, "-m", "notifier", "statusline"],
+        }
+        if script.exists():
+            commands["claude-usage-notifier statusline"] = [str(script), "statusline"]
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for argv in commands.values():  # warm-up: bytecode written, files in the page cache
+            subprocess.run(argv, input=stdin, env=env, stdout=subprocess.DEVNULL, check=True)
+        for _ in range(runs):
+            for name, argv in commands.items():
+                started = time.perf_counter()
+                subprocess.run(argv, input=stdin, env=env, stdout=subprocess.DEVNULL, check=True)
+                times[name].append(time.perf_counter() - started)
+    medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    bare = medians.pop("python -c pass")
+    _report("statusline: python -c pass", f"{bare:,.1f} ms", "(the unit)", True)
+    for name, median in medians.items():
+        ratio = median / bare
+        label = "statusline: " + ("-m notifier" if name.startswith("python") else "console script")
+        _report(label, f"{median:,.1f} ms {ratio:.2f}x", "<= 3.0x", ratio <= 3.0)
+
+
 class _UsageHandler(BaseHTTPRequestHandler):
     body = b"{}"
     count = 0
@@ -345,6 +422,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "replay": bench_replay,
     "drift": bench_drift,
     "startup": bench_startup,
+    "statusline": bench_statusline,
     "agent": bench_agent,
     "history": bench_history,
     "hostile": bench_hostile,

@@ -81,10 +81,17 @@ def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]
     return out
 
 
+# pydantic prefixes the messages of our own validators; a person needs only ours.
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
 def _describe(exc: ValidationError, origin: str) -> str:
     first = exc.errors()[0]
     location = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    return f"{origin}: {location}: {first['msg']}"
+    message = str(first["msg"])
+    for prefix in _LIBRARY_PREFIXES:
+        message = message.removeprefix(prefix)
+    return f"{origin}: {location}: {message}"
 
 
 def load(

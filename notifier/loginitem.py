@@ -13,6 +13,15 @@ installed but stopped), ``uninstall()`` (stop, remove),
 has it loaded, it is running), and ``plan_*()`` for ``--dry-run``, which lists
 the commands without running anything.
 
+The login item runs our code and only ours: the interpreter starts in
+safe-path mode (``-P``: neither the working folder nor a script folder goes
+on ``sys.path``, so a ``notifier.py`` or ``notifier/`` lying in some folder
+cannot shadow the package) and in our own state folder
+(``WorkingDirectory``). On Linux, ``install`` also writes a desktop entry
+(:func:`desktop_entry`) that notifications name in their ``desktop-entry``
+hint, so GNOME's and KDE's per-app notification settings find us;
+``uninstall`` removes it.
+
 The login item gets the resolved folders in its environment
 (:meth:`~notifier.paths.Paths.as_env`), so an agent started by launchd sees the
 same folders as the shell that ran ``install`` even when ``XDG_*`` or
@@ -53,6 +62,7 @@ from typing import Any, Literal
 from notifier import store
 from notifier.core.errors import LoginItemError
 from notifier.paths import Paths, launch_agents_dir, systemd_user_dir
+from notifier.resources import DESKTOP_ENTRY, icon_path
 from notifier.runner import CommandResult, CommandRunner
 
 LABEL = "io.github.claude-usage-notifier.agent"
@@ -92,12 +102,22 @@ class AgentCommand:
     log_dir: Path
     environment: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
+    working_dir: Path | None = None
 
     @property
     def argv(self) -> list[str]:
-        """``[python, "-m", "notifier", "run"]`` (plus ``--config FILE`` when given)."""
+        """``[python, "-P", "-m", "notifier", "run"]`` (plus ``--config FILE`` when given).
+
+        ``-P`` (Python 3.11+) keeps the working folder off ``sys.path``: without it
+        ``-m notifier`` would import a ``notifier.py`` found there. Not ``-I``:
+        that also drops the user site-packages, where ``pip install --user`` puts us.
+        """
+        return [self.python, "-P", "-m", "notifier", *self.arguments("run")]
+
+    def arguments(self, command: str) -> list[str]:
+        """``command`` and the options every started command needs (``--config FILE``)."""
         extra = ["--config", str(self.config_file)] if self.config_file else []
-        return [self.python, "-m", "notifier", "run", *extra]
+        return [command, *extra]
 
     @classmethod
     def current(
@@ -120,6 +140,7 @@ class AgentCommand:
             log_dir=paths.log_dir,
             environment=environment,
             config_file=config_file.expanduser().absolute() if config_file else None,
+            working_dir=paths.state_dir,
         )
 
 
@@ -142,6 +163,7 @@ def plist_dict(command: AgentCommand, label: str = LABEL) -> dict[str, Any]:
         "StandardOutPath": str(command.log_dir / "launchd.stdout.log"),
         "StandardErrorPath": str(command.log_dir / "launchd.stderr.log"),
         "EnvironmentVariables": dict(sorted(command.environment.items())),
+        **({"WorkingDirectory": str(command.working_dir)} if command.working_dir else {}),
     }
 
 
@@ -156,6 +178,7 @@ def reference_plist() -> bytes:
         python=REFERENCE_PYTHON,
         log_dir=REFERENCE_PATHS.log_dir,
         environment=REFERENCE_PATHS.as_env(),
+        working_dir=REFERENCE_PATHS.state_dir,
     )
     return plist_bytes(command)
 
@@ -187,6 +210,12 @@ def systemd_unit(command: AgentCommand) -> str:
         f"Environment={_systemd_quote(f'{key}={value}')}\n"
         for key, value in sorted(command.environment.items())
     )
+    # A path setting: taken literally to the end of the line (no quotes), % doubled.
+    working = (
+        f"WorkingDirectory={str(command.working_dir).replace('%', '%%')}\n"
+        if command.working_dir
+        else ""
+    )
     return (
         "[Unit]\n"
         "Description=Claude usage notifier: desktop notifications before usage limits bite\n"
@@ -195,6 +224,7 @@ def systemd_unit(command: AgentCommand) -> str:
         "[Service]\n"
         "Type=exec\n"
         f"ExecStart={exec_start}\n"
+        f"{working}"
         "Restart=on-failure\n"
         f"RestartSec={THROTTLE_SECONDS}\n"
         # exit 1: another agent already holds the lock (see notifier.core.errors.ExitCode).
@@ -205,6 +235,44 @@ def systemd_unit(command: AgentCommand) -> str:
         "\n"
         "[Install]\n"
         "WantedBy=default.target\n"
+    )
+
+
+def _desktop_value(text: str) -> str:
+    # Desktop Entry Specification: \s \n \t \r \\ are the escapes of a string value.
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def _exec_quote(arg: str) -> str:
+    # Exec quoting (Desktop Entry Specification): double quotes around anything
+    # with a reserved character; inside, ", `, $ and \ are backslash-escaped.
+    # Then the string-value escapes apply on top (so a backslash is doubled twice).
+    if arg and not any(ch in arg for ch in " \t\n\"'\\><~|&;$*?#()`%"):
+        return arg
+    inner = "".join(f"\\{ch}" if ch in '"`$\\' else ch for ch in arg).replace("%", "%%")
+    return f'"{inner}"'
+
+
+def desktop_entry(command: AgentCommand, icon: Path) -> str:
+    """The ``.desktop`` file that gives our notifications a name and an icon.
+
+    Hidden from menus (``NoDisplay``); it exists so the desktop can match the
+    ``desktop-entry`` hint of our notifications (per-app settings in GNOME and
+    KDE). Launched anyway, it shows ``status`` in a terminal.
+    """
+    argv = [command.python, "-P", "-m", "notifier", *command.arguments("status")]
+    return (
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Version=1.5\n"
+        "Name=Claude usage notifier\n"
+        "Comment=Desktop notifications before your Claude usage limits bite\n"
+        f"Exec={_desktop_value(' '.join(_exec_quote(arg) for arg in argv))}\n"
+        f"Icon={_desktop_value(str(icon))}\n"
+        "Terminal=true\n"
+        "NoDisplay=true\n"
+        "Categories=Utility;\n"
+        "X-GNOME-UsesNotifications=true\n"
     )
 
 
@@ -385,6 +453,7 @@ class ItemStatus:
     loaded: bool
     running: bool
     pid: int | None = None
+    exit_reason: str | None = None  # how the agent last ended, when the manager knows
     last_exit_code: str | None = None
     interpreter: str | None = None
     interpreter_present: bool | None = None
@@ -513,8 +582,11 @@ class LoginItem(ABC):
         not loaded, it is loaded and started. The report's ``changed`` says
         whether the file was written. An interpreter inside a tool cache is
         refused before anything is touched (:meth:`check_interpreter`).
+        Companion files (the Linux desktop entry) are written when they
+        differ, and the working folder is made.
         """
         self.check_interpreter()
+        self._prepare()
         content = self.render()
         try:
             existing: bytes | None = self.file.read_bytes()
@@ -533,9 +605,40 @@ class LoginItem(ABC):
         store.atomic_write_bytes(self.file, content, mode=0o644, ours=False)
         return InstallReport(self.file, self._start(replacing), changed=True)
 
+    def companions(self) -> dict[Path, bytes]:
+        """Files written beside the login item (and removed with it); none by default."""
+        return {}
+
+    def _prepare(self) -> None:
+        # The service manager refuses to start a job whose working folder is missing.
+        if self.command.working_dir is not None:
+            try:
+                self.command.working_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+                raise LoginItemError(
+                    f"cannot create the agent's folder {self.command.working_dir}: {reason}"
+                ) from None
+        for path, content in self.companions().items():
+            try:
+                current: bytes | None = path.read_bytes()
+            except OSError:
+                current = None
+            if current != content:
+                store.atomic_write_bytes(path, content, mode=0o644, ours=False)
+
+    def _remove_companions(self) -> None:
+        for path in self.companions():
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+                raise LoginItemError(f"cannot remove {path}: {reason}") from None
+
     def uninstall(self) -> InstallReport:
         """Stop the agent and remove the file. Safe when nothing is installed."""
         present = self.file.exists()
+        self._remove_companions()
         run = self._stop()
         if present:
             try:
@@ -728,6 +831,16 @@ class SystemdUserUnit(LoginItem):
         """The unit (see :func:`systemd_unit`)."""
         return systemd_unit(self.command).encode("utf-8")
 
+    @property
+    def desktop_file(self) -> Path:
+        """``~/.local/share/applications/claude-usage-notifier.desktop`` (``XDG_DATA_HOME``)."""
+        base = os.environ.get("XDG_DATA_HOME") or str(self.home / ".local" / "share")
+        return Path(base) / "applications" / f"{DESKTOP_ENTRY}.desktop"
+
+    def companions(self) -> dict[Path, bytes]:
+        """The desktop entry our notifications name (see :func:`desktop_entry`)."""
+        return {self.desktop_file: desktop_entry(self.command, icon_path()).encode("utf-8")}
+
     def plan_install(self, *, replacing: bool = True) -> list[list[str]]:
         """``daemon-reload``, ``enable --now`` and, when replacing, ``restart``."""
         steps = [
@@ -790,7 +903,8 @@ class SystemdUserUnit(LoginItem):
                 "--user",
                 "show",
                 UNIT_NAME,
-                "--property=LoadState,UnitFileState,ActiveState,SubState,MainPID",
+                "--property=LoadState,UnitFileState,ActiveState,SubState,MainPID,"
+                "Result,ExecMainCode,ExecMainStatus",
             ]
         )
         props: dict[str, str] = {}
@@ -802,6 +916,7 @@ class SystemdUserUnit(LoginItem):
         running = props.get("ActiveState") == "active" and props.get("SubState") == "running"
         main_pid = props.get("MainPID", "")
         pid = int(main_pid) if running and main_pid.isdigit() and main_pid != "0" else None
+        reason = None if running else _systemd_exit(props)
         python, present = self.interpreter_facts()
         return ItemStatus(
             self.file,
@@ -809,9 +924,30 @@ class SystemdUserUnit(LoginItem):
             loaded,
             running,
             pid,
+            exit_reason=reason,
             interpreter=python,
             interpreter_present=present,
         )
+
+
+# ExecMainCode is a CLD_* code (siginfo): 1 exited, 2 killed, 3 dumped core.
+_CLD_EXITED, _CLD_KILLED, _CLD_DUMPED = "1", "2", "3"
+
+
+def _systemd_exit(props: Mapping[str, str]) -> str | None:
+    """``systemctl show``'s Result/ExecMain* as words; None when it never ran or ended well."""
+    result = props.get("Result", "")
+    code, status = props.get("ExecMainCode", ""), props.get("ExecMainStatus", "")
+    if code == _CLD_EXITED and status.isdigit() and status != "0":
+        meaning = {"1": "another agent holds the lock", "2": "bad configuration or input"}.get(
+            status, ""
+        )
+        return f"exited with status {status}" + (f" ({meaning})" if meaning else "")
+    if code in (_CLD_KILLED, _CLD_DUMPED) and status:
+        return f"killed by signal {status}" + (" (core dumped)" if code == _CLD_DUMPED else "")
+    if result and result != "success":
+        return f"systemd says: {result}"
+    return None
 
 
 def this_platform() -> Platform:

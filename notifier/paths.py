@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notifier.core import PROGRAM
+from notifier.spool import FILE_NAME as SPOOL_NAME
 
 APP_NAME = PROGRAM
 HOME_ENV = "CLAUDE_USAGE_NOTIFIER_HOME"
@@ -36,6 +37,11 @@ class Paths:
     def state_file(self) -> Path:
         """``state.json``: the rules' and the agent's memory."""
         return self.state_dir / "state.json"
+
+    @property
+    def statusline_spool(self) -> Path:
+        """The last reading ``statusline`` left for the agent (:mod:`notifier.spool`)."""
+        return self.state_dir / SPOOL_NAME
 
     @property
     def lock_file(self) -> Path:

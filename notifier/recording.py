@@ -1,6 +1,10 @@
 """Recordings: the contract's JSON Lines of observations, read and written in one place.
 
 Edge (files). One line per observation: ``{"observed_at": ISO 8601, "payload": {...}}``.
+An observation that did not come from the endpoint (a statusline reading the agent
+used instead of a poll) says so with a third key, ``"source": "statusline"``, so a
+replay of the history treats it as the agent did (no drift check); lines without
+it are endpoint payloads, as in every recording made elsewhere.
 ``replay`` and the demo read recordings; the agent appends its own observations to
 its history file in the same format, so ``replay`` can re-run what the agent saw.
 
@@ -14,6 +18,7 @@ emails and UUIDs do not) and capped: past ``max_bytes`` the file is rotated to
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -23,7 +28,7 @@ from typing import Any
 
 from notifier.core.errors import InputError, StoreError
 from notifier.core.jsondoc import loads
-from notifier.core.models import Observation, parse_timestamp
+from notifier.core.models import ENDPOINT, STATUSLINE, Observation, parse_timestamp
 from notifier.core.redact import redact
 from notifier.paths import ensure_private_dir
 from notifier.store import open_regular
@@ -46,7 +51,10 @@ def parse_line(text: str, where: str) -> Observation:
     payload = data.get("payload")
     if not isinstance(payload, dict):
         raise InputError(f"{where}: payload must be a JSON object")
-    return Observation(observed_at=observed_at, payload=payload)
+    source = data.get("source", ENDPOINT)
+    if source not in (ENDPOINT, STATUSLINE):
+        raise InputError(f"{where}: source must be {ENDPOINT!r} or {STATUSLINE!r}")
+    return Observation(observed_at=observed_at, payload=payload, source=source)
 
 
 def read_recording(path: Path) -> Iterator[Observation]:
@@ -78,13 +86,39 @@ def read_recording(path: Path) -> Iterator[Observation]:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+TAIL_BYTES = 256 * 1024
+
+
+def last_observation(path: Path) -> Observation | None:
+    """The newest well-formed observation of a recording (the agent's history), or None.
+
+    Reads only the file's tail, so ``status`` stays fast on a long history; a
+    missing or unreadable file, or a torn last line, is no error here.
+    """
+    try:
+        with os.fdopen(open_regular(path), "rb") as handle:  # no symlink, no FIFO
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - TAIL_BYTES))
+            tail = handle.read()
+    except OSError:
+        return None
+    for raw in reversed(tail.splitlines()):
+        try:
+            return parse_line(raw.decode("utf-8"), str(path))
+        except (InputError, UnicodeDecodeError):
+            continue
+    return None
+
+
 def observation_to_line(observation: Observation) -> str:
     """One recording line for ``observation``, without the trailing newline."""
-    return json.dumps(
-        {"observed_at": observation.observed_at.isoformat(), "payload": observation.payload},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    line: dict[str, Any] = {
+        "observed_at": observation.observed_at.isoformat(),
+        "payload": observation.payload,
+    }
+    if observation.source != ENDPOINT:
+        line["source"] = observation.source
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 def append_observation(path: Path, observation: Observation, max_bytes: int) -> None:
@@ -97,7 +131,7 @@ def append_observation(path: Path, observation: Observation, max_bytes: int) -> 
     """
     # Safe to share, like the archive: keys, numbers, timestamps and short identifiers
     # are what replay needs; free text, emails and UUIDs never reach the disk.
-    redacted = Observation(observed_at=observation.observed_at, payload=redact(observation.payload))
+    redacted = dataclasses.replace(observation, payload=redact(observation.payload))
     data = (observation_to_line(redacted) + "\n").encode("utf-8")
     try:
         ensure_private_dir(path.parent)

@@ -16,12 +16,13 @@ import logging
 import os
 import platform
 import signal
+import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from notifier import __version__, logs, store
+from notifier import __version__, logs, spool, store
 from notifier.agent.loop import FAST_POLL_WARNING, Agent
 from notifier.config import LoadedConfig
 from notifier.core.errors import NotifierError, StoreError
@@ -205,6 +206,7 @@ async def _serve(paths: Paths, config: Config, config_file: Path | None = None) 
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
         store.sweep_temp_files(paths.state_file)
         _tidy_folders(paths)
+        spool.sweep(str(paths.state_dir), time.time())
         state, warnings = load_state(paths.state_file)
         for warning in warnings:
             logger.warning("state: %s", warning)

@@ -17,6 +17,11 @@ drive it in-process. It owns only the loop's own decisions:
   for it in short slices and compares the wall clock with the monotonic clock
   after each, so a laptop that slept polls once soon after waking instead of
   sleeping on (or bursting through the polls it missed);
+- the passive source: at each deadline a fresh statusline reading (left by
+  ``claude-usage-notifier statusline`` in the spool) may stand in for the
+  poll, as an observation of the 5-hour and 7-day windows only
+  (:meth:`Agent.use_reading`; :mod:`notifier.core.passive` decides, and keeps
+  the endpoint asked at least every 30 minutes for the buckets only it has);
 - what the log says: one line per change of outcome (``ok -> rate_limited ->
   ok``), not one per attempt; the User-Agent the client sends, when this process
   first sends it and whenever it changes; and, once, when 429s that do not clear
@@ -32,7 +37,8 @@ a few seconds, exit 0, state saved.
 
 The login-expired notification is sent once per expiry: the persisted
 ``AgentState.login_notified`` is the only memory of it (set when the
-notifier took the message, cleared by the next successful poll).
+notifier took the message, cleared by the next successful poll, which also
+withdraws the notification from the screen).
 
 Stale numbers (:mod:`notifier.core.staleness`): after each poll, and at the moment
 the numbers would turn stale while the agent waits out a long backoff, the agent asks
@@ -52,13 +58,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from notifier.core import schedule, staleness
+from notifier import spool
+from notifier.core import passive, schedule, staleness
 from notifier.core.buckets import Bucket, BucketSource
 from notifier.core.errors import (
     BadResponse,
     CredentialsError,
     KeychainLocked,
     NotifierError,
+    NotLoggedIn,
     RateLimited,
     ServerError,
     ServerFault,
@@ -110,8 +118,14 @@ class Publisher(Protocol):
         """Deliver the notifications for ``events``."""
         ...
 
-    async def login_expired(self, message: str, now: datetime) -> bool:
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> bool:
         """Tell the user that the Claude login needs renewing; True when a sink took it."""
+        ...
+
+    async def login_ok(self) -> None:
+        """A poll succeeded again: withdraw the "log in" notification."""
         ...
 
     async def tell(self, message: Message, now: datetime) -> bool:
@@ -233,7 +247,7 @@ class Agent:
         try:
             while await self._wait_for_poll(deadline, stop):
                 try:
-                    deadline = await self.poll_once(stop)
+                    deadline = await self.use_reading() or await self.poll_once(stop)
                 except _Stopped:
                     raise
                 except Exception:  # poll_once catches everything; this is the last net
@@ -254,12 +268,14 @@ class Agent:
         problem: str | None = None
         payload: dict[str, Any] | None = None
         outcome = Outcome.BAD_RESPONSE  # bound on every path below
+        never_logged_in = False
         try:
             payload = await self._until_stopped(self.client.fetch(), stop)
         except _Stopped:
             raise
         except NotifierError as exc:
             outcome, problem = _classify(exc), str(exc)
+            never_logged_in = isinstance(exc, NotLoggedIn)
             if isinstance(exc, RateLimited):
                 retry_after = exc.retry_after
                 rate_limit_error = exc.rate_limit_error
@@ -280,10 +296,12 @@ class Agent:
 
         login_notified = previous.login_notified
         if outcome is Outcome.OK:
+            if login_notified:
+                await self._login_ok()  # take the "log in" notification down
             login_notified = False  # the next expiry is a new one
         elif outcome is Outcome.LOGIN_REQUIRED and not login_notified:
             login_notified = await self._tell_login_expired(
-                problem or "the Claude login expired", now
+                problem or "the Claude login expired", now, never_logged_in=never_logged_in
             )
 
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
@@ -317,9 +335,60 @@ class Agent:
             reset_polls=reset_polls,
             user_agent=agent.value if agent is not None else previous.user_agent,
             user_agent_hint=user_agent_hint,
+            last_reading_at=previous.last_reading_at,
         )
         self._log_change(previous, outcome, problem, deadline - now)
         self._save()
+        return deadline
+
+    async def use_reading(self) -> datetime | None:
+        """Let a fresh statusline reading stand in for this poll; None when the endpoint is due.
+
+        :func:`notifier.core.passive.choose` decides (fresh, newer, consistent with
+        the rules' memory, the endpoint asked within 30 minutes). The reading's
+        observation holds only the 5-hour and 7-day windows: the rules skip every
+        other bucket with its state kept, no drift check runs on it (its
+        ``source`` says so), and the history records it marked as such. The
+        endpoint's own memory (outcome, failures, backoff, last poll) is left
+        as it was: no request was made.
+        """
+        agent = self.agent_state
+        now = self.clock()
+        try:
+            document = spool.read(str(self.paths.statusline_spool))
+            decision = passive.choose(
+                document,
+                now=now,
+                poll_interval=timedelta(seconds=self.config.poll_interval_seconds),
+                last_poll_at=agent.last_poll_at,
+                last_observed_at=max(
+                    (t for t in (agent.last_success_at, agent.last_reading_at) if t is not None),
+                    default=None,
+                ),
+                buckets=self.pipeline.state.buckets,
+            )
+            if decision.reading is None:
+                logger.debug("polling: %s", decision.why)
+                return None
+            observation = passive.observation(decision.reading)
+            self._guarded(
+                "history",
+                lambda: append_observation(
+                    self.paths.history_file, observation, self.config.history_max_bytes
+                ),
+            )
+            events = self.pipeline.process(observation)
+        except Exception:  # a bug here must cost nothing: poll as if there were no reading
+            logger.exception("could not use the statusline reading; polling instead")
+            return None
+        await self._publish(events, now)
+        self.agent_state = agent.model_copy(update={"last_reading_at": observation.observed_at})
+        self._save()
+        regular = schedule.next_poll(Outcome.OK, 0, None, now, self.config, self.rng)
+        deadline = passive.next_deadline(regular, agent.last_poll_at)
+        logger.debug(
+            "used a statusline reading instead of polling; next in %s", _seconds(deadline - now)
+        )
         return deadline
 
     async def _handle_payload(
@@ -381,14 +450,22 @@ class Agent:
         if archiver is not None:
             self._guarded("archive", lambda: archiver(result, payload, now))
 
-    async def _tell_login_expired(self, message: str, now: datetime) -> bool:
+    async def _tell_login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool
+    ) -> bool:
         """True when the notifier took the message (then it is not sent again this expiry)."""
         try:
-            told = await self.notifier.login_expired(message, now)
+            told = await self.notifier.login_expired(message, now, never_logged_in=never_logged_in)
         except Exception:  # the notifier promises not to raise; if it does, keep polling
             logger.exception("could not notify about the expired login")
             return False
         return told
+
+    async def _login_ok(self) -> None:
+        try:
+            await self.notifier.login_ok()
+        except Exception:  # the notifier promises not to raise; if it does, keep polling
+            logger.exception("could not withdraw the login notification")
 
     # -- stale numbers and reset polls -------------------------------------------------
 

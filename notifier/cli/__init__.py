@@ -10,21 +10,21 @@ and shown as one line on stderr; stdout stays clean for ``--json``.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import os
 import sys
-from collections.abc import Sequence
 
-from notifier.cli.output import Result, render
-from notifier.cli.parser import PROG, build_parser
-from notifier.core.errors import ExitCode, NotifierError
-from notifier.core.text.clean import printable
+TYPE_CHECKING = False  # typing is not imported at run time: the statusline's start-up
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 DEBUG_ENV = "CLAUDE_USAGE_NOTIFIER_DEBUG"
 
 
 def _call(handler: str, args: argparse.Namespace) -> int:
+    import importlib
+
+    from notifier.cli.output import Result, render
+
     module_name, func_name = handler.split(":")
     module = importlib.import_module(f"notifier.cli.commands.{module_name}")
     outcome: Result | int = getattr(module, func_name)(args)
@@ -34,8 +34,35 @@ def _call(handler: str, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script and ``python -m notifier``."""
+    """Entry point of the console script and ``python -m notifier``.
+
+    ``statusline`` goes first, before anything else is imported: Claude Code runs
+    it on every refresh, and argparse, the command tree and the error classes
+    would double its start-up (see :mod:`notifier.cli.commands.statusline`).
+    Options it does not parse itself (``--help``) fall through to argparse.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["statusline"]:
+        from notifier.cli.commands.statusline import fast_main
+
+        code = fast_main(arguments[1:])
+        if code is not None:
+            return code
+    return _main(arguments)
+
+
+def _main(argv: Sequence[str]) -> int:
+    import os
+
+    from notifier.cli.parser import PROG, build_parser
+    from notifier.core.errors import ExitCode, NotifierError
+    from notifier.core.text.clean import printable
+
     args = build_parser().parse_args(argv)
+    if args.handler is None:
+        # The bare program (or a bare `drift`): what can be done, not an error line.
+        args.help_parser.print_help()
+        return int(ExitCode.OK)
     try:
         return _call(args.handler, args)
     except NotifierError as exc:

@@ -150,6 +150,8 @@ class LimitEntry(_Tolerant):
 # --------------------------------------------------------------------------- config
 
 ResetNotifications = Literal["crossed", "always", "never"]
+DriftNotifications = Literal["buckets", "all", "never"]
+"""Which drifts a person is told about: new buckets only (default), every one, none."""
 
 
 # Config bounds. Every number is finite (``allow_inf_nan=False``) and within a stated
@@ -212,6 +214,7 @@ class Config(BaseModel):
     thresholds: list[float] = Field(default_factory=lambda: [75.0, 90.0, 100.0])
     hysteresis: float = Field(default=5.0, ge=0, le=100)
     reset_notifications: ResetNotifications = "crossed"
+    drift_notifications: DriftNotifications = "buckets"
     poll_interval_seconds: float = Field(default=300.0, ge=MIN_POLL_INTERVAL, le=DAY)
     poll_jitter_seconds: float = Field(default=30.0, ge=0, le=3600)
     base_url: str = "https://api.anthropic.com"
@@ -301,12 +304,20 @@ class Config(BaseModel):
 # --------------------------------------------------------------------------- observation
 
 
+ENDPOINT = "endpoint"
+"""``Observation.source`` of a payload the usage endpoint sent (or a recording of one)."""
+STATUSLINE = "statusline"
+"""``Observation.source`` of a reading Claude Code handed the statusline command: only its
+windows, no payload (see :mod:`notifier.core.passive`); no drift check runs on it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
     """One timestamped raw payload, as polled or as read from a recording."""
 
     observed_at: datetime
     payload: JSONObject
+    source: str = ENDPOINT
 
 
 # --------------------------------------------------------------------------- state
@@ -376,6 +387,8 @@ class AgentState(BaseModel):
     # point at a User-Agent set away from Claude Code's form, why (cleared by other outcomes).
     user_agent: str | None = None
     user_agent_hint: str | None = None
+    # When the last statusline reading that stood in for a poll was taken (core.passive).
+    last_reading_at: datetime | None = None
 
     @field_validator("reset_polls")
     @classmethod

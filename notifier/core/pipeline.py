@@ -12,6 +12,10 @@ then the rules' events in bucket discovery order. Drift comes first because a
 changed shape is the context of whatever the buckets then report (a new bucket
 that appears already at 80 %).
 
+Drift is checked for payloads from the endpoint only: an observation made of a
+statusline reading (``source`` is ``statusline``, see :mod:`notifier.core.passive`)
+holds two windows and no payload shape.
+
 ``notifier.core.drift`` is imported only when schemas are given, so callers that do
 not look for drift never load its dependencies.
 """
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING
 from notifier.core.buckets import Bucket, discover
 from notifier.core.events import DriftDetected, Event
 from notifier.core.jsondoc import count_values
-from notifier.core.models import STATE_VERSION, BucketState, Config, Observation, State
+from notifier.core.models import ENDPOINT, STATE_VERSION, BucketState, Config, Observation, State
 from notifier.core.rules import evaluate
 
 if TYPE_CHECKING:
@@ -94,12 +98,15 @@ class Pipeline:
     def process(self, observation: Observation) -> list[Event]:
         """The events of one observation, drift first, then rules in bucket order."""
         events: list[Event] = []
+        self.last_drift = None
         self.too_large = None
-        if self._known is not None:
+        # Only an endpoint payload has a shape to compare: a statusline reading holds
+        # two windows, and the schemas would call every other key removed.
+        if self._known is not None and observation.source == ENDPOINT:
             size = count_values(observation.payload, MAX_COMPARED_VALUES)
             if size > MAX_COMPARED_VALUES:
-                self.too_large, self.last_drift = size, None
-        if self._known is not None and self.too_large is None:
+                self.too_large = size
+        if self._known is not None and observation.source == ENDPOINT and self.too_large is None:
             drift_event = self._drift(observation, self._known)
             if drift_event is not None:
                 events.append(drift_event)

@@ -9,7 +9,9 @@ only the pure core (models for the config shapes, messages for the summary).
 Rules, in order:
 
 1. Messages held earlier (over the cap, or deferred by quiet hours) go first,
-   then this poll's messages.
+   then this poll's messages. A message superseded by a later one for the same
+   slots (a bucket's "at 90%" held, then its "limit reached" or its reset) is
+   dropped: only the newest says what is true.
 2. Quiet hours (local ``start``..``end``, may wrap midnight; ``start == end``
    means no quiet hours): ``defer`` holds everything until the span ends;
    ``silent`` delivers without sound.
@@ -95,6 +97,19 @@ def _trim(messages: Sequence[Message]) -> tuple[Message, ...]:
     return tuple(kept)
 
 
+def _newest_per_slot(messages: Sequence[Message]) -> list[Message]:
+    """Drop every message whose slots are all covered by a later message."""
+    seen: set[str] = set()
+    kept: list[Message] = []
+    for message in reversed(messages):
+        if message.slots and seen.issuperset(message.slots):
+            continue
+        seen.update(message.slots)
+        kept.append(message)
+    kept.reverse()
+    return kept
+
+
 def _grouped(messages: Sequence[Message], room: int) -> list[Message]:
     if len(messages) <= min(GROUP_ABOVE, room):
         return list(messages)
@@ -120,7 +135,7 @@ def decide(
     soon as the cap or the quiet hours allow.
     """
     recent = _recent(state.sent_at, now)
-    candidates = _trim((*state.held, *pending))
+    candidates = _trim(_newest_per_slot((*state.held, *pending)))
     if not candidates:
         return [], ThrottleState(sent_at=recent)
     quiet_now = in_quiet_hours(quiet, now, tz)

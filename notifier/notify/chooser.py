@@ -51,6 +51,7 @@ async def probe_desktop(
     opener: Opener | None = None,
     on_interaction: InteractionHook | None = None,
     probe_timeout: float = PROBE_TIMEOUT,
+    max_live: int | None = None,
     permission_timeout: float = PERMISSION_WAIT,
     stop: asyncio.Event | None = None,
     python_prefix: str | None = None,
@@ -93,7 +94,11 @@ async def probe_desktop(
     request: asyncio.Future[bool] = asyncio.ensure_future(notifier.request_authorisation())
     if not await _answered_within(request, permission_timeout, stop):
         return DesktopNotifierSink(
-            notifier, opener=opener, on_interaction=on_interaction, permission=request
+            notifier,
+            opener=opener,
+            on_interaction=on_interaction,
+            permission=request,
+            max_live=max_live,
         ), ""
     try:
         allowed = request.result()
@@ -106,7 +111,10 @@ async def probe_desktop(
         # Notification Center accepts: it is refused without a dialog, and
         # System Settings never lists it, so "allow it there" would mislead.
         return None, HOMEBREW_UNSIGNED if homebrew_python(python_prefix) else NOT_ALLOWED
-    return DesktopNotifierSink(notifier, opener=opener, on_interaction=on_interaction), ""
+    sink = DesktopNotifierSink(
+        notifier, opener=opener, on_interaction=on_interaction, max_live=max_live
+    )
+    return sink, ""
 
 
 def homebrew_python(prefix: str | None = None) -> bool:
@@ -169,6 +177,7 @@ async def choose_sink(
     on_interaction: InteractionHook | None = None,
     probe_timeout: float = PROBE_TIMEOUT,
     exists: Callable[[Path], bool] = Path.exists,
+    max_live: int | None = None,
     permission_timeout: float = PERMISSION_WAIT,
     stop: asyncio.Event | None = None,
     python_prefix: str | None = None,
@@ -198,6 +207,7 @@ async def choose_sink(
         opener=opener,
         on_interaction=on_interaction,
         probe_timeout=probe_timeout,
+        max_live=max_live,
         permission_timeout=permission_timeout,
         stop=stop,
         python_prefix=python_prefix,

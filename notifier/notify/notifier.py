@@ -23,10 +23,24 @@ from notifier.core.buckets import Bucket
 from notifier.core.events import Event
 from notifier.core.models import Config
 from notifier.core.text.clean import printable, printable_lines
-from notifier.core.text.messages import Message, event_message, login_message, with_age
+from notifier.core.text.messages import (
+    LOGIN_SLOT,
+    LoginProblem,
+    Message,
+    event_messages,
+    login_message,
+    with_age,
+)
 from notifier.core.throttle import ThrottleState, decide_for
 from notifier.notify.chooser import Chooser, choose_sink
-from notifier.notify.sinks import PERMISSION_WAIT, Delivery, LogSink, NotifierFactory, Sink
+from notifier.notify.sinks import (
+    PERMISSION_WAIT,
+    Delivery,
+    InteractionHook,
+    LogSink,
+    NotifierFactory,
+    Sink,
+)
 from notifier.runner import CommandRunner
 
 logger = logging.getLogger("notifier.notify")
@@ -89,6 +103,8 @@ class Notifier:
         system: str | None = None,
         runner: CommandRunner | None = None,
         sink: Sink | None = None,
+        on_interaction: InteractionHook | None = None,
+        max_live: int | None = None,
         notifier_factory: NotifierFactory | None = None,
         stop: asyncio.Event | None = None,
         permission_timeout: float = PERMISSION_WAIT,
@@ -107,6 +123,8 @@ class Notifier:
             environ=environ,
             system=system,
             runner=runner,
+            on_interaction=on_interaction,
+            max_live=max_live,
             notifier_factory=notifier_factory,
         )
         chosen, description = await choose_sink(
@@ -117,6 +135,8 @@ class Notifier:
             notifier_factory=notifier_factory,
             stop=stop,
             permission_timeout=permission_timeout,
+            on_interaction=on_interaction,
+            max_live=max_live,
         )
         level = logging.WARNING if isinstance(chosen, LogSink) else logging.INFO
         logger.log(level, "notifications: %s", description)
@@ -138,7 +158,11 @@ class Notifier:
             if not event.notify:
                 continue
             try:
-                messages.append(event_message(event, buckets, now, self._tz))
+                messages.extend(
+                    event_messages(
+                        [event], buckets, now, self._tz, drift=self._config.drift_notifications
+                    )
+                )
             except Exception as exc:  # a rendering bug must cost one notification, no more
                 logger.error(  # noqa: TRY400 - one line: the event, not a traceback
                     "could not word the %s event of %s (%s); skipped, the others go out",
@@ -148,21 +172,36 @@ class Notifier:
                 )
         return await self._deliver(messages, now)
 
-    async def login_expired(self, message: str, now: datetime) -> bool:
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> bool:
         """Send the critical "log in again" notification; True when a sink took it.
 
         "Took" means delivered, recorded, logged or logged after a failed send: the
         message is never held (not by the hourly cap, not by deferring quiet hours;
         at night it goes out without sound). Every call notifies: the caller keeps
         the "already told" flag (the agent's ``AgentState.login_notified``).
+        ``never_logged_in`` picks the "not logged in yet" text over "expired".
         """
-        login = login_message(message)
+        problem = LoginProblem.NEVER_LOGGED_IN if never_logged_in else LoginProblem.EXPIRED
+        login = login_message(message, problem)
         deliveries = await self._deliver([login], now)
         return bool(deliveries) and login not in self._throttle.held
 
     def reconfigure(self, config: Config) -> None:
         """Use a reloaded configuration (cap, quiet hours) from the next publish on."""
         self._config = config
+
+    async def login_ok(self) -> None:
+        """A poll succeeded: withdraw the "log in" notification if it is still shown."""
+        await self.withdraw(LOGIN_SLOT)
+
+    async def withdraw(self, slot: str) -> None:
+        """Take down the live notification of ``slot``; never raises."""
+        try:
+            await self.sink.withdraw(slot)
+        except Exception as exc:  # withdrawing is best effort
+            logger.warning("%s sink raised %s on withdraw", self.sink.name, type(exc).__name__)
 
     async def tell(self, message: Message, now: datetime) -> bool:
         """Send one message of the agent's own (stale numbers, fresh again); True when taken.
@@ -235,6 +274,9 @@ class Notifier:
             outcome = Delivery.FAILED
         if outcome is not Delivery.FAILED:
             self._fell_back = 0
+            if outcome is Delivery.DELIVERED:
+                # The log answers "did it notify me?": what, and by which path.
+                logger.info("notified (%s): %s", self.sink.name, message.title)
             return outcome
         await self._fallback.send(message)
         self._fell_back += 1

@@ -10,6 +10,17 @@ Delivery is checked, not assumed: desktop-notifier's ``send()`` never raises, so
 a desktop notification counts as delivered only when its ``on_dispatched``
 callback ran. A sink answers :attr:`Delivery.FAILED` instead of raising; the
 :class:`~notifier.notify.notifier.Notifier` then hands the message to the log.
+
+What stays on screen stays true: a message's ``slots`` (``bucket:five_hour``,
+``login``) say what it is the live notification for. The desktop sink
+withdraws the notification a new one supersedes (desktop-notifier 6.2 has no
+``replaces_id``; ``clear(identifier)`` sends the D-Bus ``CloseNotification``
+for the right id, and removes it from the macOS Notification Center), and
+:meth:`Sink.withdraw` takes one down on request (the login notification once a
+poll succeeds). Critical messages never expire on their own; sound is for them
+only. Every notification carries the shipped icon and, on Linux, the
+``desktop-entry`` hint naming the entry ``install`` writes, so per-app
+settings in GNOME and KDE apply.
 """
 
 from __future__ import annotations
@@ -23,13 +34,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TextIO
 
 from notifier.core.text.messages import Message, Urgency
+from notifier.resources import DESKTOP_ENTRY, icon_path
 from notifier.runner import CommandRunner
 
 if TYPE_CHECKING:
     from desktop_notifier import DesktopNotifier
+    from desktop_notifier.backends.base import DesktopNotifierBackend
 
 # One logger for the whole notification package: "did it notify me?" is one place to look.
 logger = logging.getLogger("notifier.notify")
@@ -37,6 +50,7 @@ logger = logging.getLogger("notifier.notify")
 APP_NAME = "Claude usage"
 PROBE_TIMEOUT = 5.0
 SEND_TIMEOUT = 10.0
+WITHDRAW_TIMEOUT = 5.0
 PERMISSION_WAIT = 5.0
 """How long the agent's start waits for the first-run permission answer (macOS).
 
@@ -98,7 +112,15 @@ class Sink(Protocol):
         ...
 
     async def send(self, message: Message) -> Delivery:
-        """Deliver ``message``; return :attr:`Delivery.FAILED` when it did not get through."""
+        """Deliver ``message``; return :attr:`Delivery.FAILED` when it did not get through.
+
+        A sink that can take notifications down replaces the live notification of
+        each of ``message.slots`` with this one.
+        """
+        ...
+
+    async def withdraw(self, slot: str) -> None:
+        """Take down the live notification of ``slot``, if any; never raises."""
         ...
 
     async def close(self) -> None:
@@ -130,6 +152,9 @@ class LogSink:
             stream.flush()
         return Delivery.LOGGED
 
+    async def withdraw(self, slot: str) -> None:
+        """A log line cannot be taken back."""
+
     async def close(self) -> None:
         """Nothing to release."""
 
@@ -148,12 +173,17 @@ class RecordingSink:
     name: ClassVar[str] = "recording"
     delivery: Delivery = Delivery.RECORDED  # FAILED lets tests exercise the fallback
     sent: list[Message] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
     closed: bool = False
 
     async def send(self, message: Message) -> Delivery:
         """Record and answer with ``delivery``."""
         self.sent.append(message)
         return self.delivery
+
+    async def withdraw(self, slot: str) -> None:
+        """Record the slot."""
+        self.withdrawn.append(slot)
 
     async def close(self) -> None:
         """Remember that it was closed."""
@@ -204,6 +234,9 @@ class OsascriptSink:
             detail[0] if detail else "no message",
         )
         return Delivery.FAILED
+
+    async def withdraw(self, slot: str) -> None:
+        """``display notification`` gives no handle: nothing can be taken down."""
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -267,12 +300,49 @@ def explain(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def default_factory(app_name: str) -> DesktopNotifier:
-    """The real desktop-notifier for ``app_name`` (tests inject a dummy backend instead)."""
-    from desktop_notifier import DesktopNotifier
+def _with_desktop_entry(backend: DesktopNotifierBackend | None) -> None:
+    """Add the ``desktop-entry`` hint to every ``Notify`` the D-Bus backend sends.
 
-    # No app icon: desktop-notifier's default is the Python logo.
-    return DesktopNotifier(app_name=app_name, app_icon=None)
+    desktop-notifier 6.2 has no way to pass extra hints. Its D-Bus backend builds
+    its proxy in ``_init_dbus`` and calls ``interface.call_notify(...)`` with the
+    hints as the seventh argument; wrapping that one call (on this instance only)
+    is the smallest reach into its internals that gets GNOME and KDE to file our
+    notifications under our desktop entry. Any other backend is left alone.
+    """
+    init = getattr(backend, "_init_dbus", None)
+    if backend is None or init is None:
+        return
+
+    async def init_with_hint() -> Any:
+        interface = await init()
+        notify = interface.call_notify
+
+        async def call_notify(*args: Any) -> Any:
+            if len(args) == 8 and isinstance(args[6], dict):
+                from dbus_fast.signature import Variant
+
+                hints = dict(args[6])
+                typed = any(isinstance(value, Variant) for value in hints.values())
+                hints["desktop-entry"] = Variant("s", DESKTOP_ENTRY) if typed else DESKTOP_ENTRY
+                args = (*args[:6], hints, args[7])
+            return await notify(*args)
+
+        interface.call_notify = call_notify
+        return interface
+
+    backend._init_dbus = init_with_hint  # type: ignore[attr-defined]
+
+
+def default_factory(app_name: str) -> DesktopNotifier:
+    """The real desktop-notifier for ``app_name``, with our icon and desktop entry."""
+    from desktop_notifier import DesktopNotifier, Icon
+
+    path = icon_path()
+    notifier = DesktopNotifier(
+        app_name=app_name, app_icon=Icon(path=path) if path.is_file() else None
+    )
+    _with_desktop_entry(getattr(notifier, "_backend", None))
+    return notifier
 
 
 async def disconnect(notifier: DesktopNotifier) -> None:
@@ -288,8 +358,71 @@ async def disconnect(notifier: DesktopNotifier) -> None:
         await asyncio.wait_for(bus.wait_for_disconnect(), 2.0)
 
 
+@dataclass
+class LiveNotifications:
+    """Which notification is on screen for which slot: plain bookkeeping, no I/O.
+
+    Handles are the sink's own identifiers. :meth:`shown` says which earlier
+    notifications a new one supersedes (those holding any of its slots), and
+    the oldest beyond ``limit`` live ones; :meth:`gone` forgets one the user
+    closed or clicked.
+    """
+
+    limit: int | None = None
+    _slots: dict[str, str] = field(default_factory=dict)  # slot -> handle
+    _order: list[str] = field(default_factory=list)  # live handles, oldest first
+
+    def make_room(self, slots: tuple[str, ...]) -> list[str]:
+        """Before showing a notification for ``slots``: the handles to withdraw first.
+
+        Those holding any of ``slots`` (superseded), then the oldest while the
+        new one would exceed ``limit``. They are forgotten here.
+        """
+        stale = list(dict.fromkeys(self._slots[slot] for slot in slots if slot in self._slots))
+        for old in stale:
+            self.gone(old)
+        while self.limit is not None and self._order and len(self._order) >= self.limit:
+            oldest = self._order[0]
+            self.gone(oldest)
+            stale.append(oldest)
+        return stale
+
+    def shown(self, handle: str, slots: tuple[str, ...]) -> list[str]:
+        """Record ``handle`` as live for ``slots``; return the handles to withdraw."""
+        stale = self.make_room(slots)
+        for slot in slots:
+            self._slots[slot] = handle
+        self._order.append(handle)
+        return stale
+
+    def release(self, slot: str) -> str | None:
+        """Forget the live notification of ``slot`` (and its other slots); its handle."""
+        handle = self._slots.get(slot)
+        if handle is not None:
+            self.gone(handle)
+        return handle
+
+    def gone(self, handle: str) -> None:
+        """The notification ``handle`` is no longer on screen."""
+        for slot in [slot for slot, live in self._slots.items() if live == handle]:
+            del self._slots[slot]
+        if handle in self._order:
+            self._order.remove(handle)
+
+    @property
+    def handles(self) -> list[str]:
+        """Live handles, oldest first."""
+        return list(self._order)
+
+
 class DesktopNotifierSink:
-    """Native notifications through desktop-notifier; delivered = ``on_dispatched`` ran."""
+    """Native notifications through desktop-notifier; delivered = ``on_dispatched`` ran.
+
+    One live notification per slot: a new message first withdraws the
+    notification it supersedes (what it said is no longer true, and the server
+    never shows two for one bucket), then goes out. ``max_live`` caps how many
+    of ours are on screen at once (the demo uses it); the oldest goes first.
+    """
 
     name: ClassVar[str] = "desktop"
 
@@ -300,6 +433,7 @@ class DesktopNotifierSink:
         opener: Opener | None = None,
         on_interaction: InteractionHook | None = None,
         send_timeout: float = SEND_TIMEOUT,
+        max_live: int | None = None,
         permission: asyncio.Future[bool] | None = None,
     ) -> None:
         self._notifier = notifier
@@ -307,6 +441,7 @@ class DesktopNotifierSink:
         self._on_interaction = on_interaction
         self._send_timeout = send_timeout
         self._opening: set[asyncio.Future[object]] = set()
+        self.live = LiveNotifications(limit=max_live)
         self.last_failure: str | None = None
         # The first-run permission request, when it had not been answered by the
         # end of the probe (macOS); None when the answer was yes.
@@ -324,7 +459,7 @@ class DesktopNotifierSink:
 
     async def send(self, message: Message) -> Delivery:
         """Send and confirm dispatch within the timeout; FAILED with a logged reason if not."""
-        from desktop_notifier import DEFAULT_SOUND
+        from desktop_notifier import DEFAULT_SOUND, Notification
         from desktop_notifier import Urgency as NativeUrgency
 
         allowed = self.allowed
@@ -334,29 +469,33 @@ class DesktopNotifierSink:
             )
             logger.warning("desktop notification not sent: %s", self.last_failure)
             return Delivery.FAILED
+        for old in self.live.make_room(message.slots):
+            await self._clear(old)
         dispatched = asyncio.Event()
         capture = _FailureCapture()
         mac_capture = _MacFailureCapture()
         dn_logger = logging.getLogger(_DN_LOGGER)
         mac_logger = logging.getLogger(_DN_MACOS_LOGGER)
         dn_logger.addFilter(capture)
+        notification = Notification(
+            title=message.title,
+            message=message.body,
+            urgency=(
+                NativeUrgency.Critical
+                if message.urgency is Urgency.CRITICAL
+                else NativeUrgency.Normal
+            ),
+            on_dispatched=dispatched.set,
+            on_clicked=lambda: self._clicked(notification.identifier, message),
+            on_dismissed=lambda: self._dismissed(notification.identifier, message),
+            sound=DEFAULT_SOUND if message.audible else None,
+            # Seconds; 0 = stays until withdrawn or dismissed, -1 = the server's default.
+            timeout=0 if message.sticky else -1,
+        )
         mac_logger.addFilter(mac_capture)
         try:
             await asyncio.wait_for(
-                self._notifier.send(
-                    title=message.title,
-                    message=message.body,
-                    urgency=(
-                        NativeUrgency.Critical
-                        if message.urgency is Urgency.CRITICAL
-                        else NativeUrgency.Normal
-                    ),
-                    on_dispatched=dispatched.set,
-                    on_clicked=partial(self._clicked, message),
-                    on_dismissed=partial(self._interacted, Interaction.DISMISSED, message),
-                    sound=DEFAULT_SOUND if message.sound else None,
-                ),
-                self._send_timeout,
+                self._notifier.send_notification(notification), self._send_timeout
             )
         except TimeoutError:
             self.last_failure = f"no answer within {self._send_timeout:g} s"
@@ -368,6 +507,8 @@ class DesktopNotifierSink:
                 self.last_failure = mac_capture.reason
             elif dispatched.is_set():
                 self.last_failure = None
+                for old in self.live.shown(notification.identifier, message.slots):
+                    await self._clear(old)  # only if a callback raced us: normally none
                 return Delivery.DELIVERED
             else:
                 self.last_failure = capture.reason or "the notification server did not confirm it"
@@ -377,12 +518,37 @@ class DesktopNotifierSink:
         logger.warning("desktop notification failed: %s", self.last_failure)
         return Delivery.FAILED
 
+    async def withdraw(self, slot: str) -> None:
+        """Take down the live notification of ``slot`` (``CloseNotification`` on D-Bus)."""
+        handle = self.live.release(slot)
+        if handle is not None:
+            await self._clear(handle)
+
+    async def withdraw_all(self) -> None:
+        """Take down every live notification of ours."""
+        for handle in self.live.handles:
+            self.live.gone(handle)
+            await self._clear(handle)
+
+    async def _clear(self, handle: str) -> None:
+        # desktop-notifier raises KeyError for a notification the server already
+        # closed (it forgets the id on NotificationClosed); gone is gone.
+        try:
+            await asyncio.wait_for(self._notifier.clear(handle), WITHDRAW_TIMEOUT)
+        except Exception as exc:  # withdrawing is best effort: never worth a failed poll
+            logger.debug("could not withdraw a notification: %s", explain(exc))
+
     def _interacted(self, what: Interaction, message: Message) -> None:
         logger.info("notification %s: %s", what.value, message.title)
         if self._on_interaction is not None:
             self._on_interaction(what, message)
 
-    def _clicked(self, message: Message) -> None:
+    def _dismissed(self, handle: str, message: Message) -> None:
+        self.live.gone(handle)
+        self._interacted(Interaction.DISMISSED, message)
+
+    def _clicked(self, handle: str, message: Message) -> None:
+        self.live.gone(handle)
         self._interacted(Interaction.CLICKED, message)
         if message.open_url is None:
             return
@@ -489,12 +655,23 @@ class MacOSDesktopSink:
             )
         return await self.fallback.send(message)
 
+    async def withdraw(self, slot: str) -> None:
+        """Withdraw from the Notification Center (osascript notifications cannot be)."""
+        await self.desktop.withdraw(slot)
+
     async def close(self) -> None:
         """Close both (the pending permission request is cancelled)."""
         try:
             await self.desktop.close()
         finally:
             await self.fallback.close()
+
+
+def live_desktop(sink: object) -> DesktopNotifierSink | None:
+    """The desktop-notifier sink in use (its clicks are heard), or None."""
+    if isinstance(sink, MacOSDesktopSink):
+        return None if sink.uses_fallback else sink.desktop
+    return sink if isinstance(sink, DesktopNotifierSink) else None
 
 
 def delivered_by_osascript(sink: Sink) -> bool:

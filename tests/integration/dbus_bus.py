@@ -289,6 +289,7 @@ class FakeNotificationServer(ServiceInterface):
     def __init__(self) -> None:
         super().__init__(NOTIFICATIONS)
         self.received: list[NotifyCall] = []
+        self.closed: list[int] = []  # ids asked to close (CloseNotification), in order
         self.arrived = asyncio.Event()
         self._next_id = 1
 
@@ -325,6 +326,7 @@ class FakeNotificationServer(ServiceInterface):
 
     @dbus_method()
     def CloseNotification(self, nid: DBusUInt32) -> None:
+        self.closed.append(nid)
         self.NotificationClosed(nid, 3)
 
     @dbus_signal()

@@ -305,9 +305,15 @@ class FlakyPublisher:
             raise RuntimeError("a bug in the notifier")
         self.received.append(list(events))
 
-    async def login_expired(self, message: str, now: datetime) -> bool:
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> bool:
+        del never_logged_in
         del message, now
         return True
+
+    async def login_ok(self) -> None:
+        pass
 
 
 async def test_events_a_failing_publish_could_not_take_go_out_with_the_next_poll() -> None:
@@ -354,6 +360,7 @@ class LoginNotifier:
     def __init__(self, answers: Sequence[bool]) -> None:
         self.answers = list(answers)
         self.expired_calls = 0
+        self.ok_calls = 0
         self.published: list[list[Event]] = []
 
     async def publish(
@@ -362,12 +369,18 @@ class LoginNotifier:
         del buckets, now
         self.published.append(list(events))
 
-    async def login_expired(self, message: str, now: datetime) -> bool:
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> bool:
+        del never_logged_in
         del now
         assert "log in" in message
         answer = self.answers[min(self.expired_calls, len(self.answers) - 1)]
         self.expired_calls += 1
         return answer
+
+    async def login_ok(self) -> None:
+        self.ok_calls += 1
 
 
 class Script:
@@ -403,11 +416,14 @@ async def test_login_expired_is_told_once_per_expiry_and_again_after_a_success()
     assert notifier.expired_calls == 1
     assert agent.agent_state.login_notified is True
     assert agent.agent_state.outcome == "login_required"
-    await agent.poll_once()  # the login works again
+    assert notifier.ok_calls == 0
+    await agent.poll_once()  # the login works again: the notification is withdrawn
     assert agent.agent_state.login_notified is False
+    assert notifier.ok_calls == 1
     await agent.poll_once()  # a new expiry: told again
     await agent.poll_once()
     assert notifier.expired_calls == 2
+    assert notifier.ok_calls == 1, "nothing to withdraw while nothing was told"
 
 
 async def test_login_expired_not_taken_by_a_sink_is_tried_again() -> None:
@@ -476,9 +492,15 @@ class SwitchingPublisher:
         del events, buckets, now
         self.description = "log (the notification server went away)"
 
-    async def login_expired(self, message: str, now: datetime) -> bool:
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> bool:
+        del never_logged_in
         del message, now
         return True
+
+    async def login_ok(self) -> None:
+        pass
 
 
 async def test_the_notification_path_is_recorded_at_start_and_after_each_publish() -> None:

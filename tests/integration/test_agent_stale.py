@@ -204,7 +204,7 @@ async def test_a_notification_held_by_the_cap_says_how_old_its_numbers_are() -> 
     await agent.poll_once()  # 10:01: the hour is over, the held one goes out
     first, late = sink.sent
     assert "(numbers from" not in first.body
-    assert late.title == "Claude 5-hour at 90%"
+    assert late.title == "Claude 5-hour at 92%"  # the real value (issue 12)
     assert late.body.endswith("\n(numbers from 09:10, 51 min ago)")
 
 

@@ -11,11 +11,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from dbus_fast import Message
+from dbus_fast.aio import MessageBus
 
 from notifier.cli.commands.demo import recording_path
 from notifier.core.events import BucketReset, ThresholdCrossed
 from notifier.core.text.timeline import story_line as describe
-from tests.integration.dbus_bus import DbusmockDaemon, PrivateBus, notify_calls
+from tests.integration.dbus_bus import (
+    NOTIFICATIONS,
+    NOTIFICATIONS_PATH,
+    DbusmockDaemon,
+    PrivateBus,
+    notify_calls,
+    run_sync,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -43,8 +52,9 @@ def test_demo_notifies_for_real_and_reports_what_replay_reports(
 ) -> None:
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": bus.address}
     with DbusmockDaemon(bus, tmp_path / "dbusmock.log"):
-        demo = _run(["demo", "--json", "--speed", "1e9"], env, tmp_path)
+        demo = _run(["demo", "--json", "--speed", "1e9", "--linger", "0"], env, tmp_path)
         calls = notify_calls(bus.address)
+        methods = run_sync(_method_names(bus.address))
     assert demo.returncode == 0, demo.stderr
     assert "Traceback" not in demo.stderr
     assert "via D-Bus" in demo.stderr
@@ -65,11 +75,44 @@ def test_demo_notifies_for_real_and_reports_what_replay_reports(
     assert drift["changes"] == [{"change": "added", "path": "seven_day_opus_4_7", "type": "object"}]
 
     # Real notifications reached the server: one per notify=true event, grouped when a
-    # poll has more than two; the first is the 5-hour window at 75 %.
+    # poll has more than two; the first is the 5-hour window crossing 75 % (at 79 %).
     assert len(calls) >= 3
     titles = [call.title for call, _ in calls]
-    assert titles[0] == "Claude 5-hour at 75%"
-    assert any("seven_day_opus_4_7" in title for title in titles)
+    assert titles[0] == "Claude 5-hour at 79%"
+    # The new bucket is announced by its label, never by its raw key.
+    assert any(t.startswith("New Claude limit: 7-day Opus 4.7") for t in titles), str(titles)
+    assert not any("seven_day_opus_4_7" in title for title in titles)
+
+    # Paced: never more than three of ours on screen, and nothing left behind whose
+    # click nobody would hear (the demo withdraws what is left when it ends).
+    on_screen, most = 0, 0
+    for method in methods:
+        on_screen += {"Notify": 1, "CloseNotification": -1}.get(method, 0)
+        most = max(most, on_screen)
+    assert most <= 3, methods
+    assert on_screen == 0, methods
+    assert demo.stderr.rstrip().endswith(
+        "Next: `claude-usage-notifier install` watches your real usage from now on."
+    )
+
+
+async def _method_names(address: str) -> list[str]:
+    """Every method dbusmock's notification daemon received, in order."""
+    bus = await MessageBus(bus_address=address).connect()
+    try:
+        reply = await bus.call(
+            Message(
+                destination=NOTIFICATIONS,
+                path=NOTIFICATIONS_PATH,
+                interface="org.freedesktop.DBus.Mock",
+                member="GetCalls",
+            )
+        )
+    finally:
+        bus.disconnect()
+        await bus.wait_for_disconnect()
+    assert reply is not None
+    return [str(method) for _stamp, method, _args in reply.body[0]]
 
 
 def test_demo_without_a_notification_server_falls_back_and_still_succeeds(tmp_path: Path) -> None:
@@ -99,6 +142,9 @@ def test_describe_writes_percentages_as_status_does() -> None:
     crossed = ThresholdCrossed("seven_day_opus", 90, 91.26, at)
     assert describe(crossed) == "7-day Opus crossed 90% (now 91.3%)"
     reset = BucketReset("five_hour", None, 0.0, at, notify=False)
-    assert describe(reset) == "5-hour reset: ? -> 0%  (silent)"
-    reset = BucketReset("five_hour", 93.0, 12.5, at)
-    assert describe(reset) == "5-hour reset: 93% -> 12.5%"
+    assert describe(reset) == "5-hour window renewed: now 0%  (silent)"
+    # A window that starts above the last reading of the old one reads plainly.
+    reset = BucketReset("five_hour", 30.0, 41.0, at)
+    assert describe(reset) == "5-hour window renewed: now 41% (was 30%)"
+    full = ThresholdCrossed("five_hour", 100, 100.0, at)
+    assert describe(full) == "5-hour limit reached (now 100%)"

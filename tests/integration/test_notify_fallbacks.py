@@ -173,7 +173,7 @@ async def test_bus_address_to_a_missing_socket_falls_back_to_the_log(
     finally:
         await notifier.close()
     logged = [r.getMessage() for r in caplog.records if r.name == "notifier.notify"]
-    assert any("Claude 5-hour at 90%" in line for line in logged)
+    assert any("Claude 5-hour at 91.5%" in line for line in logged)
 
 
 @pytest.mark.dbus
@@ -235,13 +235,14 @@ async def test_publish_caps_notifications_per_hour_and_summarises_the_rest() -> 
     for minute in range(4):
         at = NOW + timedelta(minutes=minute)
         await notifier.publish([ThresholdCrossed(f"b{minute}", 90, 91.0, at)], [], at)
-    assert [m.title for m in sink.sent] == ["Claude B0 at 90%", "Claude B1 at 90%"]
+    assert [m.title for m in sink.sent] == ["Claude B0 at 91%", "Claude B1 at 91%"]
     # An hour after the first send a slot is free: the two held ones go out as one.
     assert await notifier.publish([], [], NOW + timedelta(hours=1)) == [Delivery.RECORDED]
     assert sink.sent[-1].title == "Claude usage: 2 updates"
-    # ... and say how old their numbers are: the oldest, B2's, are 58 min old by then.
+    # ... each line with its percent, and say how old their numbers are: the oldest,
+    # B2's, are 58 min old by then.
     lines = sink.sent[-1].body.split("\n")
-    assert lines[:2] == ["• Claude B2 at 90%", "• Claude B3 at 90%"]
+    assert lines[:2] == ["• B2 at 91%", "• B3 at 91%"]
     assert lines[2].startswith("(numbers from ")
     assert lines[2].endswith(", 58 min ago)")
 
@@ -385,8 +386,8 @@ async def test_macos_dummy_backend_falls_back_to_osascript() -> None:
         [
             "osascript",
             "-e",
-            'display notification "5-hour is at 91.5% of its limit." '
-            'with title "Claude 5-hour at 90%"',
+            'display notification "No reset time is known for this limit." '
+            'with title "Claude 5-hour at 91.5%"',
         ]
     ]
 
@@ -472,7 +473,7 @@ async def test_a_sink_failing_three_times_in_a_row_is_replaced_after_five_minute
     assert notifier.sink is working
     assert notifier.description == "recording (found again)"
     assert failing.closed
-    assert [m.title for m in working.sent] == ["Claude B5 at 90%"]
+    assert [m.title for m in working.sent] == ["Claude B5 at 91%"]
     assert "notifications: now recording (found again) (was failing sink)" in caplog.messages
 
 
@@ -507,7 +508,7 @@ async def test_the_log_fallback_asks_again_every_five_minutes_until_a_backend_ap
     assert await notifier.publish(_event(10), [], _at(10)) == [Delivery.RECORDED]
     assert chooser.calls == 2
     assert notifier.description == "recording (the server came up)"
-    assert [m.title for m in found.sent] == ["Claude B10 at 90%"]
+    assert [m.title for m in found.sent] == ["Claude B10 at 91%"]
 
 
 async def test_a_given_sink_is_never_replaced() -> None:
@@ -540,7 +541,7 @@ async def test_login_expired_is_sent_over_the_cap_and_says_so_every_time() -> No
     assert await notifier.login_expired("The server said 401.", NOW) is True
     # No "once" flag inside: the caller decides; a second call notifies again.
     assert await notifier.login_expired("The server said 401.", NOW) is True
-    assert [m.title for m in sink.sent] == ["Claude 5-hour at 90%", *["Claude login expired"] * 2]
+    assert [m.title for m in sink.sent] == ["Claude 5-hour at 91.5%", *["Claude login expired"] * 2]
 
 
 async def test_login_expired_is_true_when_only_the_log_took_it() -> None:

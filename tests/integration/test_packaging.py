@@ -20,6 +20,7 @@ print(json.dumps({
     "schemas": sorted(p.name for p in resources.data_dir("schemas").iterdir()),
     "launchd": sorted(p.name for p in resources.data_dir("launchd").iterdir()),
     "demo": recording_path().is_file(),
+    "icon": resources.icon_path().read_bytes()[:8].hex(),
     "fixture_is_known": not drift.check(
         json.load(open(%r)), known).changes,
 }))
@@ -41,4 +42,5 @@ def test_installed_package_ships_schemas_launchd_and_the_demo(tmp_path: Path) ->
     assert found["schemas"] == shipped
     assert found["launchd"] == sorted(p.name for p in (REPO / "launchd").iterdir())
     assert found["demo"] is True
+    assert found["icon"] == "89504e470d0a1a0a", "the notification icon (a PNG) ships"
     assert found["fixture_is_known"] is True

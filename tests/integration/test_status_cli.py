@@ -100,8 +100,11 @@ def status_json(tmp_path: Path, fixture: str) -> dict[str, Any]:
     assert done.stderr == ""
     data: dict[str, Any] = json.loads(done.stdout)
     assert {"fetched_at", "buckets"} <= set(data)
-    assert set(data) == {"schema_version", "fetched_at", "buckets"}  # contract keys + version
+    # contract keys + version + freshness (issue 12: status never goes blank)
+    assert set(data) == {"schema_version", "fetched_at", "buckets", "stale", "as_of"}
     assert data["schema_version"] == 1
+    assert data["stale"] is False
+    assert data["as_of"] == data["fetched_at"]
     for bucket in data["buckets"]:
         assert set(bucket) == {"name", "utilization", "resets_at"}
     return data
@@ -155,7 +158,12 @@ def test_table_on_a_fixture(tmp_path: Path) -> None:
     done = status(tmp_path, "--payload", str(PAYLOADS / "oauth-usage-credit-grant-2026-09.json"))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("Claude usage at ")
+    # Piped: the default 80 columns; the heading says the percentages are used.
+    assert lines[0].startswith("Claude usage, % used, at ")
+    assert all(len(line) <= 80 for line in lines)
+    assert "\x1b[" not in done.stdout  # no colour into a pipe
+    # The heading wraps (the file's path is long); the rows are the lines with a percent.
+    lines = [lines[0], *(line for line in lines[1:] if "%" in line)]
     labels = [line.split("  ")[1] for line in lines[1:]]
     # 100, 100 (payload order), 62, 30.615, 0
     assert labels == ["5-hour", "Cinder Cove", "7-day all", "Extra usage", "Nimbus Quill"]
@@ -270,6 +278,84 @@ def test_expired_login_exits_3(tmp_path: Path, server: ScriptedServer) -> None:
     assert server.requests == []
 
 
+# ------------------------------------------------------------------------ never blank
+
+
+def _agent_saw(payload: dict[str, Any], at: datetime, **agent: Any) -> None:
+    """Leave what an agent leaves: a history line and, optionally, its state."""
+    from notifier.core.models import AgentState, Observation, State
+    from notifier.paths import resolve
+    from notifier.recording import append_observation
+    from notifier.statefile import save_state
+
+    paths = resolve()
+    append_observation(paths.history_file, Observation(at, payload), 1_000_000)
+    if agent:
+        save_state(paths.state_file, State(agent=AgentState(**agent)))
+
+
+def test_unreachable_shows_the_agents_last_numbers_with_their_age(tmp_path: Path) -> None:
+    seen = datetime.now(UTC) - timedelta(minutes=37, seconds=10)
+    _agent_saw(load_payload("oauth-usage-2025-11.json"), seen)
+    url = f"http://127.0.0.1:{closed_port()}"
+    done = status(tmp_path, env=live_env(tmp_path, url))
+    assert done.returncode == 3, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first == (
+        f"Claude usage, % used, as of {seen.strftime('%H:%M')} (37 min ago; endpoint unreachable)"
+    )
+    assert "7-day all" in done.stdout
+    assert done.stderr.startswith(f"{PROG}cannot connect to {url}/api/oauth/usage: ")
+    assert done.stderr.endswith(f"{PROG}showing the last numbers the agent saw\n")
+
+    data = json.loads(status(tmp_path, "--json", env=live_env(tmp_path, url)).stdout)
+    assert data["stale"] is True
+    assert datetime.fromisoformat(data["as_of"]) == seen
+    assert data["buckets"][0]["name"] == "seven_day"
+
+
+def test_a_stored_429_deadline_sends_no_request_unless_forced(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    now = datetime.now(UTC)
+    until = now + timedelta(minutes=25)
+    _agent_saw(
+        load_payload("oauth-usage-2025-11.json"),
+        now - timedelta(minutes=5),
+        outcome="rate_limited",
+        backoff_until=until,
+        last_success_at=now - timedelta(minutes=5),
+    )
+    env = live_env(tmp_path, server.url)
+    done = status(tmp_path, env=env)
+    assert done.returncode == 3, done.stderr
+    assert server.requests == []
+    assert f"(5 min ago; rate limited until {until.strftime('%H:%M')})" in done.stdout
+    assert "--force asks anyway" in done.stderr
+
+    server.script(Reply.json(load_payload("oauth-usage-low-usage.json")))
+    forced = status(tmp_path, "--force", "--json", env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert len(server.requests) == 1
+    assert json.loads(forced.stdout)["stale"] is False
+
+
+def test_an_error_body_given_as_payload_is_named_as_such(tmp_path: Path) -> None:
+    done = status(tmp_path, "--payload", str(FIXTURES / "errors" / "401-invalid-token.json"))
+    message = assert_one_line_error(done, 2)
+    assert message.endswith(
+        "is an error answer from the endpoint (authentication_error: Invalid bearer token), "
+        "not usage data"
+    )
+
+
+def test_a_saved_payload_shows_no_passed_countdowns(tmp_path: Path) -> None:
+    done = status(tmp_path, "--payload", str(PAYLOADS / "oauth-usage-2025-11.json"))
+    assert done.returncode == 0, done.stderr
+    assert "passed" not in done.stdout
+    assert "resets " in done.stdout
+
+
 def test_live_status_sends_and_shows_the_installed_claude_codes_user_agent(
     tmp_path: Path, server: ScriptedServer
 ) -> None:
@@ -278,7 +364,10 @@ def test_live_status_sends_and_shows_the_installed_claude_codes_user_agent(
     fake = FakeClaude(tmp_path / "bin", 'echo "2.1.77 (Claude Code)"')
     server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
     server.script(Reply.json(load_payload("oauth-usage-2025-11.json")))
-    env = live_env(tmp_path, server.url, PATH=f"{fake.folder}{os.pathsep}/usr/bin:/bin")
+    # A wide terminal: the line names a long temporary path (status wraps to fit).
+    env = live_env(
+        tmp_path, server.url, PATH=f"{fake.folder}{os.pathsep}/usr/bin:/bin", COLUMNS="300"
+    )
     done = status(tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     where = (fake.folder / "claude").resolve()
@@ -289,7 +378,13 @@ def test_live_status_sends_and_shows_the_installed_claude_codes_user_agent(
     # --json keeps the contract's keys, no User-Agent; the second run reads the cached version.
     done = status(tmp_path, "--json", env=env)
     assert done.returncode == 0, done.stderr
-    assert sorted(json.loads(done.stdout)) == ["buckets", "fetched_at", "schema_version"]
+    assert sorted(json.loads(done.stdout)) == [
+        "as_of",
+        "buckets",
+        "fetched_at",
+        "schema_version",
+        "stale",
+    ]
     assert server.requests[1].header("user-agent") == "claude-code/2.1.77"
     assert fake.calls == 1
 

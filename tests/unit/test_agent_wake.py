@@ -74,9 +74,14 @@ class QuietNotifier:
     ) -> None:
         del events, buckets, now
 
-    async def login_expired(self, message: str, now: datetime) -> bool:
-        del message, now
+    async def login_expired(
+        self, message: str, now: datetime, *, never_logged_in: bool = False
+    ) -> bool:
+        del message, now, never_logged_in
         return True
+
+    async def login_ok(self) -> None:
+        pass
 
 
 def _agent(config: Config, fetcher: CountingFetcher, time_: VirtualTime) -> Agent:

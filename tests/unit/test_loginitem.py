@@ -27,6 +27,7 @@ from notifier.loginitem import (
     SystemdUserUnit,
 )
 from notifier.paths import resolve
+from notifier.resources import icon_path
 from notifier.runner import CommandResult, RecordingRunner
 from tests.conftest import require_tool
 from tests.macos_fakes import FakeClock, FakeLaunchd, launchctl_print, print_disabled
@@ -81,7 +82,7 @@ def test_plist_parses_back_with_the_required_keys(tmp_path: Path) -> None:
     data = plistlib.loads(loginitem.plist_bytes(command))
     app = tmp_path / "app"
     assert data["Label"] == "io.github.claude-usage-notifier.agent"
-    assert data["ProgramArguments"] == ["/opt/venv/bin/python", "-m", "notifier", "run"]
+    assert data["ProgramArguments"] == ["/opt/venv/bin/python", "-P", "-m", "notifier", "run"]
     assert data["RunAtLoad"] is True
     assert data["KeepAlive"] == {"SuccessfulExit": False}
     assert data["ThrottleInterval"] >= 30
@@ -102,7 +103,7 @@ def test_interpreter_is_this_environments_absolute_python(tmp_path: Path) -> Non
     command = AgentCommand.current(paths, environ={})
     assert Path(command.python).is_absolute()
     assert command.python == os.path.abspath(sys.executable)  # noqa: PTH100
-    assert command.argv[1:] == ["-m", "notifier", "run"]
+    assert command.argv[1:] == ["-P", "-m", "notifier", "run"]
 
 
 def test_config_file_and_claude_config_dir_reach_the_agent(tmp_path: Path) -> None:
@@ -116,6 +117,7 @@ def test_config_file_and_claude_config_dir_reach_the_agent(tmp_path: Path) -> No
     data = plistlib.loads(loginitem.plist_bytes(command))
     assert data["ProgramArguments"] == [
         "/p",
+        "-P",
         "-m",
         "notifier",
         "run",
@@ -176,7 +178,7 @@ def test_without_systemd_analyze_ci_fails_instead_of_skipping(
 def test_systemd_unit_keys(tmp_path: Path) -> None:
     text = loginitem.systemd_unit(_command(tmp_path))
     lines = text.splitlines()
-    assert 'ExecStart="/opt/venv/bin/python" "-m" "notifier" "run"' in lines
+    assert 'ExecStart="/opt/venv/bin/python" "-P" "-m" "notifier" "run"' in lines
     assert "Restart=on-failure" in lines
     assert "WantedBy=default.target" in lines
     # exit 1 = another agent holds the lock: restarting every minute would only repeat it
@@ -831,6 +833,76 @@ def test_agent_status_text_names_the_notification_path(
     assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: unknown (the agent has not run yet)" in lines
+
+
+# --------------------------------------------------------------------------- our code, only ours
+
+
+def test_both_login_items_start_in_our_state_folder(tmp_path: Path) -> None:
+    command = _command(tmp_path)
+    assert command.working_dir == tmp_path / "app" / "state"
+    plist = plistlib.loads(loginitem.plist_bytes(command))
+    assert plist["WorkingDirectory"] == str(tmp_path / "app" / "state")
+    unit = loginitem.systemd_unit(command).splitlines()
+    assert f"WorkingDirectory={tmp_path / 'app' / 'state'}" in unit
+
+
+def test_linux_install_writes_the_desktop_entry_and_uninstall_removes_it(tmp_path: Path) -> None:
+    not_installed = RecordingRunner(
+        respond=lambda argv: CommandResult(1) if "show" in argv else CommandResult(0)
+    )
+    item = _systemd(tmp_path, not_installed)
+    entry = (
+        tmp_path / "home" / ".local" / "share" / "applications" / "claude-usage-notifier.desktop"
+    )
+    item.install()
+    text = entry.read_text()
+    lines = text.splitlines()
+    assert lines[0] == "[Desktop Entry]"
+    assert "Name=Claude usage notifier" in lines
+    assert f"Icon={icon_path()}" in lines
+    assert "Exec=/opt/venv/bin/python -P -m notifier status" in lines
+    assert "NoDisplay=true" in lines
+    assert icon_path().is_file(), "the icon ships in the package"
+    assert (tmp_path / "app" / "state").is_dir(), "the working folder exists before the start"
+    item.uninstall()
+    assert not entry.exists()
+
+
+def test_exec_quoting_follows_the_desktop_entry_spec() -> None:
+    command = AgentCommand(python="/My Apps/py$thon", log_dir=Path("/l"), config_file=Path("/c"))
+    entry = loginitem.desktop_entry(command, Path("/i.png"))
+    # Quoted for the space, $ escaped for the quoting, then \ doubled as a string value.
+    assert 'Exec="/My Apps/py\\\\$thon" -P -m notifier status --config /c' in entry.splitlines()
+
+
+def test_systemd_status_says_why_a_stopped_agent_ended(tmp_path: Path) -> None:
+    show = (
+        "LoadState=loaded\nUnitFileState=enabled\nActiveState=failed\nSubState=failed\n"
+        "MainPID=0\nResult=exit-code\nExecMainCode=1\nExecMainStatus=1\n"
+    )
+    runner = RecordingRunner(respond=lambda argv: CommandResult(0, show.encode()))
+    facts = _systemd(tmp_path, runner).status()
+    assert not facts.running
+    assert facts.exit_reason == "exited with status 1 (another agent holds the lock)"
+    killed = show.replace("ExecMainCode=1", "ExecMainCode=2").replace("Status=1", "Status=9")
+    runner = RecordingRunner(respond=lambda argv: CommandResult(0, killed.encode()))
+    assert _systemd(tmp_path, runner).status().exit_reason == "killed by signal 9"
+
+
+def test_agent_status_quotes_the_last_error_of_the_agents_log(tmp_path: Path) -> None:
+    from notifier.cli.commands.loginitem import last_log_error
+
+    log = tmp_path / "agent.log"
+    assert last_log_error(log) is None
+    log.write_text(
+        "2026-12-01 10:00:00,001 INFO notifier.agent: agent 0.1.0 started\n"
+        "2026-12-01 10:00:01,002 ERROR notifier.agent: cannot open the agent log: denied\n"
+        "2026-12-01 10:00:02,003 INFO notifier.agent: agent stopped\n"
+    )
+    assert last_log_error(log) == (
+        "notifier.agent: cannot open the agent log: denied (at 2026-12-01 10:00:01)"
+    )
 
 
 def test_agent_status_shows_the_user_agent_and_the_hint(

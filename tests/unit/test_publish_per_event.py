@@ -14,7 +14,6 @@ from notifier.core.events import Event, ThresholdCrossed
 from notifier.core.models import Config
 from notifier.core.text import messages
 from notifier.core.text.labels import label
-from notifier.notify import notifier as notifier_module
 from notifier.notify.notifier import Notifier
 from notifier.notify.sinks import RecordingSink
 
@@ -32,12 +31,12 @@ def fragile_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real renderer, except that it fails for one bucket (a rendering bug)."""
     real = messages.event_message
 
-    def render(ev: Event, *args: Any, **kwargs: Any) -> messages.Message:
+    def render(ev: Event, *args: Any, **kwargs: Any) -> messages.Message | None:
         if getattr(ev, "bucket", None) == POISON:
             raise ValueError("cannot word this")
         return real(ev, *args, **kwargs)
 
-    monkeypatch.setattr(notifier_module, "event_message", render)
+    monkeypatch.setattr(messages, "event_message", render)
 
 
 @settings(max_examples=30, deadline=None)

@@ -9,6 +9,7 @@ import pytest
 from notifier.core.buckets import Bucket, Money, discover
 from notifier.core.text.render import (
     bar,
+    clock_time,
     closest_to_cap,
     countdown,
     local_time,
@@ -130,3 +131,13 @@ def test_table_for_a_fixture() -> None:
 
 def test_empty_table() -> None:
     assert table([]) == []
+
+
+def test_clock_time_is_short_today_and_this_week_and_dated_beyond() -> None:
+    plus2 = timezone(timedelta(hours=2))
+    now = datetime(2026, 7, 6, 10, 0, tzinfo=UTC)  # Mon 12:00 local
+    assert clock_time(datetime(2026, 7, 6, 14, 20, tzinfo=UTC), now, plus2) == "16:20"
+    # 23:30 UTC is already Tuesday in UTC+2: the weekday is named.
+    assert clock_time(datetime(2026, 7, 6, 23, 30, tzinfo=UTC), now, plus2) == "Tue 01:30"
+    assert clock_time(datetime(2026, 7, 11, 10, 0, tzinfo=UTC), now, plus2) == "Sat 12:00"
+    assert clock_time(datetime(2026, 7, 13, 10, 0, tzinfo=UTC), now, plus2) == "Mon 13 Jul 12:00"

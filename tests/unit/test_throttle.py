@@ -228,3 +228,24 @@ def test_trimming_held_messages_never_drops_a_critical_one() -> None:
     assert sent == [LOGIN]
     assert len(state.held) == MAX_HELD - 1
     assert state.held[0].title == "6"  # 0..5 dropped: 1 critical + 99 newest = MAX_HELD
+
+
+def _slotted(title: str, slot: str) -> Message:
+    return Message(title, "body", Urgency.NORMAL, None, MessageKind.THRESHOLD, slots=(slot,))
+
+
+def test_a_held_message_superseded_by_a_newer_one_for_its_bucket_is_dropped() -> None:
+    # Held "at 90%" (cap reached), then the bucket reaches 100 % and resets: only the
+    # newest is still true, and it goes out alone, not in a summary of stale lines.
+    at90 = _slotted("5-hour at 90%", "bucket:five_hour")
+    other = _slotted("7-day at 80%", "bucket:seven_day")
+    renewed = _slotted("5-hour renewed", "bucket:five_hour")
+    state = ThrottleState(held=(at90, other))
+    sent, after = decide([renewed], state, NOW)
+    assert sent == [other, renewed]
+    assert after.held == ()
+
+
+def test_messages_without_slots_are_never_merged() -> None:
+    sent, _ = decide([A, A], ThrottleState(), NOW)
+    assert sent == [A, A]

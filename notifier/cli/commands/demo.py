@@ -4,6 +4,13 @@ Edge. No account, no network: a bundled recording (``notifier/data/demo-week.jso
 is parsed, evaluated, drift-checked and archived exactly as the agent would,
 in a throw-away home folder so the user's real state is never touched, and
 its events go to the real desktop notifier (or the logged fallback, said so).
+
+Paced for a person: one live notification per bucket (the agent's rule), at
+most :data:`MAX_ON_SCREEN` of ours on screen (the oldest goes), at least
+:data:`MIN_NOTIFY_GAP` between two polls that notify. At the end the process
+stays up to ``--linger`` seconds while notifications are on screen, so a
+click still opens the page, then withdraws what is left (a notification whose
+click nobody hears any more would lie), and says the next step.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ DEFAULT_SPEED = 40_000.0
 # However long the simulated gap, never keep the newcomer waiting more than this per step.
 MAX_STEP_SECONDS = 2.0
 RECORDING = "demo-week.jsonl"
+MAX_ON_SCREEN = 3
+MIN_NOTIFY_GAP = 1.5
+LINGER_SECONDS = 15.0
+NEXT_STEP = "Next: `claude-usage-notifier install` watches your real usage from now on."
 
 
 def recording_path() -> Path:
@@ -58,19 +69,34 @@ def _print(line: str, *, to_stderr: bool = False) -> None:
 
 
 async def _play(
-    observations: list[Observation], speed: float, notify: bool, home: Path, as_json: bool
+    observations: list[Observation],
+    speed: float,
+    notify: bool,
+    home: Path,
+    as_json: bool,
+    linger: float = LINGER_SECONDS,
 ) -> int:
     from notifier import archive, schemas
     from notifier.core.pipeline import Pipeline
     from notifier.notify.notifier import Notifier
-    from notifier.notify.sinks import RecordingSink
+    from notifier.notify.sinks import DesktopNotifierSink, Interaction, RecordingSink
     from notifier.paths import resolve
+
+    def heard(what: Interaction, message: object) -> None:
+        title = getattr(message, "title", "")
+        verb = "clicked (opening your usage page)" if what is Interaction.CLICKED else "dismissed"
+        _print(f"  you {verb}: {title}", to_stderr=as_json)
 
     paths = resolve()
     config = Config(max_notifications_per_hour=60)
     known = schemas.load_known([paths.accepted_schemas_dir])
     pipeline = Pipeline(config, None, known)
-    notifier = await Notifier.create(config, sink=None if notify else RecordingSink())
+    notifier = await Notifier.create(
+        config,
+        sink=None if notify else RecordingSink(),
+        on_interaction=heard,
+        max_live=MAX_ON_SCREEN,
+    )
     # With --json, stdout carries only the events (as `replay --json`); the story goes to stderr.
     _print(
         f"Demo: a simulated week, {len(observations)} observations (state in {home})",
@@ -83,11 +109,16 @@ async def _play(
     delivered = 0
     try:
         previous: datetime | None = None
+        notified = False
         for observation in observations:
             if previous is not None:
                 gap = (observation.observed_at - previous).total_seconds()
-                await asyncio.sleep(min(gap / speed, MAX_STEP_SECONDS))
+                step = min(gap / speed, MAX_STEP_SECONDS)
+                if notified and isinstance(notifier.sink, DesktopNotifierSink):
+                    step = max(step, MIN_NOTIFY_GAP)  # time to read one before the next
+                await asyncio.sleep(step)
             previous = observation.observed_at
+            notified = False
             events = pipeline.process(observation)
             stamp = local_time(observation.observed_at, observation.observed_at)
             for event in events:
@@ -106,12 +137,34 @@ async def _play(
                     events, pipeline.last_buckets, observation.observed_at
                 )
                 delivered += len(deliveries)
+                notified = bool(deliveries)
+        await _linger(notifier.sink, linger, as_json)
     finally:
         await notifier.close()
     _print(
         f"Done: {delivered} notification(s) handed to {notifier.description}.", to_stderr=as_json
     )
+    _print(NEXT_STEP, to_stderr=as_json)
     return 0
+
+
+async def _linger(sink: object, seconds: float, as_json: bool) -> None:
+    """Keep listening while our notifications are on screen, then take the rest down."""
+    from notifier.notify.sinks import DesktopNotifierSink
+
+    if not isinstance(sink, DesktopNotifierSink) or not sink.live.handles:
+        return
+    if seconds > 0:
+        _print(
+            f"Waiting up to {seconds:g} s while notifications are on screen: "
+            "click one to open your usage page (Ctrl-C ends the demo).",
+            to_stderr=as_json,
+        )
+        deadline = asyncio.get_running_loop().time() + seconds
+        # The live set shrinks from D-Bus callbacks; a short poll is the simplest wait.
+        while sink.live.handles and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+    await sink.withdraw_all()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,10 +172,12 @@ def run(args: argparse.Namespace) -> int:
     from notifier.recording import read_recording
 
     speed = args.speed if args.speed is not None else DEFAULT_SPEED
-    if speed <= 0:
+    if speed <= 0 or args.linger < 0:
         from notifier.core.errors import InputError
 
-        raise InputError("--speed must be a positive number")
+        raise InputError("--speed must be positive and --linger not negative")
     observations = list(read_recording(recording_path()))
     with _private_home() as home:
-        return asyncio.run(_play(observations, speed, not args.no_notify, home, args.json))
+        return asyncio.run(
+            _play(observations, speed, not args.no_notify, home, args.json, args.linger)
+        )

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from notifier import lock, loginitem
-from notifier.cli.commands import common
+from notifier.cli.commands import claude_statusline, common
 from notifier.cli.output import Result
 from notifier.core.errors import InputError
 from notifier.core.models import AgentState
@@ -63,6 +63,8 @@ def _plan(title: str, item: LoginItem, commands: list[list[str]]) -> list[str]:
 
 def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> Result:
     """Write the login item and start the agent now (idempotent)."""
+    if getattr(args, "statusline", False):
+        return claude_statusline.install(args)
     where = common.paths()
     if getattr(args, "config", None) is not None:
         common.load_config(args, where)  # refuse to install with a config that cannot load
@@ -82,6 +84,8 @@ def install(args: argparse.Namespace, runner: CommandRunner | None = None) -> Re
 
 def uninstall(args: argparse.Namespace, runner: CommandRunner | None = None) -> Result:
     """Stop the agent and remove the login item (safe when not installed)."""
+    if getattr(args, "statusline", False):
+        return claude_statusline.uninstall(args)
     item = build(args, runner=runner)
     if args.dry_run:
         return Result(
@@ -120,6 +124,8 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "loaded": facts.loaded,
         "running": facts.running,
         "pid": facts.pid,
+        "exit_reason": facts.exit_reason,
+        "log_error": None if facts.running else last_log_error(where.log_file),
         "disabled": facts.disabled,
         "last_exit_code": facts.last_exit_code,
         "interpreter": facts.interpreter,
@@ -135,6 +141,25 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "user_agent_hint": agent.user_agent_hint,
         "state_warnings": warnings,
     }
+
+
+LOG_TAIL_BYTES = 64 * 1024
+
+
+def last_log_error(log_file: Path) -> str | None:
+    """The last ERROR line the agent logged (why it stopped, often), without its stamp."""
+    try:
+        with log_file.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - LOG_TAIL_BYTES))
+            tail = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    for raw in reversed(tail.splitlines()):
+        stamp, sep, rest = raw.partition(" ERROR ")
+        if sep and stamp[:4].isdigit():
+            return f"{rest} (at {stamp.split(',')[0]})"
+    return None
 
 
 def _yes(flag: bool) -> str:
@@ -159,6 +184,8 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         f"installed:    {_yes(data['installed'])}",
         f"loaded:       {loaded}",
         f"running:      {running}",
+        *([f"last exit:    {data['exit_reason']}"] if data["exit_reason"] else []),
+        *([f"agent log:    {data['log_error']}"] if data["log_error"] else []),
     ]
     if data["interpreter"] and data["interpreter_present"] is False:
         lines.append(

@@ -5,6 +5,11 @@ Exit codes: 0 when a notification backend took the sample (desktop-notifier's
 logged (no session bus, no notification server, dummy backend, failed send),
 with the reason on stderr. Imports desktop-notifier only through ``notify``.
 
+Clicks are heard: after a desktop notification went out, the command waits up
+to :data:`WAIT_SECONDS` (``--no-wait`` skips it) and says whether the sample
+was clicked (which opens the usage page) or dismissed, so a person knows the
+whole round trip works, not only the sending.
+
 osascript's exit 0 does not mean the notification was shown: on recent macOS
 it comes from Script Editor and is dropped silently until Script Editor may
 notify. Code cannot see that, so whenever the sample went through osascript
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from notifier.cli.commands.common import load_config
 from notifier.cli.output import Result
@@ -26,6 +32,8 @@ from notifier.core.text.messages import sample_message
 
 PERMISSION_WAIT = 60.0
 """How long ``notify --test`` waits for the user to answer the permission dialog."""
+WAIT_SECONDS = 20.0
+"""How long ``notify --test`` listens for a click or a dismissal."""
 
 
 def test(args: argparse.Namespace) -> Result:
@@ -34,22 +42,36 @@ def test(args: argparse.Namespace) -> Result:
     from notifier.agent.daemon import event_loop_factory, export_session_bus
 
     export_session_bus()
+    wait = 0.0 if getattr(args, "no_wait", False) else WAIT_SECONDS
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        return runner.run(_send_sample(config))
+        return runner.run(_send_sample(config, wait))
 
 
-async def _send_sample(config: Config) -> Result:
+async def _send_sample(config: Config, wait: float = 0.0) -> Result:
     from notifier.notify.chooser import choose_sink
     from notifier.notify.sinks import (
         SCRIPT_EDITOR_STEP,
         Delivery,
         DesktopNotifierSink,
+        Interaction,
         LogSink,
         MacOSDesktopSink,
         delivered_by_osascript,
+        live_desktop,
     )
 
-    sink, description = await choose_sink(config, permission_timeout=PERMISSION_WAIT)
+    heard: list[Interaction] = []
+    answered = asyncio.Event()
+
+    def on_interaction(what: Interaction, message: object) -> None:
+        del message
+        heard.append(what)
+        answered.set()
+
+    sink, description = await choose_sink(
+        config, permission_timeout=PERMISSION_WAIT, on_interaction=on_interaction
+    )
+    after: list[str] = []
     try:
         if isinstance(sink, LogSink):
             return Result(notes=[f"no notification shown: {sink.reason}"], exit_code=ExitCode.FOUND)
@@ -57,6 +79,27 @@ async def _send_sample(config: Config) -> Result:
         # the path actually used (macOS may have switched to osascript)
         via = sink.description if isinstance(sink, MacOSDesktopSink) else description
         osascript = delivered_by_osascript(sink)
+        desktop_in_use = live_desktop(sink)
+        if outcome is Delivery.DELIVERED and desktop_in_use is not None and wait > 0:
+            sys.stdout.write(
+                f"Test notification sent: {via}.\n"
+                f"Click it or dismiss it (waiting up to {wait:g} s)...\n"
+            )
+            sys.stdout.flush()
+            try:
+                await asyncio.wait_for(answered.wait(), wait)
+            except TimeoutError:
+                after.append(
+                    f"Neither clicked nor dismissed within {wait:g} s "
+                    "(it may still be on screen, or the server does not report clicks)."
+                )
+                await sink.withdraw("test")
+            else:
+                if heard[0] is Interaction.CLICKED:
+                    after.append("Clicked: your usage page is opening. Clicks work.")
+                else:
+                    after.append("Dismissed. Notifications and their callbacks work.")
+            return Result(text=after)
     finally:
         await sink.close()
     if outcome is Delivery.DELIVERED:

@@ -1,47 +1,80 @@
-"""``status [--json] [--payload FILE] [--config FILE]``: every bucket now, closest to cap first.
+"""``status [--json] [--payload FILE] [--force] [--config FILE]``: every bucket, fullest first.
 
-Edge (reads a file or the endpoint, the clock, stdout). Fetches once through
-:func:`notifier.client.fetch_once` (imported only then, so ``--payload``
-never loads httpx) or reads FILE, discovers the buckets, and prints either the
-table from :mod:`notifier.core.text.render` or the contract's JSON::
+Edge (reads a file or the endpoint, the agent's state and history, the clock,
+the terminal). Fetches once through :func:`notifier.client.fetch_once`
+(imported only then, so ``--payload`` never loads httpx) or reads FILE,
+discovers the buckets, and returns the table (fitted to the terminal, see
+:func:`notifier.core.text.render.fit`) or the contract's JSON::
 
     {"fetched_at": ISO 8601,
-     "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...]}
+     "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...],
+     "stale": bool, "as_of": ISO 8601}
+
+It never goes blank. When the endpoint cannot be reached (any
+:class:`~notifier.core.errors.ServerError`), or the agent's stored 429 deadline
+has not passed (then no request is sent at all, unless ``--force``), it shows
+the last numbers the agent saw (its history, else its state), says how old
+they are and why (``as of 14:05 (37 min ago; rate limited until 14:30)``) and
+exits 3. With nothing to show, the error itself reaches the CLI (exit 3).
 
 The table ends with the User-Agent the request carried and where it came
 from (``claude-code/<version>`` of the installed Claude Code by default, see
 :mod:`notifier.claude_version`; the ``user_agent`` setting when set). The
-``--json`` document does not carry it: the contract fixes its keys.
+``--json`` document does not carry it.
 
 With ``--payload``, ``fetched_at`` is the time the command ran (a saved file
-carries no trustworthy fetch time; its mtime changes when it is copied).
-``resets_at`` keeps the offset the server sent. Errors reach the CLI as
-:class:`~notifier.core.errors.NotifierError`: exit 2 for a bad FILE or config,
-exit 3 when the endpoint cannot be reached or authenticated.
+carries no trustworthy fetch time; its mtime changes when it is copied), so a
+reset that is already past gets no countdown rather than "(passed)". An
+error body from the endpoint (``{"type": "error", ...}``) is named as such
+(exit 2). ``resets_at`` keeps the offset the server sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from notifier.cli.commands import common
 from notifier.cli.output import Result
 from notifier.core.buckets import Bucket, discover, extra_usage_money
-from notifier.core.models import Config
+from notifier.core.errors import (
+    BadResponse,
+    ExitCode,
+    InputError,
+    RateLimited,
+    ServerError,
+    Unreachable,
+)
+from notifier.core.models import Config, State
 from notifier.core.text import render
 from notifier.core.useragent import UserAgent
 from notifier.paths import Paths
 
 
-def document(buckets: Sequence[Bucket], fetched_at: datetime) -> dict[str, Any]:
-    """The ``--json`` document, exactly the contract's keys (other programs parse it)."""
+@dataclass(frozen=True)
+class Staleness:
+    """Numbers that are not fresh: when they were seen and why nothing newer came."""
+
+    as_of: datetime
+    reason: str
+
+
+def document(
+    buckets: Sequence[Bucket], fetched_at: datetime, stale: Staleness | None = None
+) -> dict[str, Any]:
+    """The ``--json`` document: the contract's keys, plus ``stale`` and ``as_of``."""
     return {
         "fetched_at": fetched_at.isoformat(),
+        "stale": stale is not None,
+        "as_of": (stale.as_of if stale else fetched_at).isoformat(),
         "buckets": [
             {
                 "name": bucket.name,
@@ -67,6 +100,26 @@ def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str 
     return f"  Extra usage: {spent}"
 
 
+def ago(delta: timedelta) -> str:
+    """``37 min ago``, ``2 h 5 min ago`` (:func:`~notifier.core.text.render.duration`)."""
+    return f"{render.duration(delta)} ago"
+
+
+def heading(
+    now: datetime,
+    *,
+    source: str | None = None,
+    stale: Staleness | None = None,
+    tz: tzinfo | None = None,
+) -> str:
+    """``Claude usage, % used, at Tue 01 Dec 14:05`` (or ``as of ...`` with age and reason)."""
+    if stale is not None:
+        when = render.clock_time(stale.as_of, now, tz)
+        return f"Claude usage, % used, as of {when} ({ago(now - stale.as_of)}; {stale.reason})"
+    text = f"Claude usage, % used, at {render.local_time(now, now, tz)}"
+    return text + (f" (from {source})" if source is not None else "")
+
+
 def text_lines(
     buckets: Sequence[Bucket],
     fetched_at: datetime,
@@ -75,24 +128,49 @@ def text_lines(
     source: str | None = None,
     note: str | None = None,
     ascii_only: bool = False,
+    width: int = 80,
+    color: bool = False,
+    stale: Staleness | None = None,
+    countdowns: bool = True,
+    tz: tzinfo | None = None,
     user_agent: UserAgent | None = None,
 ) -> list[str]:
-    """The human table, headed by when (and, for a file, from where) it was read."""
+    """The human table for ``width`` columns, headed by when, from where, and how fresh."""
     muted = frozenset(b.name for b in buckets if not config.is_enabled(b.name))
-    heading = f"Claude usage at {render.local_time(fetched_at, fetched_at)}"
-    if source is not None:
-        heading += f" (from {source})"
-    lines = [heading]
+    lines = textwrap.wrap(
+        heading(fetched_at, source=source, stale=stale, tz=tz),
+        width=width,
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     if buckets:
-        cells = render.rows(buckets, fetched_at, muted=muted, ascii_only=ascii_only)
-        lines.extend(render.table(cells))
+        cells = render.rows(
+            buckets,
+            fetched_at,
+            tz,
+            muted=muted,
+            ascii_only=ascii_only,
+            countdowns=countdowns and stale is None,
+            passed="renewed since" if stale is not None else None,
+        )
+        lines.extend(render.fit(cells, width, color=color))
     else:
         lines.append("  no usage buckets in this payload")
     if note is not None:
-        lines.append(note)
+        lines.append(render.clip(note, width))
     if user_agent is not None:
-        lines.append(f"  User-Agent: {user_agent.describe()}")
-    return lines
+        lines.extend(
+            textwrap.wrap(
+                f"  User-Agent: {user_agent.describe()}",
+                width=width,
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
+    # textwrap leaves a word longer than the width whole (a long path): cut it.
+    return [render.clip(line, width) if "\x1b" not in line else line for line in lines]
 
 
 def _can_draw_blocks() -> bool:
@@ -102,6 +180,72 @@ def _can_draw_blocks() -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def terminal_width() -> int:
+    """``COLUMNS`` when set, else the terminal's width, else 80 (piped)."""
+    return max(20, shutil.get_terminal_size((80, 24)).columns)
+
+
+def use_color() -> bool:
+    """Colour only for a person at a terminal: never with ``NO_COLOR``, ``TERM=dumb`` or a pipe."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def error_body(payload: dict[str, Any]) -> str | None:
+    """The endpoint's error answer (``{"type": "error", "error": {...}}``) in words, or None."""
+    if payload.get("type") != "error":
+        return None
+    error = payload.get("error")
+    if not isinstance(error, dict):
+        return "an error"
+    kind, message = error.get("type"), error.get("message")
+    parts = [part for part in (kind, message) if isinstance(part, str) and part.strip()]
+    return ": ".join(parts) or "an error"
+
+
+def last_seen(paths: Paths, state: State) -> tuple[list[Bucket], dict[str, Any], datetime] | None:
+    """The last numbers the agent saw: its history's newest observation, else its state."""
+    from notifier.recording import last_observation
+
+    observation = last_observation(paths.history_file)
+    if observation is not None:
+        return discover(observation.payload), observation.payload, observation.observed_at
+    seen_at = state.agent.last_success_at
+    buckets = [
+        Bucket(name, memory.last_utilization, memory.resets_at)
+        for name, memory in state.buckets.items()
+        if memory.last_utilization is not None
+    ]
+    if not buckets or seen_at is None:
+        return None
+    return buckets, {}, seen_at
+
+
+def _agent_state(paths: Paths) -> State:
+    from notifier.statefile import load_state
+
+    # Read-only and lenient: never move the agent's file from under it.
+    state, _warnings = load_state(paths.state_file, move_aside=False)
+    return state
+
+
+def _why(exc: ServerError, now: datetime) -> str:
+    if isinstance(exc, RateLimited):
+        if exc.retry_after is not None:
+            until = now + timedelta(seconds=exc.retry_after)
+            return f"rate limited until {render.clock_time(until, now)}"
+        return "rate limited"
+    if isinstance(exc, Unreachable):
+        return "endpoint unreachable"
+    if isinstance(exc, BadResponse):
+        return "unexpected answer from the endpoint"
+    return "server error"
 
 
 def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
@@ -115,27 +259,86 @@ def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
     return asyncio.run(fetch_once(config, user_agent=versions.user_agent))
 
 
-def run(args: argparse.Namespace) -> Result:
-    """Fetch (or read ``--payload``) once and show every bucket."""
+def run(args: argparse.Namespace) -> Result | int:
+    """Fetch (or read ``--payload``) once and show every bucket; stale numbers rather than none.
+
+    ``--watch`` streams instead (see :mod:`notifier.cli.commands.watch`).
+    """
+    if getattr(args, "watch", False):
+        from notifier.cli.commands import watch
+
+        return watch.run(args)
     where = common.paths()
     config = common.load_config(args, where).config
     payload_file: Path | None = args.payload
     user_agent: UserAgent | None = None
+    now = datetime.now(UTC)
+    stale: Staleness | None = None
+    notes: list[str] = []
     if payload_file is not None:
         payload = common.read_json_object(payload_file)
+        problem = error_body(payload)
+        if problem is not None:
+            raise InputError(
+                f"payload file {payload_file} is an error answer from the endpoint "
+                f"({problem}), not usage data"
+            )
+        buckets = discover(payload)
+        fetched_at = now
     else:
-        payload, user_agent = _fetch(config, where)
-    fetched_at = datetime.now(UTC)
-    buckets = render.closest_to_cap(discover(payload))
+        paths = where
+        state = _agent_state(paths)
+        until = state.agent.backoff_until
+        limited = state.agent.outcome == "rate_limited" and until is not None and until > now
+        failure: ServerError | None = None
+        if until is not None and limited and not getattr(args, "force", False):
+            reason = f"rate limited until {render.clock_time(until, now)}"
+            notes.append(
+                f"the agent was told to wait ({reason}): no request sent; --force asks anyway"
+            )
+        else:
+            try:
+                payload, user_agent = _fetch(config, where)
+            except ServerError as exc:
+                failure = exc
+                reason = _why(exc, now)
+                notes.append(f"{exc}")
+            else:
+                reason = ""
+        if reason:
+            seen = last_seen(paths, state)
+            if seen is None:
+                if failure is not None:
+                    raise failure
+                raise RateLimited(
+                    f"the usage endpoint is rate limiting ({reason}) and the agent has no "
+                    "numbers yet; try again later or pass --force"
+                )
+            buckets, payload, fetched_at = seen
+            stale = Staleness(as_of=fetched_at, reason=reason)
+            notes.append("showing the last numbers the agent saw")
+        else:
+            buckets = discover(payload)
+            fetched_at = now
+    buckets = render.closest_to_cap(buckets)
     lines: list[str] = []
     if not args.json:
         lines = text_lines(
             buckets,
-            fetched_at,
+            now if stale is not None else fetched_at,
             config,
             source=str(payload_file) if payload_file is not None else None,
             note=extra_usage_note(payload, buckets),
             ascii_only=not _can_draw_blocks(),
+            width=terminal_width(),
+            color=use_color(),
+            stale=stale,
+            countdowns=payload_file is None,
             user_agent=user_agent,
         )
-    return Result(text=lines, data=document(buckets, fetched_at))
+    return Result(
+        text=lines,
+        data=document(buckets, fetched_at, stale),
+        notes=notes,
+        exit_code=ExitCode.ENDPOINT if stale is not None else ExitCode.OK,
+    )

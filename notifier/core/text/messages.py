@@ -26,9 +26,9 @@ from notifier.core.events import (
     Event,
     ThresholdCrossed,
 )
-from notifier.core.models import Outcome
+from notifier.core.models import DriftNotifications, Outcome
 from notifier.core.text.labels import label
-from notifier.core.text.render import clock_time, countdown, duration, local_time, percent
+from notifier.core.text.render import clock_time, countdown, duration, percent
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""
@@ -62,9 +62,28 @@ class MessageKind(Enum):
     FRESH = "fresh"
 
 
+def bucket_slot(bucket: str) -> str:
+    """The slot of a bucket's notifications: its new one replaces its previous one."""
+    return f"bucket:{bucket}"
+
+
+LOGIN_SLOT = "login"
+"""The slot of the "log in" notification (withdrawn once a poll succeeds again)."""
+DRIFT_SLOT = "drift"
+STALE_SLOT = "stale"
+"""The slot of the "numbers are stale" notice; "fresh again" takes its place."""
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One notification as a person will read it. ``sound=False`` in silent quiet hours.
+    """One notification as a person will read it.
+
+    ``slots`` name what the notification is the live one for (``bucket:five_hour``,
+    ``login``): a later message with a slot in common replaces it on screen, so a
+    bucket never has two notifications telling different numbers. ``line`` is the
+    message as one line of a grouped summary (its title when empty). ``sound``
+    says whether sound is allowed (``False`` in silent quiet hours); only critical
+    messages use it (:attr:`audible`).
 
     ``numbers_at`` is when the usage numbers it shows were observed (``None`` for a
     message without numbers): a message delivered later than that by more than a
@@ -78,8 +97,20 @@ class Message:
     open_url: str | None
     kind: MessageKind
     sound: bool = True
+    slots: tuple[str, ...] = ()
+    line: str = ""
     # Not part of equality: two messages with the same words are the same message.
     numbers_at: datetime | None = field(default=None, compare=False)
+
+    @property
+    def audible(self) -> bool:
+        """Plays a sound: only critical messages, and only when sound is allowed."""
+        return self.sound and self.urgency is Urgency.CRITICAL
+
+    @property
+    def sticky(self) -> bool:
+        """Stays on screen until withdrawn or dismissed (critical), instead of expiring."""
+        return self.urgency is Urgency.CRITICAL
 
 
 def _urgency(utilization: float) -> Urgency:
@@ -99,7 +130,7 @@ def _next_closest(buckets: Sequence[Bucket], name: str) -> Bucket | None:
 def _when(resets_at: datetime | None, now: datetime, tz: tzinfo | None) -> str | None:
     if resets_at is None:
         return None
-    return f"{local_time(resets_at, now, tz)} ({countdown(resets_at - now)})"
+    return f"{clock_time(resets_at, now, tz)} ({countdown(resets_at - now)})"
 
 
 # --------------------------------------------------------------------------- per event
@@ -108,23 +139,36 @@ def _when(resets_at: datetime | None, now: datetime, tz: tzinfo | None) -> str |
 def threshold_message(
     event: ThresholdCrossed, buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
 ) -> Message:
-    """``Claude 7-day Opus at 90%``: exact percent, reset time, next closest bucket."""
+    """``Claude 7-day Opus at 92.4%`` (the real value), or ``Claude 5-hour limit reached``.
+
+    Below 100 % the body says when the bucket resets and which bucket is next
+    closest; at 100 % it says only when work can go on: ``Back at 16:20 (in 27m)``.
+    """
     name = label(event.bucket)
     current = _find(buckets, event.bucket)
     resets_at = event.resets_at or (current.resets_at if current else None)
-    lines = [f"{name} is at {percent(event.utilization)} of its limit."]
     when = _when(resets_at, now, tz)
-    if when:
-        lines.append(f"Resets {when}.")
-    other = _next_closest(buckets, event.bucket)
-    if other is not None:
-        lines.append(f"Next closest: {label(other.name)} at {percent(other.utilization)}.")
+    value = percent(event.utilization)
+    if event.utilization >= CRITICAL_AT:
+        title = f"Claude {name} limit reached"
+        body = f"Back at {when}" if when else "No reset time is known for this limit."
+        line = f"{name} limit reached" + (f", back at {when}" if when else "")
+    else:
+        title = f"Claude {name} at {value}"
+        lines = [f"Resets {when}." if when else "No reset time is known for this limit."]
+        other = _next_closest(buckets, event.bucket)
+        if other is not None:
+            lines.append(f"Next closest: {label(other.name)} at {percent(other.utilization)}.")
+        body = "\n".join(lines)
+        line = f"{name} at {value}" + (f", resets {when}" if when else "")
     return Message(
-        title=f"Claude {name} at {percent(event.threshold)}",
-        body="\n".join(lines),
+        title=title,
+        body=body,
         urgency=_urgency(event.utilization),
         open_url=USAGE_URL,
         kind=MessageKind.THRESHOLD,
+        slots=(bucket_slot(event.bucket),),
+        line=line,
         numbers_at=event.observed_at,
     )
 
@@ -132,22 +176,28 @@ def threshold_message(
 def reset_message(
     event: BucketReset, buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
 ) -> Message:
-    """``Claude 7-day Opus has reset``: the new percent, the old one, the next reset."""
+    """``Claude 5-hour window renewed: now 3%``: the new percent, the old one, the next reset.
+
+    It replaces the bucket's threshold notification on screen (same slot), so a
+    "limit reached" never outlives the window it was about.
+    """
     name = label(event.bucket)
-    first = f"Now at {percent(event.utilization)}"
+    now_at = percent(event.utilization)
+    lines = []
     if event.previous_utilization is not None:
-        first += f" (was {percent(event.previous_utilization)})"
-    lines = [first + "."]
+        lines.append(f"It was at {percent(event.previous_utilization)} before.")
     current = _find(buckets, event.bucket)
     when = _when(current.resets_at if current else None, now, tz)
     if when:
         lines.append(f"Next reset {when}.")
     return Message(
-        title=f"Claude {name} has reset",
-        body="\n".join(lines),
+        title=f"Claude {name} window renewed: now {now_at}",
+        body="\n".join(lines) or f"{name} starts a new window.",
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.RESET,
+        slots=(bucket_slot(event.bucket),),
+        line=f"{name} renewed, now {now_at}",
         numbers_at=event.observed_at,
     )
 
@@ -165,104 +215,185 @@ def _names(names: Sequence[str]) -> str:
     return shown if len(names) <= 3 else f"{shown} and {len(names) - 3} more"
 
 
-def drift_message(event: DriftDetected) -> Message:
-    """``Usage data changed: new bucket X`` (or ``N changes``) with the ``drift show`` hint.
-
-    A new bucket is an ``added`` top-level key of type object; a bucket that came
-    alive is a top-level ``type_changed`` from null to object; without either, a
-    ``value_added`` at ``limits[].kind`` names the new limit kind. Everything else is
-    counted. The id in the hint is the first 12 hex characters of the fingerprint.
-    """
-    added: list[str] = []
-    alive: list[str] = []
+def new_buckets(event: DriftDetected) -> list[str]:
+    """Top-level keys that became buckets: an ``added`` object, or a null that came alive."""
+    found: list[str] = []
     for change in event.changes:
         if not _is_top_level(change.path):
             continue
-        if change.change is ChangeKind.ADDED and change.type == "object":
-            added.append(change.path)
-        elif (
+        added = change.change is ChangeKind.ADDED and change.type == "object"
+        alive = (
             change.change is ChangeKind.TYPE_CHANGED
             and change.old_type == "null"
             and change.new_type == "object"
-        ):
-            alive.append(change.path)
-    found = added + alive
-    if len(found) == 1 and added:
-        title = f"Usage data changed: new bucket {added[0]}"
-    elif len(found) == 1:
-        title = f"Usage data changed: bucket {alive[0]} now reports usage"
-    elif found:
-        title = f"Usage data changed: new buckets {_names(found)}"
-    elif kinds := [
-        c.value
-        for c in event.changes
-        if c.change is ChangeKind.VALUE_ADDED and c.path == "limits[].kind" and c.value
-    ]:
-        # A limit of a new kind: the watcher treats it as a bucket at once (issue 17).
-        title = f"Usage data changed: new limit kind {_names(kinds)}"
-    else:
-        title = f"Usage data changed: {_plural(len(event.changes), 'change')}"
-    lines = []
-    if found:
-        others = len(event.changes) - len(found)
-        if others:
-            lines.append(f"Also {_plural(others, 'other change')}.")
-        lines.append("New buckets are watched with the default thresholds.")
+        )
+        if added or alive:
+            found.append(change.path)
+    return found
+
+
+def new_limit_kinds(event: DriftDetected) -> list[str]:
+    """``limits[].kind`` values no known variant has: each is a new kind of limit."""
+    return [
+        change.value
+        for change in event.changes
+        if change.change is ChangeKind.VALUE_ADDED
+        and change.path == "limits[].kind"
+        and isinstance(change.value, str)
+        and change.value
+    ]
+
+
+def drift_message(
+    event: DriftDetected,
+    buckets: Sequence[Bucket] = (),
+    mode: DriftNotifications = "buckets",
+) -> Message | None:
+    """``New Claude limit: Nimbus Quill (0%)``, or ``None`` when ``mode`` wants no notice.
+
+    A person hears about a drift only when it means something to them: a new
+    bucket, a codename that came alive, or a limit of a new kind (each is
+    watched from now on). Other shape
+    changes (a field added or missing) go to the log and ``drift list``, unless
+    ``mode`` is ``"all"``; ``"never"`` sends nothing. The title has labels only;
+    raw keys go in the body, with the ``drift show`` hint (the first 12 hex
+    characters of the variant fingerprint).
+    """
+    if mode == "never":
+        return None
+    keys = new_buckets(event)
+    kinds = new_limit_kinds(event) if not keys else []
+    if not keys and not kinds and mode != "all":
+        return None
     variant = event.fingerprint[:ID_LENGTH]
     # Without a fingerprint there is no id to show; the list is the next best hint.
-    hint = f"drift show {variant}" if variant else "drift list"
-    lines.append(f"Details: run `{COMMAND} {hint}`")
+    hint = f"`{COMMAND} drift show {variant}`" if variant else f"`{COMMAND} drift list`"
+    if keys:
+        shown = []
+        for key in keys:
+            bucket = _find(buckets, key)
+            shown.append(label(key) + (f" ({percent(bucket.utilization)})" if bucket else ""))
+        noun = "limit" if len(keys) == 1 else "limits"
+        title = f"New Claude {noun}: {_names(shown)}"
+        watched = "It is now watched" if len(keys) == 1 else "They are now watched"
+        lines = [
+            f"{watched} with your default thresholds.",
+            f"Key: {', '.join(keys)}. Details: {hint}",
+        ]
+    elif kinds:
+        # A limit of a new kind (issue 17): its `limit:<kind>:<slug>` bucket is watched.
+        shown = []
+        for kind in kinds:
+            bucket = next((b for b in buckets if b.name.startswith(f"limit:{kind}:")), None)
+            shown.append(label(kind) + (f" ({percent(bucket.utilization)})" if bucket else ""))
+        noun = "kind" if len(kinds) == 1 else "kinds"
+        title = f"New Claude limit {noun}: {_names(shown)}"
+        lines = [
+            "Limits of this kind are now watched with your default thresholds.",
+            f"Kind: {', '.join(kinds)}. Details: {hint}",
+        ]
+    else:
+        title = "Claude usage data changed shape"
+        lines = [
+            f"{_plural(len(event.changes), 'change')} in the usage data; watching goes on.",
+            f"Details: {hint}",
+        ]
     return Message(
         title=title,
         body="\n".join(lines),
         urgency=Urgency.NORMAL,
         open_url=None,
         kind=MessageKind.DRIFT,
+        slots=(DRIFT_SLOT,),
+        line=title.removeprefix("Claude "),
     )
 
 
 def event_message(
-    event: Event, buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
-) -> Message:
-    """The message for one event, whatever its kind."""
+    event: Event,
+    buckets: Sequence[Bucket],
+    now: datetime,
+    tz: tzinfo | None = None,
+    *,
+    drift: DriftNotifications = "buckets",
+) -> Message | None:
+    """The message for one event, whatever its kind (``None``: no notice for this drift)."""
     if isinstance(event, ThresholdCrossed):
         return threshold_message(event, buckets, now, tz)
     if isinstance(event, DriftDetected):
-        return drift_message(event)
+        return drift_message(event, buckets, drift)
     return reset_message(event, buckets, now, tz)
 
 
 def event_messages(
-    events: Sequence[Event], buckets: Sequence[Bucket], now: datetime, tz: tzinfo | None = None
+    events: Sequence[Event],
+    buckets: Sequence[Bucket],
+    now: datetime,
+    tz: tzinfo | None = None,
+    *,
+    drift: DriftNotifications = "buckets",
 ) -> list[Message]:
     """Messages for the events that want one (``notify=False`` events are skipped)."""
-    return [event_message(event, buckets, now, tz) for event in events if event.notify]
+    messages = (
+        event_message(event, buckets, now, tz, drift=drift) for event in events if event.notify
+    )
+    return [message for message in messages if message is not None]
 
 
 # --------------------------------------------------------------------------- others
 
 
-def login_message(detail: str = "") -> Message:
-    """One critical message naming the fix; ``detail`` is the agent's reason, if any."""
-    body = "Run `claude` and log in. Usage checks resume on their own."
-    if detail.strip():
-        body += f"\n({detail.strip()})"
+class LoginProblem(Enum):
+    """Why the usage cannot be read: two situations a person fixes differently."""
+
+    NEVER_LOGGED_IN = "never_logged_in"  # no Claude login on this machine (yet)
+    EXPIRED = "expired"  # there was one; it expired, was refused, or lacks a scope
+
+
+def login_message(detail: str = "", problem: LoginProblem = LoginProblem.EXPIRED) -> Message:
+    """One critical message naming the fix once.
+
+    ``detail`` is the agent's reason; it already names the fix (``run `claude` to
+    log in again``), so the generic fix is added only when there is no detail.
+    """
+    reason = detail.strip().rstrip(".")
+    if problem is LoginProblem.NEVER_LOGGED_IN:
+        title = "Claude usage: not logged in yet"
+        fix = "Run `claude` and log in; usage checks start on their own."
+        after = "Usage checks start on their own once you are logged in."
+    else:
+        title = "Claude login expired"
+        fix = "Run `claude` and log in again; usage checks resume on their own."
+        after = "Usage checks resume on their own."
+    body = f"{reason[:1].upper()}{reason[1:]}.\n{after}" if reason else fix
     return Message(
-        title="Claude login expired",
+        title=title,
         body=body,
         urgency=Urgency.CRITICAL,
         open_url=None,
         kind=MessageKind.LOGIN,
+        slots=(LOGIN_SLOT,),
+        line=title.removeprefix("Claude "),
     )
 
 
+def _critical_first(messages: Sequence[Message]) -> list[Message]:
+    return sorted(messages, key=lambda message: message.urgency is not Urgency.CRITICAL)
+
+
 def summary_message(messages: Sequence[Message]) -> Message:
-    """Many messages as one: their titles as lines, the highest urgency, one click target."""
-    lines = [f"• {message.title}" for message in messages[:_SUMMARY_LINES]]
-    if len(messages) > _SUMMARY_LINES:
-        lines.append(f"• and {len(messages) - _SUMMARY_LINES} more")
+    """Many messages as one: a line per message (critical first), the highest urgency.
+
+    Each line keeps its bucket's percent and reset time. The summary is the live
+    notification of every slot its messages had.
+    """
+    ordered = _critical_first(messages)
+    lines = [f"• {message.line or message.title}" for message in ordered[:_SUMMARY_LINES]]
+    if len(ordered) > _SUMMARY_LINES:
+        lines.append(f"• and {len(ordered) - _SUMMARY_LINES} more")
     critical = any(message.urgency is Urgency.CRITICAL for message in messages)
-    url = next((message.open_url for message in messages if message.open_url), None)
+    url = next((message.open_url for message in ordered if message.open_url), None)
+    slots = tuple(dict.fromkeys(slot for message in ordered for slot in message.slots))
     observed = [message.numbers_at for message in messages if message.numbers_at is not None]
     return Message(
         title=f"Claude usage: {len(messages)} updates",
@@ -271,6 +402,8 @@ def summary_message(messages: Sequence[Message]) -> Message:
         open_url=url,
         kind=MessageKind.SUMMARY,
         sound=all(message.sound for message in messages),
+        slots=slots,
+        line=f"usage: {len(messages)} updates",
         numbers_at=min(observed, default=None),  # the oldest numbers set the age shown
     )
 
@@ -279,10 +412,11 @@ def sample_message() -> Message:
     """The sample ``notify --test`` sends."""
     return Message(
         title="Claude usage notifier: test",
-        body="Notifications work. Clicking one opens your usage page.",
+        body="Notifications work. Click this one to open your usage page, or dismiss it.",
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.TEST,
+        slots=("test",),
     )
 
 
@@ -359,6 +493,7 @@ def stale_message(
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.STALE,
+        slots=(STALE_SLOT,),
     )
 
 
@@ -386,5 +521,6 @@ def fresh_message(
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.FRESH,
+        slots=(STALE_SLOT,),  # "fresh again" replaces the "stale" notice on screen
         numbers_at=now,
     )

@@ -68,20 +68,26 @@ def duration(delta: timedelta) -> str:
     return f"{mins} min"
 
 
-def clock_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """``14:05`` for a moment on today's local date, else :func:`local_time`'s form."""
-    local = when.astimezone(tz)
-    if local.date() == now.astimezone(tz).date():
-        return local.strftime("%H:%M")
-    return local_time(when, now, tz)
-
-
 def local_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
     """``when`` in local time: ``Thu 23 Jul 16:59``; the year is added when it differs."""
     local = when.astimezone(tz)
     current = now.astimezone(tz)
     pattern = "%a %d %b %H:%M" if local.year == current.year else "%a %d %b %Y %H:%M"
     return local.strftime(pattern)
+
+
+def clock_time(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """A short local time for a sentence: ``16:20`` today, ``Thu 16:20`` this week.
+
+    Further away it is :func:`local_time` (with the date), so it is never ambiguous.
+    """
+    local = when.astimezone(tz)
+    current = now.astimezone(tz)
+    if local.date() == current.date():
+        return local.strftime("%H:%M")
+    if timedelta(0) <= when - now < timedelta(days=6):
+        return local.strftime("%a %H:%M")
+    return local_time(when, now, tz)
 
 
 def money(minor: float, exponent: int = 2, currency: str | None = None) -> str:
@@ -107,12 +113,29 @@ def closest_to_cap(buckets: Iterable[Bucket]) -> list[Bucket]:
     return sorted(buckets, key=lambda bucket: -bucket.utilization)
 
 
-def reset_text(bucket: Bucket, now: datetime, tz: tzinfo | None = None) -> str:
-    """``resets Thu 23 Jul 16:59 (in 4d 13h)``, money for extra usage, or no reset."""
+def reset_text(
+    bucket: Bucket,
+    now: datetime,
+    tz: tzinfo | None = None,
+    *,
+    short: bool = False,
+    countdowns: bool = True,
+    passed: str | None = None,
+) -> str:
+    """``resets Thu 23 Jul 16:59 (in 4d 13h)``, money for extra usage, or no reset.
+
+    ``short`` uses :func:`clock_time` (``resets 16:59 (in 2h 5m)``); without
+    ``countdowns`` (a saved payload, whose "now" is unknown) a moment already
+    past gets no countdown instead of a row of "(passed)", or ``passed`` in
+    brackets when given (old numbers: ``renewed since``).
+    """
     if bucket.resets_at is not None:
-        return (
-            f"resets {local_time(bucket.resets_at, now, tz)} ({countdown(bucket.resets_at - now)})"
-        )
+        when = (clock_time if short else local_time)(bucket.resets_at, now, tz)
+        left = bucket.resets_at - now
+        if not countdowns and left.total_seconds() < 0:
+            # A saved payload: its "now" is unknown. Old numbers: the window is over.
+            return f"resets {when}" + (f" ({passed})" if passed else "")
+        return f"resets {when} ({countdown(left)})"
     if bucket.money is not None:
         return money_line(bucket.money) or "no monthly amounts"
     return "no reset scheduled"
@@ -126,6 +149,9 @@ class Row:
     bar: str
     percent: str
     detail: str
+    utilization: float = 0.0
+    short_detail: str = ""  # the detail for a narrow terminal (falls back to ``detail``)
+    muted: bool = False
 
 
 def rows(
@@ -135,6 +161,8 @@ def rows(
     *,
     muted: frozenset[str] = frozenset(),
     ascii_only: bool = False,
+    countdowns: bool = True,
+    passed: str | None = None,
 ) -> list[Row]:
     """Cells for each bucket in the order given; ``muted`` buckets are marked."""
     return [
@@ -142,7 +170,10 @@ def rows(
             label=label(b.name) + (" (muted)" if b.name in muted else ""),
             bar=bar(b.utilization, ascii_only=ascii_only),
             percent=percent(b.utilization),
-            detail=reset_text(b, now, tz),
+            detail=reset_text(b, now, tz, countdowns=countdowns, passed=passed),
+            utilization=b.utilization,
+            short_detail=reset_text(b, now, tz, short=True, countdowns=countdowns, passed=passed),
+            muted=b.name in muted,
         )
         for b in buckets
     ]
@@ -159,3 +190,93 @@ def table(cells: Sequence[Row]) -> list[str]:
         f"{row.detail}".rstrip()
         for row in cells
     ]
+
+
+# --------------------------------------------------------------------------- fitting a terminal
+
+COMPACT_BELOW = 60
+"""Narrower than this, each bucket takes two short lines instead of one wide one."""
+MIN_BAR = 8
+MIN_LABEL = 8
+ELLIPSIS = "\u2026"
+
+_ANSI = {"low": "32", "high": "33", "critical": "31", "muted": "2"}
+
+
+def band(utilization: float) -> str:
+    """``low`` below 75 %, ``high`` from 75 to below 90, ``critical`` from 90."""
+    if utilization >= 90:
+        return "critical"
+    if utilization >= 75:
+        return "high"
+    return "low"
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the cut marked with an ellipsis."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + ELLIPSIS
+
+
+def _paint(text: str, row: Row, color: bool) -> str:
+    if not color or not text:
+        return text
+    code = _ANSI["muted"] if row.muted else _ANSI[band(row.utilization)]
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def _rebar(row: Row, width: int) -> str:
+    full = row.bar[:1] if row.bar else _BLOCKS[0]
+    ascii_only = full == _ASCII_BLOCKS[0]
+    return bar(row.utilization, width, ascii_only=ascii_only)
+
+
+def fit(cells: Sequence[Row], width: int, *, color: bool = False) -> list[str]:
+    """The table for a terminal ``width`` columns wide: no line is ever wider.
+
+    From ``COMPACT_BELOW`` columns on, one line per bucket; what gives way, in
+    order: the long reset date (``Thu 23 Jul 16:59`` -> ``Thu 16:59``), the
+    bar (down to ``MIN_BAR`` cells), the label (cut with an ellipsis), then the
+    detail's end. Narrower, each bucket takes two lines: label, bar and percent,
+    then the short reset text. ``color`` paints bar and percent by :func:`band`
+    (ANSI codes are not counted in the width).
+    """
+    if not cells:
+        return []
+    if width < COMPACT_BELOW:
+        return _compact(cells, width, color)
+    pw = max(len(row.percent) for row in cells)
+    lw = max(len(row.label) for row in cells)
+    details = [row.detail for row in cells]
+    bw = BAR_WIDTH
+
+    def total() -> int:
+        return 2 + lw + 2 + bw + 2 + pw + 2 + max(len(d) for d in details)
+
+    if total() > width:
+        details = [row.short_detail or row.detail for row in cells]
+    if total() > width:
+        bw = max(MIN_BAR, bw - (total() - width))
+    if total() > width:
+        lw = max(MIN_LABEL, lw - (total() - width))
+    room = width - (2 + lw + 2 + bw + 2 + pw + 2)
+    lines = []
+    for row, detail in zip(cells, details, strict=True):
+        cells_text = _paint(f"{_rebar(row, bw)}  {row.percent:>{pw}}", row, color)
+        line = f"  {clip(row.label, lw):<{lw}}  {cells_text}  {clip(detail, room)}"
+        lines.append(line.rstrip())
+    return lines
+
+
+def _compact(cells: Sequence[Row], width: int, color: bool) -> list[str]:
+    pw = max(len(row.percent) for row in cells)
+    lw = min(max(len(row.label) for row in cells), max(1, width - pw - 2 - MIN_BAR))
+    bw = max(0, min(BAR_WIDTH, width - lw - pw - 2))
+    lines = []
+    for row in cells:
+        head = clip(row.label, lw).ljust(lw)
+        shown = f"{_rebar(row, bw)} {row.percent:>{pw}}" if bw else f"{row.percent:>{pw}}"
+        lines.append(clip(head, width - len(shown) - 1) + " " + _paint(shown, row, color))
+        lines.append("  " + clip(row.short_detail or row.detail, width - 2))
+    return lines

@@ -53,18 +53,44 @@ def event_line(event: Event) -> str:
 
 
 def story_line(event: Event) -> str:
-    """``5-hour crossed 75% (now 79%)``: the demo's plainer wording, no timestamp."""
+    """``5-hour crossed 75% (now 79%)``: the demo's plain wording, no timestamp.
+
+    A reset reads ``5-hour window renewed: now 41% (was 93%)`` (the new window can
+    start above the old one's last reading, which "reset: 30% -> 41%" made look
+    like a bug), and a drift ``a new kind of usage data appeared``.
+    """
     if isinstance(event, ThresholdCrossed):
+        if event.utilization >= 100:
+            return f"{label(event.bucket)} limit reached (now {percent(event.utilization)})" + (
+                _silent(event)
+            )
         return (
             f"{label(event.bucket)} crossed {percent(event.threshold)} "
             f"(now {percent(event.utilization)}){_silent(event)}"
         )
     if isinstance(event, BucketReset):
         previous = event.previous_utilization
-        before = "?" if previous is None else percent(previous)
+        was = "" if previous is None else f" (was {percent(previous)})"
         return (
-            f"{label(event.bucket)} reset: {before} -> {percent(event.utilization)}{_silent(event)}"
+            f"{label(event.bucket)} window renewed: now {percent(event.utilization)}{was}"
+            f"{_silent(event)}"
         )
-    paths = ", ".join(change.path for change in event.changes[:3])
-    more = f" (+{len(event.changes) - 3} more)" if len(event.changes) > 3 else ""
-    return f"usage data changed: {paths}{more}; archived as variant {event.fingerprint[:ID_LENGTH]}"
+    new = [
+        change.path
+        for change in event.changes
+        if "." not in change.path
+        and "[" not in change.path
+        and (
+            (change.change is ChangeKind.ADDED and change.type == "object")
+            or (change.change is ChangeKind.TYPE_CHANGED and change.new_type == "object")
+        )
+    ]
+    if new:
+        names = ", ".join(f"{label(path)} ({path})" for path in new[:3])
+        return f"a new kind of usage data appeared: new limit {names}, now watched"
+    count = len(event.changes)
+    changes = "1 change" if count == 1 else f"{count} changes"
+    return (
+        f"a new kind of usage data appeared ({changes}; "
+        f"`drift show {event.fingerprint[:ID_LENGTH]}` tells more)"
+    )
