@@ -25,12 +25,12 @@ def test_sighup_reloads_the_thresholds_and_a_bad_file_keeps_the_old_ones(tmp_pat
         proc = run.start()
         try:
             assert wait_for(lambda: len(server.requests) >= 2, 20), run.log()
-            assert "at 75%" not in run.log()
+            assert "Claude 5-hour" not in run.log()  # 80 % is under the 95 % threshold
 
             config.write_text("thresholds = [75]\n")
             proc.send_signal(signal.SIGHUP)
             assert wait_for(lambda: "reloaded" in run.log(), 10), run.log()
-            assert wait_for(lambda: "Claude 5-hour at 75%" in run.log(), 20), run.log()
+            assert wait_for(lambda: "Claude 5-hour at 80%" in run.log(), 20), run.log()
 
             config.write_text('thresholds = "no"\n')
             proc.send_signal(signal.SIGHUP)

@@ -254,7 +254,7 @@ def test_a_huge_payload_is_judged_not_compared_and_sigterm_still_answers(
     try:
         assert wait_for(lambda: "too large to compare" in run.log(), 60), run.log()
         # The healthy bucket's event still goes out (the log sink, notify = log).
-        assert wait_for(lambda: "Claude 5-hour at 75%" in run.log(), 30), run.log()[-2000:]
+        assert wait_for(lambda: "Claude 5-hour at 80%" in run.log(), 30), run.log()[-2000:]
         assert wait_for(lambda: len(server.requests) >= 2, 30)
     finally:
         started = time.monotonic()
