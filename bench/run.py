@@ -120,6 +120,57 @@ def bench_replay(count: int = 20_000) -> None:
         print(f"{'':<34} ({events} events from {count} observations)")
 
 
+def bench_forecast(count: int = 20_000) -> None:
+    """Replay's pipeline with the pace forecast on and off, with and without drift.
+
+    The observations are read once beforehand, so the obs/s figures are the
+    pipeline's own (discovery, rules, forecast, drift); the goal (issue 15,
+    forecasting adds at most 25 % to replay time) is judged on replay time, the
+    reading of the recording (timed apart) plus the pipeline.
+    """
+    from notifier import schemas
+    from notifier.core.models import Config
+    from notifier.core.pipeline import Pipeline
+    from notifier.recording import read_recording
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.jsonl"
+        make_recording(path, count)
+        observations = list(read_recording(path))
+        reading = []
+        for _ in range(3):
+            started = time.perf_counter()
+            for _observation in read_recording(path):
+                pass
+            reading.append(time.perf_counter() - started)
+    read = min(reading)
+    known = schemas.load_known()
+
+    def once(config: Config, with_drift: bool) -> float:
+        started = time.perf_counter()
+        pipeline = Pipeline(config, None, known if with_drift else None)
+        for observation in observations:
+            pipeline.process(observation)
+        return time.perf_counter() - started
+
+    for with_drift in (False, True):
+        # Interleaved, best of five each: other load on the machine hits both alike.
+        runs: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(5):
+            for forecast in (False, True):
+                runs[forecast].append(once(Config(forecast=forecast), with_drift))
+        plain, forecasting = min(runs[False]), min(runs[True])
+        where = "with drift" if with_drift else "no drift"
+        for name, seconds in (("forecast off", plain), ("forecast on", forecasting)):
+            rate = count / seconds
+            label = f"pipeline, {where}, {name}"
+            print(f"{label:<34} {rate:>12,.0f} obs/s   {seconds / count * 1e6:.1f} us/obs")
+        print(f"{f'forecast cost, {where}, pipeline':<34} {forecasting / plain - 1:>+16.0%}")
+        # The goal is about replay time: reading the recording, then the pipeline.
+        extra = (read + forecasting) / (read + plain) - 1
+        _report(f"forecast cost, {where}, replay", f"{extra:+.0%}", "<= +25 %", extra <= 0.25)
+
+
 def _per_call(fn: Callable[[], object], runs: int) -> float:
     return min(timeit.repeat(fn, number=runs, repeat=5)) / runs
 
@@ -420,6 +471,7 @@ def bench_hostile(windows: int = 30_000) -> None:
 
 BENCHES: dict[str, Callable[[], None]] = {
     "replay": bench_replay,
+    "forecast": bench_forecast,
     "drift": bench_drift,
     "startup": bench_startup,
     "statusline": bench_statusline,

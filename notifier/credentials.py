@@ -36,7 +36,7 @@ import os
 import platform
 import string
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +82,8 @@ class Credentials:
     scopes: tuple[str, ...]
     subscription_type: str | None
     source: str  # where it came from, for messages: a file path or a Keychain item
+    # When the login itself ends (``refreshTokenExpiresAt``): only a new `/login` renews it.
+    login_expires_at: datetime | None = None
 
     def __str__(self) -> str:
         return f"Claude Code login from {self.source}"
@@ -164,6 +166,7 @@ def _read(raw: bytes, source: str) -> Credentials:
         scopes=scopes,
         subscription_type=subscription if isinstance(subscription, str) else None,
         source=source,
+        login_expires_at=_expiry(oauth.get("refreshTokenExpiresAt")),
     )
 
 
@@ -368,16 +371,44 @@ def load(
     raise NotLoggedIn(f"no Claude login found in {where}: {LOGIN_HINT}")
 
 
+class TokenProvider:
+    """A callable that re-reads the login on every call (Claude Code rotates the token).
+
+    It remembers the login lifetime (``refreshTokenExpiresAt``) of the last read,
+    so the agent can warn before the login ends without reading the credentials
+    (and, on macOS, running ``security``) a second time per poll.
+    """
+
+    def __init__(
+        self,
+        *,
+        environ: Mapping[str, str] | None = None,
+        system: str | None = None,
+        runner: CommandRunner | None = None,
+        account: str | None = None,
+    ) -> None:
+        self._environ = environ
+        self._system = system
+        self._runner = runner
+        self._account = account
+        self.login_expires_at: datetime | None = None
+        """The login lifetime of the last successful read (``None``: not stated, or none yet)."""
+
+    def __call__(self) -> str:
+        """The access token, read afresh (and the login lifetime noted)."""
+        found = load(
+            environ=self._environ, system=self._system, runner=self._runner, account=self._account
+        )
+        self.login_expires_at = found.login_expires_at
+        return found.access_token
+
+
 def token_provider(
     *,
     environ: Mapping[str, str] | None = None,
     system: str | None = None,
     runner: CommandRunner | None = None,
     account: str | None = None,
-) -> Callable[[], str]:
-    """A callable that re-reads the login on every call (Claude Code rotates the token)."""
-
-    def provide() -> str:
-        return load(environ=environ, system=system, runner=runner, account=account).access_token
-
-    return provide
+) -> TokenProvider:
+    """A :class:`TokenProvider` for this machine's Claude Code login."""
+    return TokenProvider(environ=environ, system=system, runner=runner, account=account)

@@ -44,8 +44,18 @@ from notifier.core.errors import StoreError
 from notifier.core.models import STATE_VERSION, AgentState, BucketState, State, representable
 from notifier.store import atomic_write_json, move_aside, read_json
 
+
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added the pace forecast's fields to each bucket; all have empty defaults.
+
+    A version-1 bucket loses nothing: it starts with no points, no forecast sent in
+    this window and no learned window length.
+    """
+    return {**doc, "version": 2}
+
+
 # version N -> function turning a version-N document into a version-N+1 document.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 _TOP_FIELDS = frozenset(State.model_fields)
 
@@ -67,14 +77,21 @@ def _naive_datetime(model: BaseModel) -> bool:
     )
 
 
+def _finite(bucket: BucketState) -> bool:
+    """Every number of ``bucket`` finite and every point's time with an offset."""
+    numbers = (*bucket.fired, bucket.last_utilization or 0.0, bucket.longest_window_seconds or 0.0)
+    if not all(math.isfinite(n) for n in numbers):
+        return False
+    return all(at.tzinfo is not None and math.isfinite(value) for at, value in bucket.points)
+
+
 def _bucket(name: str, raw: object, path: Path, warnings: list[str]) -> BucketState | None:
     try:
         bucket = BucketState.model_validate(raw)
     except ValidationError:
         warnings.append(f"{path}: bucket {name!r} is invalid; forgotten")
         return None
-    numbers = (*bucket.fired, bucket.last_utilization or 0.0)
-    if _naive_datetime(bucket) or not all(math.isfinite(n) for n in numbers):
+    if _naive_datetime(bucket) or not _finite(bucket):
         warnings.append(f"{path}: bucket {name!r} is invalid; forgotten")
         return None
     if isinstance(raw, dict):
@@ -173,8 +190,7 @@ def state_to_json(state: State) -> dict[str, Any]:
     checked = [again.agent, *again.buckets.values()]
     if any(_naive_datetime(model) for model in checked):
         raise StoreError("refusing to write a state with a timestamp without offset")
-    numbers = [n for b in again.buckets.values() for n in (*b.fired, b.last_utilization or 0.0)]
-    if not all(math.isfinite(n) for n in numbers):
+    if not all(_finite(bucket) for bucket in again.buckets.values()):
         raise StoreError("refusing to write a state with a non-finite number")
     return data
 

@@ -214,9 +214,8 @@ async def _serve(paths: Paths, config: Config, config_file: Path | None = None) 
         pipeline = Pipeline(config, state, known, _seen_variants(paths))
         # The default User-Agent: Claude Code's form with the installed version (cached a day).
         versions = ClaudeVersionReader(paths.claude_version_file)
-        client = UsageClient(
-            http, config, credentials.token_provider(), user_agent=versions.user_agent
-        )
+        tokens = credentials.token_provider()
+        client = UsageClient(http, config, tokens, user_agent=versions.user_agent)
         archiver = _archiver(paths, config)
         agent = Agent(
             config=config,
@@ -226,6 +225,7 @@ async def _serve(paths: Paths, config: Config, config_file: Path | None = None) 
             notifier=notifier,
             agent_state=state.agent,
             archiver=archiver,
+            login_expiry=lambda: tokens.login_expires_at,
         )
         reloader.append(
             functools.partial(

@@ -35,6 +35,12 @@ traceback (one line, see :mod:`notifier.logs`) and becomes ``bad_response``
 with the problem ``internal error: <type>``. SIGTERM and SIGINT end it within
 a few seconds, exit 0, state saved.
 
+Three days before the Claude login itself ends (``refreshTokenExpiresAt``,
+read by the token provider and handed in as ``login_expiry``) the user is told
+once per login: ``AgentState.login_expiry_warned`` holds the expiry warned
+about, so a restart repeats nothing and a new ``/login`` (a new expiry) is
+warned about again in its time.
+
 The login-expired notification is sent once per expiry: the persisted
 ``AgentState.login_notified`` is the only memory of it (set when the
 notifier took the message, cleared by the next successful poll, which also
@@ -77,7 +83,13 @@ from notifier.core.events import ID_LENGTH, DriftDetected, Event
 from notifier.core.models import AgentState, Config, Observation, Outcome, State
 from notifier.core.pipeline import Pipeline
 from notifier.core.staleness import StaleNotice
-from notifier.core.text.messages import Message, fresh_message, stale_message
+from notifier.core.text.messages import (
+    LOGIN_WARNING,
+    Message,
+    fresh_message,
+    login_expiring_message,
+    stale_message,
+)
 from notifier.core.useragent import UserAgent, hint
 from notifier.paths import Paths
 from notifier.recording import append_observation
@@ -204,6 +216,7 @@ class Agent:
         rng: schedule.Jitter | None = None,
         check_every: timedelta = CHECK_EVERY,
         sleep: Sleeper | None = None,
+        login_expiry: Callable[[], datetime | None] | None = None,
     ) -> None:
         self.config = config
         self.paths = paths
@@ -218,6 +231,9 @@ class Agent:
         self.sleep: Sleeper = sleep or sleep_or_stop
         self.rng = rng or schedule.default_rng()
         self.check_every = check_every
+        # When the Claude login itself ends (the token provider's last read of
+        # refreshTokenExpiresAt); None: not known, no warning.
+        self.login_expiry = login_expiry
         self.polls = 0
         self._store_warned: set[str] = set()
         self._unpublished: list[Event] = []
@@ -304,6 +320,16 @@ class Agent:
                 problem or "the Claude login expired", now, never_logged_in=never_logged_in
             )
 
+        login_expires_at = self._login_expires_at()
+        expiry_warned = previous.login_expiry_warned
+        if (
+            login_expires_at is not None
+            and expiry_warned != login_expires_at
+            and now >= login_expires_at - LOGIN_WARNING
+            and await self._tell_login_expiring(login_expires_at, now)
+        ):
+            expiry_warned = login_expires_at
+
         failures = previous.consecutive_failures + 1 if outcome.is_backoff else 0
         deadline = schedule.next_poll(outcome, failures, retry_after, now, self.config, self.rng)
         reset_polls = previous.reset_polls
@@ -329,6 +355,8 @@ class Agent:
             last_success_at=now if outcome is Outcome.OK else previous.last_success_at,
             last_error=problem,
             login_notified=login_notified,
+            login_expiry_warned=expiry_warned,
+            login_expires_at=login_expires_at or previous.login_expires_at,
             notifier=self._notifier_description(),
             failing_since=failing_since,
             stale_told=stale_told,
@@ -593,6 +621,22 @@ class Agent:
         if found is not None and previous.user_agent_hint is None:
             logger.warning("%s", found)
         return found
+
+    def _login_expires_at(self) -> datetime | None:
+        if self.login_expiry is None:
+            return None
+        try:
+            return self.login_expiry()
+        except Exception:  # a bug here must not cost the poll
+            logger.exception("could not read the login lifetime")
+            return None
+
+    async def _tell_login_expiring(self, expires_at: datetime, now: datetime) -> bool:
+        """The "login ends in 3 days" notice, once per login; True when a sink took it."""
+        told = await self._tell(login_expiring_message(expires_at, now), now)
+        if told:
+            logger.info("told the user the Claude login ends %s", expires_at.isoformat())
+        return told
 
     def _notifier_description(self) -> str | None:
         description = getattr(self.notifier, "description", None)

@@ -3,20 +3,41 @@
 Pure. The rule is structural (see the contract, "Buckets"), never a list of
 known names: a bucket the server adds tomorrow is watched at once. Labels for
 people live in ``labels``; nothing here depends on them.
+
+- Every top-level object with a numeric ``utilization`` is a bucket named by its key.
+- Every ``limits[]`` entry with a numeric ``percent`` is a bucket named
+  ``limit:<kind>:<slug>``, whatever its kind (a kind the server adds tomorrow
+  included), except ``session`` and ``weekly_all``: they mirror ``five_hour`` and
+  ``seven_day``.
+- Alias rule: a ``limit:`` bucket that carries the same numbers as a top-level
+  window whose key ends with ``_<slug>`` (``limit:weekly_scoped:opus`` and
+  ``seven_day_opus``) is the same limit under two names. Discovery marks it
+  (:attr:`Bucket.alias_of`); the rules then keep its events silent, and
+  ``status`` shows the pair. "Same numbers" is the same utilization and the same
+  ``resets_at``, where "same" for a reset time means within the rules' one-minute
+  jitter (the server's sub-second part differs even between two fields of one
+  payload), and two missing reset times are the same.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from notifier.core.models import as_number, parse_timestamp, unrepresentable_timestamp
 
+LIMIT_PREFIX = "limit:"
 SCOPED_KIND = "weekly_scoped"
-SCOPED_PREFIX = "limit:weekly_scoped:"
+SCOPED_PREFIX = f"{LIMIT_PREFIX}{SCOPED_KIND}:"
+MIRROR_KINDS = frozenset({"session", "weekly_all"})
+"""``limits[]`` kinds that repeat ``five_hour`` / ``seven_day`` and are no bucket of their own."""
+
+ALIAS_JITTER = timedelta(seconds=60)
+"""Two reset times this close are the same (the contract's jitter for ``resets_at``)."""
+
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -24,7 +45,7 @@ class BucketSource(Enum):
     """Where in the payload a bucket was found."""
 
     WINDOW = "window"  # a top-level object with a numeric ``utilization``
-    SCOPED_LIMIT = "scoped_limit"  # a ``limits`` entry of kind ``weekly_scoped``
+    LIMIT = "limit"  # a ``limits`` entry (any kind but the two mirrors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +58,23 @@ class Money:
     exponent: int = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Bucket:
-    """One usage bucket in one observation. ``utilization`` is a percent, never rescaled."""
+class Bucket(NamedTuple):
+    """One usage bucket in one observation. ``utilization`` is a percent, never rescaled.
+
+    ``alias_of`` names the top-level window this ``limit:`` bucket duplicates in
+    this observation (the alias rule), else ``None``.
+
+    A named tuple rather than a frozen dataclass: just as immutable, and built
+    four times faster (discovery builds several per observation, and replay
+    feeds tens of thousands of observations a second).
+    """
 
     name: str
     utilization: float
     resets_at: datetime | None
     source: BucketSource = BucketSource.WINDOW
     money: Money | None = None
+    alias_of: str | None = None
 
 
 def slug(display_name: object) -> str:
@@ -67,8 +96,12 @@ def extra_usage_money(window: dict[str, Any]) -> Money:
     )
 
 
-def _scoped(entry: object) -> Bucket | None:
-    if not isinstance(entry, dict) or entry.get("kind") != SCOPED_KIND:
+def _limit(entry: object) -> Bucket | None:
+    """The bucket of one ``limits[]`` entry, or ``None`` (a mirror, no kind, no percent)."""
+    if not isinstance(entry, dict):
+        return None
+    kind = entry.get("kind")
+    if not isinstance(kind, str) or not kind or kind in MIRROR_KINDS:
         return None
     percent = as_number(entry.get("percent"))
     if percent is None or unrepresentable_timestamp(entry.get("resets_at")):
@@ -77,11 +110,35 @@ def _scoped(entry: object) -> Bucket | None:
     model = scope.get("model") if isinstance(scope, dict) else None
     name = model.get("display_name") if isinstance(model, dict) else None
     return Bucket(
-        name=SCOPED_PREFIX + slug(name),
+        name=f"{LIMIT_PREFIX}{kind}:{slug(name)}",
         utilization=percent,
         resets_at=parse_timestamp(entry.get("resets_at")),
-        source=BucketSource.SCOPED_LIMIT,
+        source=BucketSource.LIMIT,
     )
+
+
+def limit_slug(name: str) -> str:
+    """The ``<slug>`` of ``limit:<kind>:<slug>`` (the part after the last colon)."""
+    return name.rpartition(":")[2]
+
+
+def _same_reset(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= ALIAS_JITTER
+
+
+def _alias(bucket: Bucket, windows: list[Bucket]) -> str | None:
+    """The window that carries ``bucket``'s numbers under a name ending ``_<slug>``."""
+    suffix = "_" + limit_slug(bucket.name)
+    for window in windows:
+        if (
+            window.name.endswith(suffix)
+            and window.utilization == bucket.utilization
+            and _same_reset(window.resets_at, bucket.resets_at)
+        ):
+            return window.name
+    return None
 
 
 def discover(payload: dict[str, Any]) -> list[Bucket]:
@@ -90,8 +147,8 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
     A window whose ``utilization`` is missing or not a number (a number too large
     for a float included), or whose ``resets_at`` is out of range once its offset
     is applied, is not a bucket in this observation; the rules then keep its
-    state untouched. Two scoped limits
-    that slug to the same name keep the first, so a name is never reported twice.
+    state untouched. Two limits that name the same bucket keep the first, so a
+    name is never reported twice.
     """
     found: list[Bucket] = []
     for key, value in payload.items():
@@ -109,11 +166,16 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
             )
         )
     limits = payload.get("limits")
-    if isinstance(limits, list):
+    if isinstance(limits, list) and limits:
+        windows = list(found)
         seen = {bucket.name for bucket in found}
         for entry in limits:
-            bucket = _scoped(entry)
-            if bucket is not None and bucket.name not in seen:
-                seen.add(bucket.name)
-                found.append(bucket)
+            bucket = _limit(entry)
+            if bucket is None or bucket.name in seen:
+                continue
+            seen.add(bucket.name)
+            alias = _alias(bucket, windows)
+            if alias is not None:
+                bucket = bucket._replace(alias_of=alias)
+            found.append(bucket)
     return found

@@ -93,13 +93,18 @@ class ThresholdCrossed:
 
 @dataclass(frozen=True, slots=True)
 class BucketReset:
-    """A bucket's window ended and a new one began."""
+    """A bucket's window ended and a new one began.
+
+    ``early``: observed more than a minute before the old ``resets_at`` (a reset
+    grant or a self-serve reset, not the window running out).
+    """
 
     bucket: str
     previous_utilization: float | None
     utilization: float
     observed_at: datetime
     notify: bool = True
+    early: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """``{"kind": "reset", ...}`` per the contract."""
@@ -108,6 +113,37 @@ class BucketReset:
             "bucket": self.bucket,
             "previous_utilization": self.previous_utilization,
             "utilization": self.utilization,
+            "early": self.early,
+            "observed_at": self.observed_at.isoformat(),
+            "notify": self.notify,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CapProjected:
+    """At the recent pace a bucket reaches 100 % well before it resets (the pace forecast).
+
+    ``rate_per_hour`` is the least-squares slope of the recent points (percent per
+    hour); ``projected_cap_at`` is when 100 % is reached at that rate.
+    """
+
+    bucket: str
+    utilization: float
+    rate_per_hour: float
+    projected_cap_at: datetime
+    resets_at: datetime
+    observed_at: datetime
+    notify: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"kind": "forecast", ...}`` per the contract."""
+        return {
+            "kind": "forecast",
+            "bucket": self.bucket,
+            "utilization": self.utilization,
+            "rate_per_hour": self.rate_per_hour,
+            "projected_cap_at": self.projected_cap_at.isoformat(),
+            "resets_at": self.resets_at.isoformat(),
             "observed_at": self.observed_at.isoformat(),
             "notify": self.notify,
         }
@@ -131,4 +167,4 @@ class DriftDetected:
         }
 
 
-Event = ThresholdCrossed | BucketReset | DriftDetected
+Event = ThresholdCrossed | BucketReset | CapProjected | DriftDetected

@@ -184,6 +184,7 @@ class BucketConfig(BaseModel):
 
     thresholds: list[float] | None = None
     enabled: bool = True
+    forecast: bool | None = None  # None: the global ``forecast`` switch
 
     _valid = field_validator("thresholds")(_check_thresholds)
 
@@ -234,6 +235,9 @@ class Config(BaseModel):
     history_max_bytes: int = Field(default=5_000_000, ge=10_000, le=1_000_000_000)
     # The variant archive keeps at most this many variants (the least recently seen go).
     archive_max_variants: int = Field(default=100, ge=1, le=10_000)
+    # The pace forecast (contract, "Pace forecast"): on by default, from 60 % up.
+    forecast: bool = True
+    forecast_min: float = Field(default=60.0, ge=0, le=100)
     # After this long without a successful poll the agent says its numbers are stale
     # (once, and once more when they are fresh again). Below 10 min the failing-grace
     # of ``core.staleness`` decides anyway; above a week nobody is told anything.
@@ -291,6 +295,13 @@ class Config(BaseModel):
         override = self.buckets.get(bucket)
         return override is None or override.enabled
 
+    def forecast_for(self, bucket: str) -> bool:
+        """True when ``bucket`` gets pace forecasts: its override, else the global switch."""
+        override = self.buckets.get(bucket)
+        if override is not None and override.forecast is not None:
+            return override.forecast
+        return self.forecast
+
     def unknown_keys(self) -> list[str]:
         """Keys the program does not know (reported as warnings), dotted for buckets."""
         found = list(self.model_extra or {})
@@ -322,11 +333,16 @@ class Observation:
 
 # --------------------------------------------------------------------------- state
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""2: buckets remember the pace forecast's points, its once-per-window flag and the
+learned window length (version 1 files migrate with those empty)."""
+
+Point = tuple[datetime, float]
+"""One (observed_at, utilization) pair of the pace forecast."""
 
 
 class BucketState(BaseModel):
-    """What the rules remember about one bucket between observations."""
+    """What the rules and the pace forecast remember about one bucket between observations."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -336,6 +352,12 @@ class BucketState(BaseModel):
     # True once any threshold fired in the current window; drives
     # ``reset_notifications = "crossed"`` even after hysteresis re-armed ``fired``.
     crossed_in_window: bool = False
+    # The pace forecast (notifier.core.forecast): the current window's recent points,
+    # whether it forecast in this window, and what it learned about the window length.
+    points: tuple[Point, ...] = ()
+    forecast_fired: bool = False
+    longest_window_seconds: float | None = None
+    reset_seen: bool = False
 
 
 class Outcome(StrEnum):
@@ -374,6 +396,11 @@ class AgentState(BaseModel):
     last_success_at: datetime | None = None
     last_error: str | None = None
     login_notified: bool = False
+    # The login lifetime (refreshTokenExpiresAt) the "login ends in 3 days" notice was
+    # sent for: once per login, and a new /login (a new expiry) is warned about again.
+    login_expiry_warned: datetime | None = None
+    # The login lifetime the credentials stated at the last poll, for agent-status.
+    login_expires_at: datetime | None = None
     # The first failed poll after the last success (None while polls succeed), and
     # whether the user was told the numbers are stale (see ``core.staleness``).
     failing_since: datetime | None = None

@@ -4,13 +4,18 @@ Pure in behaviour (no clock, no disk, no network): ``replay``, the demo and the
 agent feed it observations and get events back; loading and saving the state,
 notifying and archiving stay with them. It holds the running state between
 observations so the per-observation cost stays small (one pass of
-``buckets.discover``, ``rules.evaluate`` and, when schemas are given,
-``drift.check``).
+``buckets.discover``, the rules per bucket, the pace forecast per bucket and,
+when schemas are given, ``drift.check``).
 
 Order of events within one observation: the drift event (at most one) first,
-then the rules' events in bucket discovery order. Drift comes first because a
-changed shape is the context of whatever the buckets then report (a new bucket
-that appears already at 80 %).
+then per bucket in discovery order its reset, threshold and forecast events
+(the contract's order: the forecast comes "after the threshold step"). Drift
+comes first because a changed shape is the context of whatever the buckets
+then report (a new bucket that appears already at 80 %).
+
+The forecast's memory lives in mutable :class:`~notifier.core.forecast.PaceTrack`
+objects while the pipeline runs (a point appended per bucket and poll costs
+nothing) and is folded into the persisted :class:`BucketState` by :attr:`Pipeline.state`.
 
 Drift is checked for payloads from the endpoint only: an observation made of a
 statusline reading (``source`` is ``statusline``, see :mod:`notifier.core.passive`)
@@ -23,13 +28,15 @@ not look for drift never load its dependencies.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from notifier.core.buckets import Bucket, discover
-from notifier.core.events import DriftDetected, Event
+from notifier.core.events import BucketReset, DriftDetected, Event
+from notifier.core.forecast import PaceTrack
 from notifier.core.jsondoc import count_values
 from notifier.core.models import ENDPOINT, STATE_VERSION, BucketState, Config, Observation, State
-from notifier.core.rules import evaluate
+from notifier.core.rules import FRESH, evaluate_bucket
 
 if TYPE_CHECKING:
     from notifier.core.drift import DriftResult, KnownSchemas
@@ -63,7 +70,12 @@ class Pipeline:
         self._config = config
         self._agent = initial.agent
         self._buckets: dict[str, BucketState] = dict(initial.buckets)
+        self._tracks: dict[str, PaceTrack] = {
+            name: PaceTrack.for_bucket(name, bucket) for name, bucket in initial.buckets.items()
+        }
         self._known = known
+        # (enabled, forecast) per bucket name: the config is fixed for a pipeline's life.
+        self._switches: dict[str, tuple[bool, bool]] = {}
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
         """The buckets of the last observation, in discovery order."""
@@ -86,9 +98,15 @@ class Pipeline:
     @property
     def state(self) -> State:
         """The current persisted-state value (the agent section as given at start)."""
-        return State.model_construct(
-            version=STATE_VERSION, buckets=dict(self._buckets), agent=self._agent
-        )
+        # A bucket without a track (its forecast switched off) keeps no forecast memory.
+        empty = PaceTrack().fields()
+        buckets = {
+            name: bucket.model_copy(update=self._tracks[name].fields())
+            if name in self._tracks
+            else bucket.model_copy(update=empty)
+            for name, bucket in self._buckets.items()
+        }
+        return State.model_construct(version=STATE_VERSION, buckets=buckets, agent=self._agent)
 
     @property
     def seen_variants(self) -> frozenset[str]:
@@ -111,12 +129,42 @@ class Pipeline:
             if drift_event is not None:
                 events.append(drift_event)
         buckets = discover(observation.payload)
-        self._buckets, rule_events = evaluate(
-            self._buckets, buckets, observation.observed_at, self._config
-        )
+        self._evaluate(buckets, observation.observed_at, events)
         self.last_buckets = buckets
-        events.extend(rule_events)
         return events
+
+    def _evaluate(self, buckets: list[Bucket], observed_at: datetime, events: list[Event]) -> None:
+        """The rules, then the forecast, bucket by bucket (see ``rules`` and ``forecast``)."""
+        config = self._config
+        states = self._buckets
+        tracks = self._tracks
+        found: list[Event] = []
+        emit = found.append
+        switches = self._switches
+        for bucket in buckets:
+            name = bucket.name
+            switch = switches.get(name)
+            if switch is None:
+                switch = switches[name] = (config.is_enabled(name), config.forecast_for(name))
+            enabled, forecast = switch
+            if not enabled:
+                # Disabled: nothing emitted and the state dropped (``rules`` says why).
+                states.pop(name, None)
+                tracks.pop(name, None)
+                continue
+            before = len(found)
+            states[name] = evaluate_bucket(
+                states.get(name, FRESH), bucket, observed_at, config, emit
+            )
+            if not forecast:
+                tracks.pop(name, None)
+                continue
+            track = tracks.get(name)
+            if track is None:
+                track = tracks[name] = PaceTrack.for_bucket(name)
+            reset = len(found) > before and isinstance(found[before], BucketReset)
+            track.observe(bucket, observed_at, reset, config.forecast_min, emit)
+        events.extend(found)
 
     def _drift(self, observation: Observation, known: KnownSchemas) -> DriftDetected | None:
         from notifier.core import drift  # lazy: callers without schemas never load it

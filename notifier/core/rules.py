@@ -7,8 +7,12 @@ contract's "Threshold and reset events" section, rule by rule, per bucket:
 1. Reset: with ``prev`` the stored ``resets_at`` and ``cur`` the new one, a reset
    happened when ``prev`` is set and either ``cur > prev + 60 s`` and
    (``observed_at >= prev - 60 s`` or the utilization went down), or ``cur`` is
-   null and ``observed_at >= prev``. It emits one :class:`BucketReset` and clears
-   the fired set (and the stored ``resets_at`` when ``cur`` is null).
+   null and ``observed_at >= prev``, or (a reset grant used early: the server
+   keeps the old ``resets_at``) ``cur`` is within 60 s of ``prev``,
+   ``observed_at < prev - 60 s`` and the utilization fell by at least 40 points
+   to at most 10. It emits one :class:`BucketReset` and clears the fired set
+   (and the stored ``resets_at`` when ``cur`` is null). A reset observed before
+   ``prev - 60 s`` is ``early``.
 2. Re-arm: a fired threshold ``T`` is cleared when utilization ``< T - hysteresis``.
 3. Cross: the thresholds ``T <= utilization`` not yet fired are crossed; ONE
    :class:`ThresholdCrossed` carries the highest of them and all are marked fired.
@@ -31,12 +35,15 @@ Decisions the contract leaves open, taken here on purpose:
   ``reset_notifications``: ``"always"``, ``"never"``, or ``"crossed"`` (only when
   a threshold fired in the window that just ended; tracked by
   ``BucketState.crossed_in_window``, which hysteresis re-arming does not clear).
+- Alias rule: a ``limit:`` bucket that discovery marked as the same limit as a
+  top-level window (:attr:`Bucket.alias_of`) gets its events with ``notify``
+  false; its state moves on as usual, so it stays silent only while the two agree.
 - Events come in bucket discovery order; within a bucket, the reset comes first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from notifier.core.buckets import Bucket
@@ -48,8 +55,12 @@ RuleEvent = ThresholdCrossed | BucketReset
 
 # A change of ``resets_at`` of a minute or less is jitter, not a reset.
 JITTER = timedelta(seconds=60)
+# An early reset (a grant used): the drop it needs, and the level it must reach.
+GRANT_DROP = 40.0
+GRANT_LEVEL = 10.0
 
-_FRESH = BucketState()
+FRESH = BucketState()
+"""The state of a bucket seen for the first time."""
 
 
 def _reset_happened(
@@ -59,14 +70,17 @@ def _reset_happened(
     last_utilization: float | None,
     observed_at: datetime,
 ) -> bool:
-    """Rule 1 of the contract, verbatim."""
+    """Rule 1 of the contract, verbatim (its three cases)."""
     if prev is None:
         return False
     if cur is None:
         return observed_at >= prev
-    if cur - prev > JITTER:
+    moved = cur - prev
+    if moved > JITTER:
         went_down = last_utilization is not None and utilization < last_utilization
         return observed_at >= prev - JITTER or went_down
+    if moved >= -JITTER and observed_at < prev - JITTER and last_utilization is not None:
+        return utilization <= GRANT_LEVEL and last_utilization - utilization >= GRANT_DROP
     return False
 
 
@@ -89,9 +103,9 @@ def evaluate_bucket(
     bucket: Bucket,
     observed_at: datetime,
     config: Config,
-    events: list[RuleEvent],
+    emit: Callable[[RuleEvent], object],
 ) -> BucketState:
-    """Apply the three rules to one bucket; append its events to ``events``.
+    """Apply the three rules to one bucket; hand its events to ``emit`` (reset first).
 
     Returns ``old`` itself when nothing about the bucket changed, so a steady
     bucket costs no allocation.
@@ -102,14 +116,18 @@ def evaluate_bucket(
     fired = old.fired
     crossed_in_window = old.crossed_in_window
 
-    if _reset_happened(prev, cur, utilization, old.last_utilization, observed_at):
-        events.append(
+    loud = bucket.alias_of is None  # the alias rule: one limit, one notification
+    if prev is not None and _reset_happened(
+        prev, cur, utilization, old.last_utilization, observed_at
+    ):
+        emit(
             BucketReset(
                 bucket=bucket.name,
                 previous_utilization=old.last_utilization,
                 utilization=utilization,
                 observed_at=observed_at,
-                notify=_reset_notify(config, crossed_in_window),
+                notify=loud and _reset_notify(config, crossed_in_window),
+                early=observed_at < prev - JITTER,
             )
         )
         fired = ()
@@ -118,9 +136,10 @@ def evaluate_bucket(
     else:
         resets_at = _stored_resets_at(prev, cur)
 
-    if fired:
-        # Rule 2: T stays fired unless utilization < T - hysteresis.
-        hysteresis = config.hysteresis
+    hysteresis = config.hysteresis
+    if fired and utilization < max(fired) - hysteresis:
+        # Rule 2: T stays fired unless utilization < T - hysteresis (checked against
+        # the highest first: on most polls nothing re-arms and nothing is rebuilt).
         fired = tuple(t for t in fired if not utilization < t - hysteresis)
 
     highest: float | None = None
@@ -136,31 +155,34 @@ def evaluate_bucket(
     if new_fired is not None and highest is not None:
         fired = tuple(sorted(new_fired))
         crossed_in_window = True
-        events.append(
+        emit(
             ThresholdCrossed(
                 bucket=bucket.name,
                 threshold=highest,
                 utilization=utilization,
                 observed_at=observed_at,
-                notify=True,
+                notify=loud,
                 resets_at=resets_at,
             )
         )
 
     if (
         fired == old.fired
-        and utilization == old.last_utilization
         and resets_at == old.resets_at
         and crossed_in_window == old.crossed_in_window
     ):
-        return old
-    # Unvalidated construction: every value here is already of the right type,
-    # and this runs for every bucket of every observation.
-    return BucketState.model_construct(
-        fired=fired,
-        last_utilization=utilization,
-        resets_at=resets_at,
-        crossed_in_window=crossed_in_window,
+        if utilization == old.last_utilization:
+            return old
+        # The common change of a poll: only the level moved. An unvalidated copy (every
+        # value is already of the right type; this runs per bucket per observation).
+        return old.model_copy(update={"last_utilization": utilization})
+    return old.model_copy(
+        update={
+            "fired": fired,
+            "last_utilization": utilization,
+            "resets_at": resets_at,
+            "crossed_in_window": crossed_in_window,
+        }
     )
 
 
@@ -182,6 +204,6 @@ def evaluate(
         if not config.is_enabled(name):
             new_state.pop(name, None)
             continue
-        old = buckets_state.get(name, _FRESH)
-        new_state[name] = evaluate_bucket(old, bucket, observed_at, config, events)
+        old = buckets_state.get(name, FRESH)
+        new_state[name] = evaluate_bucket(old, bucket, observed_at, config, events.append)
     return new_state, events

@@ -117,14 +117,8 @@ async def _until(predicate: Any, within: float) -> bool:
 def _agent(config: Config, client: Any, notifier: Any, **extra: Any) -> Agent:
     """An agent in the test's home with fresh memory; ``extra`` overrides the rest."""
     extra.setdefault("pipeline", Pipeline(config))
-    return Agent(
-        config=config,
-        paths=resolve(),
-        client=client,
-        notifier=notifier,
-        agent_state=AgentState(),
-        **extra,
-    )
+    extra.setdefault("agent_state", AgentState())
+    return Agent(config=config, paths=resolve(), client=client, notifier=notifier, **extra)
 
 
 def _agent_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -593,6 +587,83 @@ async def test_the_user_agent_hint_is_logged_once_and_cleared_by_a_good_poll(
         await agent.poll_once()
     assert [r.getMessage() for r in caplog.records].count(expected) == 2
     await notifier.close()
+
+
+# --------------------------------------------------------------------------- login lifetime
+
+
+class Clock:
+    """A settable wall clock for the agent."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_the_login_lifetime_is_told_three_days_before_once_per_login() -> None:
+    # The credentials say the login ends on 10 Dec at 09:00 (refreshTokenExpiresAt).
+    # Polls on 6 Dec (4 days before): nothing; on 7 Dec 09:00 (exactly 3 days): one
+    # notice; later polls and a restart: nothing more; a new /login (a new expiry,
+    # 30 days on): told again when its own 3 days come.
+    config = _config()
+    notifier, sink = await _notifier(config)
+    ends = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    login = {"expires": ends}
+    clock = Clock(ends - timedelta(days=4))
+    low = load_payload("oauth-usage-low-usage.json")
+    agent = _agent(
+        config, Script(*[low] * 8), notifier, clock=clock, login_expiry=lambda: login["expires"]
+    )
+
+    def notices() -> list[str]:
+        return [m.title for m in sink.sent if m.kind is MessageKind.LOGIN]
+
+    await agent.poll_once()
+    assert notices() == []
+    assert agent.agent_state.login_expires_at == ends
+    clock.now = ends - timedelta(days=3)
+    await agent.poll_once()
+    assert notices() == ["Claude login ends in 3d 0h"]
+    (notice,) = [m for m in sink.sent if m.kind is MessageKind.LOGIN]
+    assert "Run `claude` and `/login`" in notice.body
+    assert agent.agent_state.login_expiry_warned == ends
+    clock.now += timedelta(hours=5)
+    await agent.poll_once()
+    restarted = _agent(
+        config,
+        Script(low),
+        notifier,
+        clock=clock,
+        login_expiry=lambda: login["expires"],
+        agent_state=agent.agent_state,
+    )
+    await restarted.poll_once()
+    assert len(notices()) == 1
+
+    login["expires"] = ends + timedelta(days=30)  # the user ran /login
+    clock.now = ends + timedelta(days=26)
+    await restarted.poll_once()
+    assert len(notices()) == 1
+    clock.now = ends + timedelta(days=27, minutes=1)
+    await restarted.poll_once()
+    assert len(notices()) == 2
+    assert restarted.agent_state.login_expiry_warned == ends + timedelta(days=30)
+
+
+async def test_without_a_stated_lifetime_nothing_is_said() -> None:
+    config = _config()
+    notifier, sink = await _notifier(config)
+    agent = _agent(
+        config,
+        Script(load_payload("oauth-usage-low-usage.json")),
+        notifier,
+        login_expiry=lambda: None,
+    )
+    await agent.poll_once()
+    assert [m for m in sink.sent if m.kind is MessageKind.LOGIN] == []
+    assert agent.agent_state.login_expiry_warned is None
 
 
 # --------------------------------------------------------------------------- macOS permission

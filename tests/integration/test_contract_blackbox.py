@@ -160,6 +160,17 @@ def check_fields_and_order(events: list[Json]) -> None:
             "bucket",
             "previous_utilization",
             "utilization",
+            "early",
+            "observed_at",
+            "notify",
+        ],
+        "forecast": [
+            "kind",
+            "bucket",
+            "utilization",
+            "rate_per_hour",
+            "projected_cap_at",
+            "resets_at",
             "observed_at",
             "notify",
         ],
@@ -313,7 +324,10 @@ def test_status_json_discovers_every_bucket_per_the_contract(tmp_path: Path) -> 
     assert {"schema_version", "fetched_at", "buckets"} <= set(doc)
     assert doc["stale"] is False
     for bucket in doc["buckets"]:
-        assert set(bucket) == {"name", "utilization", "resets_at"}
+        # The contract's keys, then issue 15's pace keys.
+        assert list(bucket) == [
+            "name", "utilization", "resets_at", "pace_delta", "rate_per_hour", "projected_cap_at"
+        ]  # fmt: skip
     got = {b["name"]: b for b in doc["buckets"]}
     expected = {
         "five_hour": (1.0, "2026-03-02T05:00:00+00:00"),
@@ -548,7 +562,8 @@ def test_reset_rules(tmp_path: Path) -> None:
             (82, R + timedelta(seconds=60)),
             (40, R - timedelta(hours=1)),
         ],
-        # a transient near-zero reading with a 45 s jitter: no reset, but re-arm.
+        # a fall of >= 40 points to <= 10 with a 45 s jitter, hours before prev: the
+        # contract's third case (a reset grant used early), so the 80 after it fires again.
         "b_dip": [(80, R), (0.5, R + timedelta(seconds=45)), (80, R)],
         # resets_at later by > 60 s exactly at prev - 60 s: a reset even though u rose.
         "c_boundary": [(80, R)] * 5 + [(85, later)],
@@ -595,7 +610,7 @@ def test_reset_rules(tmp_path: Path) -> None:
     t = [at(m) for m in times]
     expected = {
         "a_jitter": [thr(75, 80, t[0])],
-        "b_dip": [thr(75, 80, t[0]), thr(75, 80, t[2])],
+        "b_dip": [thr(75, 80, t[0]), rst(80, 0.5, t[1], True), thr(75, 80, t[2])],
         "c_boundary": [thr(75, 80, t[0]), rst(80, 85, t[5], True), thr(75, 85, t[5])],
         "d_early": [thr(75, 80, t[0])],
         "e_down": [thr(75, 80, t[0]), rst(80, 20, t[1], True)],
@@ -608,6 +623,10 @@ def test_reset_rules(tmp_path: Path) -> None:
         "l_creep": [thr(75, 80, t[0])],
     }
     assert rule_events(events) == expected
+    # "A reset observed before prev minus 60 s is early": the grant and e_down's
+    # hours-early fall; f_61s is observed 5 h before prev too.
+    early = {e["bucket"]: e["early"] for e in events if e["kind"] == "reset"}
+    assert {name for name, flag in early.items() if flag} == {"b_dip", "e_down", "f_61s"}
 
 
 def test_threshold_rules(tmp_path: Path) -> None:

@@ -101,6 +101,9 @@ def test_json_gives_the_series_and_the_replayed_events(
     assert [b["name"] for b in document["buckets"]] == BUCKETS
     by = _shift()
     expected = [_moved(json.loads(line), by) for line in EVENTS.read_text().splitlines()]
+    for event in expected:  # the shared file predates the contract's `early`; none is early
+        if event["kind"] == "reset":
+            event.setdefault("early", False)
     for bucket in document["buckets"]:
         # all 19 observations carry every bucket's number
         assert len(bucket["points"]) == 19

@@ -52,11 +52,27 @@ def test_example_week_json_equals_the_hand_checked_events() -> None:
         for line in (RECORDINGS / "example-week.events.jsonl").read_text().splitlines()
     ]
     assert [key(e) for e in rules] == [key(e) for e in expected]
-    # Exactly the contract's fields, nothing more.
-    for event in rules:
-        fields = {"kind", "bucket", "utilization", "observed_at", "notify"}
-        extra = {"threshold"} if event["kind"] == "threshold" else {"previous_utilization"}
-        assert set(event) == fields | extra
+    # None of the week's resets comes before its old resets_at.
+    assert [e["early"] for e in rules if e["kind"] == "reset"] == [False] * 11
+    # Exactly the contract's fields, nothing more, in the contract's order.
+    shapes = {
+        "threshold": ["kind", "bucket", "threshold", "utilization", "observed_at", "notify"],
+        "reset": [
+            "kind", "bucket", "previous_utilization", "utilization", "early", "observed_at",
+            "notify",
+        ],
+        "forecast": [
+            "kind", "bucket", "utilization", "rate_per_hour", "projected_cap_at", "resets_at",
+            "observed_at", "notify",
+        ],
+    }  # fmt: skip
+    for event in got:
+        assert list(event) == shapes[event["kind"]]
+    # The two forecasts worked by hand in tests/unit/test_pipeline.py.
+    assert [(e["bucket"], e["observed_at"]) for e in got if e["kind"] == "forecast"] == [
+        ("seven_day_opus", "2026-11-02T17:00:00+00:00"),
+        ("seven_day", "2026-11-04T12:00:00+00:00"),
+    ]
 
 
 def test_a_malformed_line_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
@@ -82,26 +98,31 @@ def test_a_missing_recording_exits_2(tmp_path: Path) -> None:
 def test_timeline_reads_well(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", str(WEEK)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 21  # 20 events and the count
+    assert len(out) == 23  # 20 rules' events, 2 forecasts and the count
     local = datetime(2026, 11, 2, 12, 30, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
     # The hand-checked events say 93.0; percentages read as in status: "93%".
     assert out[1] == f"{local}  5-hour: crossed 90% (93%)"
     assert out[2].endswith("5-hour: reset 93% -> 0%")
-    assert out[4].endswith("5-hour: reset 57% -> 20%  (silent)")
-    assert out[-1] == "20 events"
+    cap = datetime(2026, 11, 2, 23, 25, tzinfo=UTC).astimezone().strftime("%a %H:%M")
+    assert out[3].endswith(f"7-day Opus: 100% by {cap} at +4.7 points/h (70%)")
+    assert out[5].endswith("5-hour: reset 57% -> 20%  (silent)")
+    assert out[-1] == "22 events"
 
 
 def test_replay_uses_the_given_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
         'thresholds = [50]\nreset_notifications = "never"\n[buckets.five_hour]\nenabled = false\n'
+        "[buckets.seven_day]\nforecast = false\n"
     )
     assert main(["replay", str(WEEK), "--config", str(config), "--json"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     # Opus reaches 61 on Nov 2 at 12:00, seven_day 52 on Nov 3 at 12:00; the weekly
     # windows all reset on Nov 7, silently; five_hour is disabled: nothing from it.
+    # Opus's pace forecast stays; seven_day's is switched off for that bucket.
     assert [(e["bucket"], e["kind"], e.get("threshold"), e["notify"]) for e in events] == [
         ("seven_day_opus", "threshold", 50.0, True),
+        ("seven_day_opus", "forecast", None, True),
         ("seven_day", "threshold", 50.0, True),
         ("seven_day", "reset", None, False),
         ("seven_day_opus", "reset", None, False),

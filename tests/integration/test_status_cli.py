@@ -19,6 +19,9 @@ from tests.integration.httpserver import Reply, ScriptedServer, closed_port
 pytestmark = pytest.mark.slow
 
 PROG = "claude-usage-notifier: "
+# Issue 15's keys when the pace is unknown (no window length, no reset time, or a
+# window that ended before now, as in every shared fixture).
+NO_PACE = {"pace_delta": None, "rate_per_hour": None, "projected_cap_at": None}
 TOKEN = "sk-ant-oat01-FAKE-STATUS-CLI-TOKEN-000111222333"
 
 
@@ -106,7 +109,10 @@ def status_json(tmp_path: Path, fixture: str) -> dict[str, Any]:
     assert data["stale"] is False
     assert data["as_of"] == data["fetched_at"]
     for bucket in data["buckets"]:
-        assert set(bucket) == {"name", "utilization", "resets_at"}
+        # The contract's keys, then issue 15's pace keys.
+        assert list(bucket) == [
+            "name", "utilization", "resets_at", "pace_delta", "rate_per_hour", "projected_cap_at"
+        ]  # fmt: skip
     return data
 
 
@@ -115,15 +121,87 @@ def test_json_shape_and_closest_to_cap_order(tmp_path: Path) -> None:
     data = status_json(tmp_path, "oauth-usage-full-2026-07.json")
     fetched_at = datetime.fromisoformat(data["fetched_at"])
     assert before - timedelta(seconds=1) <= fetched_at <= datetime.now(UTC)
+    # The fixture's windows ended long ago: no pace, no forecast (nulls, keys present).
     assert data["buckets"] == [
         {
             "name": "limit:weekly_scoped:fable",
             "utilization": 81,
             "resets_at": "2026-07-23T14:59:59.571131+00:00",
+            **NO_PACE,
         },
-        {"name": "seven_day", "utilization": 48, "resets_at": "2026-07-23T14:59:59.570774+00:00"},
-        {"name": "five_hour", "utilization": 15, "resets_at": "2026-07-19T03:39:59.570750+00:00"},
+        {
+            "name": "seven_day",
+            "utilization": 48,
+            "resets_at": "2026-07-23T14:59:59.570774+00:00",
+            **NO_PACE,
+        },
+        {
+            "name": "five_hour",
+            "utilization": 15,
+            "resets_at": "2026-07-19T03:39:59.570750+00:00",
+            **NO_PACE,
+        },
     ]
+
+
+def test_pace_and_forecast_from_the_agents_points(tmp_path: Path) -> None:
+    # A five-hour window with 2 h 30 m left (half gone: an even pace is 50 %) at 62 %:
+    # 12 points ahead. The agent kept points of the last hour climbing 18 %/h
+    # (44, 50, 56 % at -60, -40, -20 min, then this reading, 62 %): 100 % in
+    # 38 / 18 h = 2 h 6 m, 23 min before the reset. A weekly window at 30 % with
+    # 3.5 days left is behind an even pace (50 %) by 20; a limit with the Opus
+    # window's numbers is marked as the same limit.
+    from notifier.core.models import BucketState, State
+    from notifier.paths import resolve
+    from notifier.statefile import save_state
+
+    now = datetime.now(UTC)
+    five_end = now + timedelta(hours=2, minutes=30)
+    week_end = now + timedelta(days=3, hours=12)
+    points = tuple((now - timedelta(minutes=m), u) for m, u in ((60, 44.0), (40, 50.0), (20, 56.0)))
+    save_state(
+        resolve().state_file,
+        State(
+            buckets={
+                "five_hour": BucketState(last_utilization=56.0, resets_at=five_end, points=points)
+            }
+        ),
+    )
+    payload = {
+        "five_hour": {"utilization": 62, "resets_at": five_end.isoformat()},
+        "seven_day": {"utilization": 30, "resets_at": week_end.isoformat()},
+        "seven_day_opus": {"utilization": 41, "resets_at": week_end.isoformat()},
+        "limits": [
+            {"kind": "weekly_scoped", "percent": 41, "resets_at": week_end.isoformat(),
+             "scope": {"model": {"display_name": "Opus"}}},
+        ],
+    }  # fmt: skip
+    file = tmp_path / "now.json"
+    file.write_text(json.dumps(payload))
+    done = status(tmp_path, "--payload", str(file), "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)["buckets"]}
+    five = rows["five_hour"]
+    assert five["pace_delta"] == pytest.approx(12, abs=0.1)
+    assert five["rate_per_hour"] == pytest.approx(18, abs=0.1)
+    doc = json.loads(done.stdout)
+    fetched_at = datetime.fromisoformat(doc["fetched_at"])
+    cap = datetime.fromisoformat(five["projected_cap_at"])
+    assert abs(cap - (fetched_at + timedelta(hours=38 / 18))) < timedelta(seconds=30)
+    assert rows["seven_day"]["pace_delta"] == pytest.approx(-20, abs=0.1)
+    assert rows["seven_day"]["rate_per_hour"] is None  # no points kept for it
+
+    text = status(tmp_path, "--payload", str(file))
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    pace = lines[lines.index("Pace:") + 1 :]
+    assert any(
+        line.split()[0] == "5-hour"
+        and "ahead of pace by 12 points; 100% in 2h 6m (23m before reset)" in line
+        for line in pace
+    ), pace
+    assert any("7-day all" in line and line.endswith("behind pace by 20 points") for line in pace)
+    assert any("Weekly Opus" in line and "= seven_day_opus" in line for line in pace)
 
 
 def test_json_keeps_offsets_and_nulls(tmp_path: Path) -> None:
@@ -144,14 +222,22 @@ def test_json_keeps_offsets_and_nulls(tmp_path: Path) -> None:
         "name": "seven_day",
         "utilization": 12,
         "resets_at": "2026-02-11T06:59:59.500000+00:00",
+        **NO_PACE,
     }
-    assert {"name": "five_hour", "utilization": 0, "resets_at": None} in no_session["buckets"]
+    assert {"name": "five_hour", "utilization": 0, "resets_at": None, **NO_PACE} in no_session[
+        "buckets"
+    ]
 
 
 def test_extra_usage_over_100_comes_first(tmp_path: Path) -> None:
     data = status_json(tmp_path, "oauth-usage-low-usage.json")
     assert [b["name"] for b in data["buckets"]] == ["extra_usage", "five_hour", "seven_day"]
-    assert data["buckets"][0] == {"name": "extra_usage", "utilization": 100, "resets_at": None}
+    assert data["buckets"][0] == {
+        "name": "extra_usage",
+        "utilization": 100,
+        "resets_at": None,
+        **NO_PACE,
+    }
 
 
 def test_table_on_a_fixture(tmp_path: Path) -> None:

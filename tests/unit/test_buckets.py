@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.core.buckets import BucketSource, discover, slug
+from notifier.core.buckets import Bucket, BucketSource, discover, slug
 from notifier.core.text.labels import label
 from tests.conftest import all_payload_files, load_payload
 
@@ -112,7 +112,7 @@ def test_extra_usage_carries_money_and_no_reset() -> None:
 def test_scoped_limit_is_a_bucket_from_percent() -> None:
     buckets = {b.name: b for b in discover(load_payload("oauth-usage-full-2026-07.json"))}
     fable = buckets["limit:weekly_scoped:fable"]
-    assert fable.source is BucketSource.SCOPED_LIMIT
+    assert fable.source is BucketSource.LIMIT
     assert fable.resets_at == datetime(2026, 7, 23, 14, 59, 59, 571131, tzinfo=UTC)
 
 
@@ -151,9 +151,83 @@ def test_window_without_numeric_utilization_is_not_a_bucket(window: dict[str, ob
     assert discover({"five_hour": window}) == []
 
 
-def test_non_weekly_scoped_limits_are_not_separate_buckets() -> None:
+def test_the_mirror_kinds_are_not_separate_buckets() -> None:
     payload = {"limits": [{"kind": "session", "percent": 5}, {"kind": "weekly_all", "percent": 7}]}
     assert discover(payload) == []
+
+
+def test_every_other_limit_kind_is_a_bucket_including_ones_not_seen_yet() -> None:
+    payload = {
+        "limits": [
+            {"kind": "session", "percent": 5, "resets_at": "2026-11-02T13:00:00Z"},
+            {"kind": "monthly_scoped", "percent": 12.5, "resets_at": "2026-12-01T00:00:00Z",
+             "scope": {"model": {"display_name": "Claude Fable 5"}}},
+            {"kind": "daily_burst", "percent": 40, "resets_at": None, "scope": None},
+            {"kind": "weekly_scoped", "percent": 3, "scope": {"model": {"display_name": "Opus"}}},
+            {"kind": "", "percent": 9},  # no kind: nothing to name it by
+            {"kind": 7, "percent": 9},
+            {"percent": 9},
+            {"kind": "daily_burst", "percent": "40"},  # no numeric percent
+        ]
+    }  # fmt: skip
+    found = discover(payload)
+    assert [(b.name, b.utilization, b.source) for b in found] == [
+        ("limit:monthly_scoped:claude_fable_5", 12.5, BucketSource.LIMIT),
+        ("limit:daily_burst:unscoped", 40.0, BucketSource.LIMIT),
+        ("limit:weekly_scoped:opus", 3.0, BucketSource.LIMIT),
+    ]
+    assert found[0].resets_at == datetime(2026, 12, 1, tzinfo=UTC)
+    assert found[1].resets_at is None
+
+
+def _opus(window: object, entry_percent: object, entry_resets: object) -> list[Bucket]:
+    return discover(
+        {
+            "seven_day_opus": window,
+            "limits": [
+                {"kind": "weekly_scoped", "percent": entry_percent, "resets_at": entry_resets,
+                 "scope": {"model": {"display_name": "Opus"}}},
+            ],
+        }
+    )  # fmt: skip
+
+
+def test_a_limit_with_a_window_s_numbers_is_marked_as_its_alias() -> None:
+    window = {"utilization": 41.0, "resets_at": "2026-11-07T14:59:59.570774+00:00"}
+    # Same percent, same reset up to the server's sub-second noise and another offset.
+    found = _opus(window, 41, "2026-11-07T16:00:00.571131+01:00")
+    assert [(b.name, b.alias_of) for b in found] == [
+        ("seven_day_opus", None),
+        ("limit:weekly_scoped:opus", "seven_day_opus"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("percent", "resets_at"),
+    [
+        (42, "2026-11-07T14:59:59Z"),  # another utilization
+        (41, "2026-11-07T15:01:00Z"),  # resets 61 s apart: another limit
+        (41, None),  # one has a reset time, the other none
+    ],
+)
+def test_a_limit_with_other_numbers_is_no_alias(percent: int, resets_at: str | None) -> None:
+    window = {"utilization": 41.0, "resets_at": "2026-11-07T14:59:59Z"}
+    assert [b.alias_of for b in _opus(window, percent, resets_at)] == [None, None]
+
+
+def test_the_alias_needs_the_slug_as_the_window_key_s_last_word() -> None:
+    same = {"utilization": 41.0, "resets_at": "2026-11-07T14:59:59Z"}
+    payload = {
+        "opus_weekly": same,  # the slug, but not at the end after an underscore
+        "seven_dayopus": same,
+        "limits": [
+            {"kind": "weekly_scoped", "percent": 41, "resets_at": "2026-11-07T14:59:59Z",
+             "scope": {"model": {"display_name": "Opus"}}},
+        ],
+    }  # fmt: skip
+    assert [b.alias_of for b in discover(payload)] == [None, None, None]
+    window = {"utilization": 41.0, "resets_at": None}
+    assert [b.alias_of for b in _opus(window, 41, None)] == [None, "seven_day_opus"]
 
 
 def test_bad_or_naive_timestamp_becomes_none() -> None:

@@ -89,6 +89,41 @@ def test_valid_file_gives_the_token_and_its_facts(config_dir: Path) -> None:
     assert creds.source == str(path)
 
 
+@pytest.mark.parametrize(
+    ("stated", "expected"),
+    [
+        (1_765_357_200_000, datetime(2025, 12, 10, 9, 0, tzinfo=UTC)),  # epoch ms
+        (1_765_357_200_000.0, datetime(2025, 12, 10, 9, 0, tzinfo=UTC)),
+        ("1765357200000", None),  # not a number: not stated
+        (True, None),
+        (1e300, None),  # no date
+    ],
+)
+def test_the_login_lifetime_is_refresh_token_expires_at(
+    config_dir: Path, stated: object, expected: datetime | None
+) -> None:
+    # The login itself (not the 8-hour token) ends here; an expired lifetime does
+    # not stop the token being used: the endpoint decides.
+    write_login(config_dir, login(refreshTokenExpiresAt=stated))
+    assert linux().login_expires_at == expected
+
+
+def test_without_refresh_token_expires_at_the_lifetime_is_unknown(config_dir: Path) -> None:
+    write_login(config_dir, login())
+    assert linux().login_expires_at is None
+
+
+def test_the_token_provider_remembers_the_lifetime_of_its_last_read(config_dir: Path) -> None:
+    path = write_login(config_dir, login(refreshTokenExpiresAt=1_893_456_000_000))
+    provider = token_provider(system="Linux")
+    assert provider.login_expires_at is None  # nothing read yet
+    assert provider() == FAKE
+    assert provider.login_expires_at == datetime(2030, 1, 1, tzinfo=UTC)
+    path.write_text(json.dumps(login()))  # a new /login without the field
+    provider()
+    assert provider.login_expires_at is None
+
+
 def test_setup_token_without_user_profile_is_scope_missing(config_dir: Path) -> None:
     # A `claude setup-token` token: the endpoint would answer with a misleading 429.
     write_login(config_dir, login(scopes=["user:inference"]))

@@ -42,6 +42,9 @@ def _week(since: datetime = SINCE, until: datetime = UNTIL) -> History:
 
 def _expected_events(bucket: str, kind: str) -> list[dict[str, Any]]:
     events = [json.loads(line) for line in EVENTS.read_text().splitlines()]
+    for event in events:  # the shared file predates the contract's `early`; none is early
+        if event["kind"] == "reset":
+            event.setdefault("early", False)
     return [
         {k: v for k, v in e.items() if k not in {"kind", "bucket"}}
         for e in events

@@ -19,6 +19,7 @@ from notifier import loginitem
 from notifier.cli.commands import loginitem as commands
 from notifier.cli.output import render
 from notifier.core.errors import LoginItemError
+from notifier.core.models import STATE_VERSION
 from notifier.loginitem import (
     LABEL,
     UNIT_NAME,
@@ -751,15 +752,23 @@ def test_agent_status_json_reports_facts_and_last_success(
     state_file.write_text(
         json.dumps(
             {
-                "version": 1,
+                "version": STATE_VERSION,
                 "buckets": {},
-                "agent": {"outcome": "ok", "last_success_at": "2025-11-20T10:00:00+00:00"},
+                "agent": {
+                    "outcome": "ok",
+                    "last_success_at": "2025-11-20T10:00:00+00:00",
+                    "login_expires_at": "2025-12-10T09:00:00+00:00",
+                },
             }
         )
     )
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert "login ends:   2025-12-10T09:00:00+00:00 (run `claude` and `/login` to renew it)" in text
     assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
     data = json.loads(capsys.readouterr().out)
+    assert data["login_expires_at"] == "2025-12-10T09:00:00+00:00"
     assert data["installed"] is False
     assert data["loaded"] is True
     assert data["running"] is True
@@ -780,7 +789,7 @@ def test_agent_status_reads_past_one_bad_bucket_and_moves_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     state = {
-        "version": 1,
+        "version": STATE_VERSION,
         "buckets": {"five_hour": {"fired": "not a list"}, "seven_day": {"fired": [75.0]}},
         "agent": {
             "outcome": "rate_limited",
@@ -822,14 +831,17 @@ def test_agent_status_text_names_the_notification_path(
 ) -> None:
     _write_state(
         tmp_path,
-        {"version": 1, "agent": {"outcome": "ok", "notifier": "log (no notification server)"}},
+        {
+            "version": STATE_VERSION,
+            "agent": {"outcome": "ok", "notifier": "log (no notification server)"},
+        },
     )
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
     assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: log (no notification server)" in lines
 
-    _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
+    _write_state(tmp_path, {"version": STATE_VERSION, "agent": {"outcome": "never"}})
     assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications: unknown (the agent has not run yet)" in lines
@@ -910,7 +922,7 @@ def test_agent_status_shows_the_user_agent_and_the_hint(
 ) -> None:
     hint = "the usage endpoint keeps refusing with 429 rate_limit_error while ..."
     agent = {"outcome": "rate_limited", "user_agent": "my-watcher/2.0", "user_agent_hint": hint}
-    _write_state(tmp_path, {"version": 1, "agent": agent})
+    _write_state(tmp_path, {"version": STATE_VERSION, "agent": agent})
     runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
     assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
     data = json.loads(capsys.readouterr().out)
@@ -920,7 +932,7 @@ def test_agent_status_shows_the_user_agent_and_the_hint(
     assert "User-Agent:   my-watcher/2.0" in lines
     assert f"hint:         {hint}" in lines
 
-    _write_state(tmp_path, {"version": 1, "agent": {"outcome": "never"}})
+    _write_state(tmp_path, {"version": STATE_VERSION, "agent": {"outcome": "never"}})
     assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
     data = json.loads(capsys.readouterr().out)
     assert (data["user_agent"], data["user_agent_hint"]) == (None, None)

@@ -15,6 +15,7 @@ import pytest
 from notifier.core.buckets import Bucket
 from notifier.core.events import (
     BucketReset,
+    CapProjected,
     Change,
     ChangeKind,
     DriftDetected,
@@ -28,7 +29,10 @@ from notifier.core.text.messages import (
     MessageKind,
     Urgency,
     drift_message,
+    event_message,
     event_messages,
+    forecast_message,
+    login_expiring_message,
     login_message,
     reset_message,
     sample_message,
@@ -149,6 +153,63 @@ def test_reset_message_without_previous_value_or_bucket() -> None:
     message = reset_message(BucketReset("five_hour", None, 0.0, NOW), [], NOW, PLUS2)
     assert message.title == "Claude 5-hour window renewed: now 0%"
     assert message.body == "5-hour starts a new window."
+
+
+def test_an_early_reset_says_a_reset_was_used() -> None:
+    event = BucketReset("five_hour", 96.0, 2.0, NOW, early=True)
+    buckets = [Bucket("five_hour", 2.0, datetime(2026, 7, 6, 12, 0, tzinfo=UTC))]
+    message = reset_message(event, buckets, NOW, PLUS2)
+    assert message.title == "Claude 5-hour reset early: a reset was used"
+    assert message.body == ("Now at 2%.\nIt was at 96% before.\nNext reset 14:00 (in 2h 0m).")
+    assert message.kind is MessageKind.RESET
+
+
+def test_forecast_message_says_when_the_wall_comes_and_how_long_it_holds() -> None:
+    # The example: 100 % on Wednesday 14:00 local, the reset Thursday 10:00
+    # local: 20 h of wall.
+    cap = datetime(2026, 7, 8, 12, 0, tzinfo=UTC)  # Wed 14:00 at UTC+2
+    resets = datetime(2026, 7, 9, 8, 0, tzinfo=UTC)  # Thu 10:00 at UTC+2
+    event = CapProjected("seven_day_opus", 71.0, 0.55, cap, resets, NOW)
+    expected = Message(
+        title="Claude 7-day Opus: 100% by Wed 14:00",
+        body="at this pace, 20 h before it resets (Thu 10:00)",
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.FORECAST,
+        slots=("bucket:seven_day_opus",),  # the bucket's one live notification
+    )
+    assert forecast_message(event, PLUS2) == expected
+    assert event_message(event, BUCKETS, NOW, PLUS2) == expected
+
+
+@pytest.mark.parametrize(
+    ("wall", "words"),
+    [
+        (timedelta(minutes=35), "35 min"),
+        (timedelta(minutes=59, seconds=50), "1 h"),
+        (timedelta(hours=1), "1 h"),
+        (timedelta(hours=47, minutes=20), "47 h"),
+        (timedelta(hours=60), "2 days"),
+        (timedelta(days=4, hours=13), "5 days"),
+    ],
+)
+def test_forecast_margin_reads_in_minutes_hours_or_days(wall: timedelta, words: str) -> None:
+    resets = datetime(2026, 7, 9, 8, 0, tzinfo=UTC)
+    event = CapProjected("five_hour", 70.0, 9.0, resets - wall, resets, NOW)
+    assert forecast_message(event, PLUS2).body.startswith(f"at this pace, {words} before")
+
+
+def test_login_expiring_names_the_day_and_the_fix() -> None:
+    ends = datetime(2026, 7, 9, 7, 0, tzinfo=UTC)  # Thu 09:00 at UTC+2
+    message = login_expiring_message(ends, NOW, PLUS2)
+    assert message.title == "Claude login ends in 2d 21h"
+    assert message.body == (
+        "Your Claude Code login ends Thu 09 Jul 09:00. "
+        "Run `claude` and `/login` before then, so usage checks go on."
+    )
+    assert (message.urgency, message.kind) == (Urgency.NORMAL, MessageKind.LOGIN)
+    after = ends + timedelta(minutes=1)
+    assert login_expiring_message(ends, after, PLUS2).title == "Claude login has ended"
 
 
 def _added(path: str, json_type: str = "object") -> Change:

@@ -23,6 +23,8 @@ RECORDINGS = FIXTURES / "recordings"
 T = datetime(2026, 11, 2, 8, tzinfo=UTC)
 RESETS_AT = datetime(2026, 11, 2, 13, tzinfo=UTC)  # five_hour's resets_at in observation()
 ADDED = Change(ChangeKind.ADDED, "nimbus_quill", type="object")
+ONE_SECOND = timedelta(seconds=1)
+NO_FORECAST = Config(forecast=False)  # where a test is about drift or thresholds only
 
 
 def observation(minutes: int, five_hour: float, **extra: Any) -> Observation:
@@ -47,14 +49,48 @@ def fake_check(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_example_week_gives_the_hand_checked_events() -> None:
-    expected = [
+    # The shared file predates the contract's `early` field and the pace forecast.
+    # None of its resets is early: each is observed after the old resets_at.
+    rules = [
         json.loads(line)
         for line in (RECORDINGS / "example-week.events.jsonl").read_text().splitlines()
     ]
-    pipeline = Pipeline(Config())
-    observations = read_recording(RECORDINGS / "example-week.jsonl")
+    for event in rules:
+        if event["kind"] == "reset":
+            event["early"] = False
+    pipeline = Pipeline(Config(forecast=False))
+    observations = list(read_recording(RECORDINGS / "example-week.jsonl"))
     got = [e.to_json() for o in observations for e in pipeline.process(o)]
-    assert got == expected
+    assert got == rules
+
+    forecasting = Pipeline(Config())
+    with_forecast = [e.to_json() for o in observations for e in forecasting.process(o)]
+    assert [e for e in with_forecast if e["kind"] != "forecast"] == rules
+    forecasts = [e for e in with_forecast if e["kind"] == "forecast"]
+    # Worked by hand (L = 7 days: points from the last 33.6 h, spanning >= 8.4 h,
+    # cap before resets_at - 16.8 h = Fri 6 Nov 22:12):
+    # seven_day_opus at Mon 17:00 (70 %): points at 0, 2, 4, 4.5, 5.5, 9 h with
+    #   30, 44, 61, 68, 68, 70: slope = sxy / sxx = (1327/6) / (142/3) = 1327/284 %/h,
+    #   so 100 % 30 / (1327/284) h = 6 h 25 min later, Mon 23:25. (At 12:30 and
+    #   13:30 the points spanned only 4.5 and 5.5 h.)
+    # seven_day at Wed 12:00 (66 %): points 44, 52, 52, 60, 66 at Tue 10:00, 12:00,
+    #   15:30, Wed 10:00, 12:00: slope 0.632 %/h, 100 % at Fri 17:48. (At Wed 10:00,
+    #   60 %, the slope was 0.53 %/h: 100 % only on Sat 13:30, too late to warn.)
+    assert [(e["bucket"], e["observed_at"], e["utilization"]) for e in forecasts] == [
+        ("seven_day_opus", "2026-11-02T17:00:00+00:00", 70.0),
+        ("seven_day", "2026-11-04T12:00:00+00:00", 66.0),
+    ]
+    assert forecasts[0]["rate_per_hour"] == pytest.approx(1327 / 284)
+    assert forecasts[1]["rate_per_hour"] == pytest.approx(0.632)
+    cap = [datetime.fromisoformat(e["projected_cap_at"]) for e in forecasts]
+    assert cap[0] == pytest.approx(datetime(2026, 11, 2, 23, 25, 13, tzinfo=UTC), abs=ONE_SECOND)
+    assert cap[1] == pytest.approx(datetime(2026, 11, 6, 17, 47, 50, tzinfo=UTC), abs=ONE_SECOND)
+    assert all(e["notify"] for e in forecasts)
+    # Each comes in its observation after the buckets before it: seven_day's forecast
+    # precedes seven_day_opus's 100 % threshold of the same observation.
+    second = with_forecast.index(forecasts[1])
+    assert with_forecast[second + 1]["bucket"] == "seven_day_opus"
+    assert with_forecast[second + 1]["threshold"] == 100.0
 
 
 def test_without_known_schemas_drift_is_not_checked(fake_check: list[dict[str, Any]]) -> None:
@@ -66,7 +102,7 @@ def test_without_known_schemas_drift_is_not_checked(fake_check: list[dict[str, A
 def test_a_new_variant_is_reported_once_and_before_the_rules_events(
     fake_check: list[dict[str, Any]],
 ) -> None:
-    pipeline = Pipeline(Config(), known=drift.KnownSchemas())
+    pipeline = Pipeline(NO_FORECAST, known=drift.KnownSchemas())
     first = pipeline.process(observation(0, 80, shape="v2"))
     again = pipeline.process(observation(10, 81, shape="v2"))
     other = pipeline.process(observation(20, 82, shape="v3"))

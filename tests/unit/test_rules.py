@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from notifier.core.buckets import Bucket
+from notifier.core.buckets import Bucket, BucketSource
 from notifier.core.events import BucketReset, ThresholdCrossed
 from notifier.core.models import BucketConfig, BucketState, Config
 from notifier.core.rules import RuleEvent, evaluate
@@ -45,7 +45,10 @@ def kinds(events: list[RuleEvent]) -> list[str]:
 # "a reset happened when prev is set and either
 #  - cur is later than prev by more than 60 s, and the observation time is at or
 #    after prev minus 60 s, or utilization went down; or
-#  - cur is null and the observation time is at or after prev."
+#  - cur is null and the observation time is at or after prev; or
+#  - cur is within 60 s of prev, the observation time is before prev minus 60 s,
+#    and utilization fell by at least 40 points to at most 10 (a grant used early)."
+# "A reset observed before prev minus 60 s is early."
 
 
 H = 3600  # seconds
@@ -62,6 +65,7 @@ class ResetCase:
     utilization: float
     observed: float
     reset: bool
+    early: bool = False
 
 
 RESET_CASES = [
@@ -74,8 +78,17 @@ RESET_CASES = [
     ResetCase("observed exactly prev - 60 s", 0, 50, 5 * H, 50, -60, True),
     ResetCase("observed prev - 61 s, usage same", 0, 50, 5 * H, 50, -61, False),
     ResetCase("observed prev - 61 s, usage up", 0, 50, 5 * H, 51, -61, False),
-    ResetCase("hours early but usage went down", 0, 50, 5 * H, 49.5, -2 * H, True),
-    ResetCase("usage down, resets_at same: low reading", 0, 50, 0, 0, -2 * H, False),
+    ResetCase("hours early but usage went down", 0, 50, 5 * H, 49.5, -2 * H, True, early=True),
+    ResetCase("61 s early, usage down", 0, 50, 5 * H, 49, -61, True, early=True),
+    # The third case: a reset grant used, the server keeps the old resets_at.
+    ResetCase("grant: resets_at same, 50 -> 0", 0, 50, 0, 0, -2 * H, True, early=True),
+    ResetCase("grant: resets_at 59 s later, 95 -> 10", 0, 95, 59, 10, -2 * H, True, early=True),
+    ResetCase("grant: resets_at 60 s earlier, 40 -> 0", 0, 40, -60, 0, -2 * H, True, early=True),
+    ResetCase("grant: observed exactly prev - 61 s", 0, 90, 0, 5, -61, True, early=True),
+    ResetCase("drop of 39 points: a low reading", 0, 49, 0, 10, -2 * H, False),
+    ResetCase("drop to 11: a low reading", 0, 90, 0, 11, -2 * H, False),
+    ResetCase("drop observed at prev - 60 s: not early", 0, 90, 0, 0, -60, False),
+    ResetCase("resets_at 61 s earlier, 90 -> 0", 0, 90, -61, 0, -2 * H, False),
     ResetCase("agent off for days: far later window", 0, 80, 96 * H, 90, 90 * H, True),
     ResetCase("moved back 2 h: not a reset", 0, 50, -2 * H, 0, 600, False),
     ResetCase("expired to null, observed after prev", 0, 93, None, 0, 1800, True),
@@ -103,6 +116,7 @@ def test_reset_detection(case: ResetCase) -> None:
             utilization=case.utilization,
             observed_at=observed_at,
             notify=False,  # nothing fired in the window that ended
+            early=case.early,
         )
 
 
@@ -384,3 +398,47 @@ def test_steady_utilization_updates_last_utilization() -> None:
     after, _ = run_one(BucketState(last_utilization=10, resets_at=T0), 12.5, T0, T0 - sec(60))
     assert after is not None
     assert after.last_utilization == 12.5
+
+
+# --------------------------------------------------------------------------- alias rule
+# "when a limit: bucket and a top-level window whose key ends with _<slug> carry the
+#  same utilization and the same resets_at in one observation, the limit: bucket's
+#  events in that observation have notify false."
+
+
+def test_an_aliased_limit_crosses_and_resets_silently_while_its_window_speaks() -> None:
+    config = Config(reset_notifications="always")
+    end = T0 + sec(7 * 24 * H)
+    window = Bucket("seven_day_opus", 91.0, end)
+    limit = Bucket(
+        "limit:weekly_scoped:opus", 91.0, end, BucketSource.LIMIT, alias_of="seven_day_opus"
+    )
+    state, events = evaluate({}, [window, limit], T0, config)
+    assert [(e.bucket, e.notify) for e in events] == [
+        ("seven_day_opus", True),
+        ("limit:weekly_scoped:opus", False),
+    ]
+    # Its state moved on like any bucket's: the threshold does not fire again later.
+    assert state["limit:weekly_scoped:opus"].fired == (75.0, 90.0)
+    later = end + sec(60)
+    new_end = later + sec(7 * 24 * H)
+    _, resets = evaluate(
+        state,
+        [
+            Bucket("seven_day_opus", 1.0, new_end),
+            Bucket("limit:weekly_scoped:opus", 1.0, new_end, BucketSource.LIMIT, alias_of="x"),
+        ],
+        later,
+        config,
+    )
+    assert [(type(e).__name__, e.notify) for e in resets] == [
+        ("BucketReset", True),
+        ("BucketReset", False),
+    ]
+
+
+def test_a_limit_that_parts_from_its_window_speaks_for_itself() -> None:
+    end = T0 + sec(7 * 24 * H)
+    limit = Bucket("limit:weekly_scoped:opus", 80.0, end, BucketSource.LIMIT)  # no alias now
+    _, events = evaluate({}, [Bucket("seven_day_opus", 70.0, end), limit], T0, DEFAULT)
+    assert [(e.bucket, e.notify) for e in events] == [("limit:weekly_scoped:opus", True)]

@@ -180,11 +180,67 @@ def test_an_old_version_with_a_migration_is_migrated(
         }
         return {**doc, "version": 1, "buckets": buckets}
 
-    monkeypatch.setattr(statefile, "_MIGRATIONS", {0: zero_to_one})
+    monkeypatch.setattr(statefile, "_MIGRATIONS", {**statefile._MIGRATIONS, 0: zero_to_one})
     write_doc(path, {"version": 0, "buckets": {"five_hour": {"done": [75]}}})
     state, warnings = load_state(path)
     assert state.buckets["five_hour"].fired == (75.0,)
     assert warnings == [f"{path}: migrated from state version 0 to {STATE_VERSION}"]
+
+
+def test_a_version_1_file_migrates_to_2_keeping_every_bucket(path: Path) -> None:
+    # A real version-1 document, as the notifier before the pace forecast wrote it.
+    write_doc(
+        path,
+        {
+            "version": 1,
+            "buckets": {
+                "five_hour": {
+                    "fired": [75.0],
+                    "last_utilization": 80.0,
+                    "resets_at": "2026-11-02T13:00:00+00:00",
+                    "crossed_in_window": True,
+                }
+            },
+            "agent": {"outcome": "ok", "login_notified": False},
+        },
+    )
+    state, warnings = load_state(path)
+    assert warnings == [f"{path}: migrated from state version 1 to 2"]
+    five = state.buckets["five_hour"]
+    assert (five.fired, five.last_utilization, five.crossed_in_window) == ((75.0,), 80.0, True)
+    assert five.resets_at == datetime(2026, 11, 2, 13, tzinfo=UTC)
+    # The forecast starts empty: no points, nothing sent, nothing learned.
+    assert (five.points, five.forecast_fired, five.longest_window_seconds) == ((), False, None)
+    assert state.agent.outcome == "ok"
+
+
+def test_forecast_points_round_trip_exactly(path: Path) -> None:
+    at = datetime(2026, 11, 2, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    points = ((at, 61.5), (at + timedelta(minutes=5), 62.000000000000014))
+    state = State(
+        buckets={
+            "limit:monthly:x": BucketState(
+                points=points,
+                forecast_fired=True,
+                longest_window_seconds=2591999.876543,
+                reset_seen=True,
+            )
+        }
+    )
+    save_state(path, state)
+    loaded, warnings = load_state(path)
+    assert warnings == []
+    assert loaded.buckets == state.buckets
+    assert loaded.buckets["limit:monthly:x"].points[0][0].utcoffset() == timedelta(hours=2)
+
+
+def test_a_point_without_offset_forgets_that_bucket(path: Path) -> None:
+    doc = good_doc()
+    doc["buckets"]["five_hour"]["points"] = [["2026-11-02T10:00:00", 50.0]]
+    write_doc(path, doc)
+    state, warnings = load_state(path)
+    assert "five_hour" not in state.buckets
+    assert warnings == [f"{path}: bucket 'five_hour' is invalid; forgotten"]
 
 
 def test_unknown_fields_are_ignored_with_a_warning(path: Path) -> None:

@@ -139,6 +139,7 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "notifier": agent.notifier,
         "user_agent": agent.user_agent,
         "user_agent_hint": agent.user_agent_hint,
+        "login_expires_at": _iso(agent.login_expires_at),
         "state_warnings": warnings,
     }
 
@@ -215,5 +216,9 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
         lines.append(f"last error:   {data['last_error']}")
     if data["user_agent_hint"]:
         lines.append(f"hint:         {data['user_agent_hint']}")
+    if data["login_expires_at"]:
+        lines.append(
+            f"login ends:   {data['login_expires_at']} (run `claude` and `/login` to renew it)"
+        )
     lines.extend(f"state file:   {warning}" for warning in data["state_warnings"])
     return Result(text=lines, data=data)

@@ -7,8 +7,16 @@ discovers the buckets, and returns the table (fitted to the terminal, see
 :func:`notifier.core.text.render.fit`) or the contract's JSON::
 
     {"fetched_at": ISO 8601,
-     "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null}, ...],
+     "buckets": [{"name": ..., "utilization": ..., "resets_at": ISO 8601 | null,
+                  "pace_delta": points | null, "rate_per_hour": percent per hour | null,
+                  "projected_cap_at": ISO 8601 | null}, ...],
      "stale": bool, "as_of": ISO 8601}
+
+The pace (issue 15, :mod:`notifier.core.forecast`): for a bucket whose window
+length is known, how far ahead of an even pace it is (``1 - (resets_at - now) / L``
+of the window gone, so ``utilization - 100 * elapsed`` points; within 5 points
+is "on pace"), and, from the points the agent keeps in its state (read
+read-only), the recent rate and when it reaches 100 %.
 
 It never goes blank. When the endpoint cannot be reached (any
 :class:`~notifier.core.errors.ServerError`), or the agent's stored 429 deadline
@@ -36,7 +44,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -53,8 +61,11 @@ from notifier.core.errors import (
     ServerError,
     Unreachable,
 )
+from notifier.core.forecast import Pace, pace_of, pace_words
 from notifier.core.models import Config, State
 from notifier.core.text import render
+from notifier.core.text.labels import label
+from notifier.core.text.messages import LOGIN_WARNING
 from notifier.core.useragent import UserAgent
 from notifier.paths import Paths
 
@@ -67,23 +78,73 @@ class Staleness:
     reason: str
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def document(
-    buckets: Sequence[Bucket], fetched_at: datetime, stale: Staleness | None = None
+    buckets: Sequence[Bucket],
+    fetched_at: datetime,
+    stale: Staleness | None = None,
+    paces: Mapping[str, Pace] | None = None,
 ) -> dict[str, Any]:
-    """The ``--json`` document: the contract's keys, plus ``stale`` and ``as_of``."""
+    """The ``--json`` document: the contract's keys, ``stale``/``as_of``, and the pace."""
+    found = paces or {}
+    rows = []
+    for bucket in buckets:
+        pace = found.get(bucket.name)
+        rows.append(
+            {
+                "name": bucket.name,
+                "utilization": bucket.utilization,
+                "resets_at": _iso(bucket.resets_at),
+                "pace_delta": pace.delta if pace is not None else None,
+                "rate_per_hour": pace.rate_per_hour if pace is not None else None,
+                "projected_cap_at": _iso(pace.cap_at) if pace is not None else None,
+            }
+        )
     return {
         "fetched_at": fetched_at.isoformat(),
         "stale": stale is not None,
         "as_of": (stale.as_of if stale else fetched_at).isoformat(),
-        "buckets": [
-            {
-                "name": bucket.name,
-                "utilization": bucket.utilization,
-                "resets_at": bucket.resets_at.isoformat() if bucket.resets_at else None,
-            }
-            for bucket in buckets
-        ],
+        "buckets": rows,
     }
+
+
+def paces(buckets: Sequence[Bucket], remembered: State, now: datetime) -> dict[str, Pace]:
+    """Each bucket's pace now, with the agent's persisted points where it has them."""
+    return {b.name: pace_of(b, remembered.buckets.get(b.name), now) for b in buckets}
+
+
+def _span(delta: timedelta) -> str:
+    return render.countdown(delta).removeprefix("in ")
+
+
+def pace_lines(buckets: Sequence[Bucket], found: Mapping[str, Pace], now: datetime) -> list[str]:
+    """``Pace`` block: per bucket with a window length, its pace and, if one exists, its forecast.
+
+    ``ahead of pace by 12 points`` / ``on pace`` / ``behind pace by 8 points``, then
+    ``100% in 3h 10m (1h 40m before reset)`` when the recent rate reaches 100 %
+    before the reset. A ``limit:`` bucket that repeats a window says so
+    (``= seven_day_opus``): the agent notifies for one of the two only.
+    """
+    cells: list[tuple[str, str]] = []
+    for bucket in buckets:
+        parts: list[str] = []
+        if bucket.alias_of is not None:
+            parts.append(f"= {bucket.alias_of}")
+        pace = found.get(bucket.name)
+        if pace is not None and pace.delta is not None:
+            parts.append(pace_words(pace.delta))
+            cap, resets_at = pace.cap_at, bucket.resets_at
+            if cap is not None and resets_at is not None and cap < resets_at:
+                parts.append(f"100% in {_span(cap - now)} ({_span(resets_at - cap)} before reset)")
+        if parts:
+            cells.append((label(bucket.name), "; ".join(parts)))
+    if not cells:
+        return []
+    width = max(len(name) for name, _ in cells)
+    return ["Pace:"] + [f"  {name:<{width}}  {text}" for name, text in cells]
 
 
 def extra_usage_note(payload: dict[str, Any], buckets: Sequence[Bucket]) -> str | None:
@@ -134,6 +195,7 @@ def text_lines(
     countdowns: bool = True,
     tz: tzinfo | None = None,
     user_agent: UserAgent | None = None,
+    pace: Mapping[str, Pace] | None = None,
 ) -> list[str]:
     """The human table for ``width`` columns, headed by when, from where, and how fresh."""
     muted = frozenset(b.name for b in buckets if not config.is_enabled(b.name))
@@ -159,6 +221,7 @@ def text_lines(
         lines.append("  no usage buckets in this payload")
     if note is not None:
         lines.append(render.clip(note, width))
+    lines.extend(pace_lines(buckets, pace or {}, fetched_at))
     if user_agent is not None:
         lines.extend(
             textwrap.wrap(
@@ -248,15 +311,31 @@ def _why(exc: ServerError, now: datetime) -> str:
     return "server error"
 
 
-def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent]:
+def _fetch(config: Config, where: Paths) -> tuple[dict[str, Any], UserAgent, datetime | None]:
+    """The payload, the User-Agent it was fetched with, and when the login ends (if stated)."""
     # asyncio and httpx only when we go to the network: `--payload` starts faster.
     import asyncio
 
+    from notifier import credentials
     from notifier.claude_version import ClaudeVersionReader
     from notifier.client import fetch_once
 
     versions = ClaudeVersionReader(where.claude_version_file)
-    return asyncio.run(fetch_once(config, user_agent=versions.user_agent))
+    tokens = credentials.token_provider()
+    payload, agent = asyncio.run(
+        fetch_once(config, token_provider=tokens, user_agent=versions.user_agent)
+    )
+    return payload, agent, tokens.login_expires_at
+
+
+def login_line(expires_at: datetime | None, now: datetime) -> str | None:
+    """``Login ends Thu 10 Dec 09:00 (in 9d 2h): ...``, a warning within the last 3 days."""
+    if expires_at is None:
+        return None
+    when = f"{render.local_time(expires_at, now)} ({render.countdown(expires_at - now)})"
+    if expires_at - now <= LOGIN_WARNING:
+        return f"  Claude login ends {when}: run `claude` and `/login` to renew it"
+    return f"  Claude login ends {when}"
 
 
 def run(args: argparse.Namespace) -> Result | int:
@@ -275,6 +354,7 @@ def run(args: argparse.Namespace) -> Result | int:
     now = datetime.now(UTC)
     stale: Staleness | None = None
     notes: list[str] = []
+    login_ends: datetime | None = None
     if payload_file is not None:
         payload = common.read_json_object(payload_file)
         problem = error_body(payload)
@@ -298,7 +378,7 @@ def run(args: argparse.Namespace) -> Result | int:
             )
         else:
             try:
-                payload, user_agent = _fetch(config, where)
+                payload, user_agent, login_ends = _fetch(config, where)
             except ServerError as exc:
                 failure = exc
                 reason = _why(exc, now)
@@ -321,6 +401,9 @@ def run(args: argparse.Namespace) -> Result | int:
             buckets = discover(payload)
             fetched_at = now
     buckets = render.closest_to_cap(buckets)
+    # The agent's memory, read leniently and read-only: its points give the forecast.
+    remembered = _agent_state(where)
+    found = paces(buckets, remembered, fetched_at)
     lines: list[str] = []
     if not args.json:
         lines = text_lines(
@@ -335,10 +418,15 @@ def run(args: argparse.Namespace) -> Result | int:
             stale=stale,
             countdowns=payload_file is None,
             user_agent=user_agent,
+            pace=found,
         )
+        # Read from the login just now, else what the agent saw at its last poll.
+        login = login_line(login_ends or remembered.agent.login_expires_at, now)
+        if login is not None:
+            lines.append(render.clip(login, terminal_width()))
     return Result(
         text=lines,
-        data=document(buckets, fetched_at, stale),
+        data=document(buckets, fetched_at, stale, found),
         notes=notes,
         exit_code=ExitCode.ENDPOINT if stale is not None else ExitCode.OK,
     )

@@ -21,6 +21,7 @@ from notifier.core.buckets import Bucket
 from notifier.core.events import (
     ID_LENGTH,
     BucketReset,
+    CapProjected,
     ChangeKind,
     DriftDetected,
     Event,
@@ -28,7 +29,7 @@ from notifier.core.events import (
 )
 from notifier.core.models import DriftNotifications, Outcome
 from notifier.core.text.labels import label
-from notifier.core.text.render import clock_time, countdown, duration, percent
+from notifier.core.text.render import clock_time, countdown, duration, local_time, percent
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""
@@ -54,6 +55,7 @@ class MessageKind(Enum):
 
     THRESHOLD = "threshold"
     RESET = "reset"
+    FORECAST = "forecast"
     DRIFT = "drift"
     LOGIN = "login"
     SUMMARY = "summary"
@@ -179,7 +181,9 @@ def reset_message(
     """``Claude 5-hour window renewed: now 3%``: the new percent, the old one, the next reset.
 
     It replaces the bucket's threshold notification on screen (same slot), so a
-    "limit reached" never outlives the window it was about.
+    "limit reached" never outlives the window it was about. An early reset (a
+    grant or a self-serve reset used before the window ran out) says so:
+    ``Claude 5-hour reset early: a reset was used``.
     """
     name = label(event.bucket)
     now_at = percent(event.utilization)
@@ -190,14 +194,52 @@ def reset_message(
     when = _when(current.resets_at if current else None, now, tz)
     if when:
         lines.append(f"Next reset {when}.")
+    title = None
+    if event.early:  # the title says why, so the body says where it stands now
+        title = f"Claude {name} reset early: a reset was used"
+        lines.insert(0, f"Now at {now_at}.")
     return Message(
-        title=f"Claude {name} window renewed: now {now_at}",
+        title=title or f"Claude {name} window renewed: now {now_at}",
         body="\n".join(lines) or f"{name} starts a new window.",
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.RESET,
         slots=(bucket_slot(event.bucket),),
         line=f"{name} renewed, now {now_at}",
+        numbers_at=event.observed_at,
+    )
+
+
+def _clock(when: datetime, tz: tzinfo | None) -> str:
+    """``Wed 14:00``: a forecast looks at most a week ahead, so the weekday is enough."""
+    return when.astimezone(tz).strftime("%a %H:%M")
+
+
+def _ahead(delta: timedelta) -> str:
+    """How long before the reset the wall comes: ``40 min``, ``20 h``, ``3 days``."""
+    hours = delta.total_seconds() / 3600
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return f"{max(1, minutes)} min"
+    if hours < 48:
+        return f"{round(hours)} h"
+    return f"{round(hours / 24)} days"
+
+
+def forecast_message(event: CapProjected, tz: tzinfo | None = None) -> Message:
+    """``Claude 7-day Opus: 100% by Wed 14:00``: the pace forecast as a person reads it.
+
+    Local clock times without a date: a forecast looks less than a week ahead.
+    """
+    name = label(event.bucket)
+    margin = _ahead(event.resets_at - event.projected_cap_at)
+    return Message(
+        title=f"Claude {name}: 100% by {_clock(event.projected_cap_at, tz)}",
+        body=f"at this pace, {margin} before it resets ({_clock(event.resets_at, tz)})",
+        urgency=Urgency.NORMAL,
+        open_url=USAGE_URL,
+        kind=MessageKind.FORECAST,
+        slots=(bucket_slot(event.bucket),),
         numbers_at=event.observed_at,
     )
 
@@ -322,6 +364,8 @@ def event_message(
         return threshold_message(event, buckets, now, tz)
     if isinstance(event, DriftDetected):
         return drift_message(event, buckets, drift)
+    if isinstance(event, CapProjected):
+        return forecast_message(event, tz)
     return reset_message(event, buckets, now, tz)
 
 
@@ -379,6 +423,29 @@ def login_message(detail: str = "", problem: LoginProblem = LoginProblem.EXPIRED
 
 def _critical_first(messages: Sequence[Message]) -> list[Message]:
     return sorted(messages, key=lambda message: message.urgency is not Urgency.CRITICAL)
+
+
+LOGIN_WARNING = timedelta(days=3)
+"""How long before the login ends (``refreshTokenExpiresAt``) the agent says so, once."""
+
+
+def login_expiring_message(
+    expires_at: datetime, now: datetime, tz: tzinfo | None = None
+) -> Message:
+    """``Claude login ends in 3 days``: run `claude` and `/login` before it does."""
+    left = countdown(expires_at - now)
+    title = "Claude login has ended" if left == "passed" else f"Claude login ends {left}"
+    return Message(
+        title=title,
+        body=(
+            f"Your Claude Code login ends {local_time(expires_at, now, tz)}. "
+            "Run `claude` and `/login` before then, so usage checks go on."
+        ),
+        urgency=Urgency.NORMAL,
+        open_url=None,
+        kind=MessageKind.LOGIN,
+        slots=("login-lifetime",),
+    )
 
 
 def summary_message(messages: Sequence[Message]) -> Message:

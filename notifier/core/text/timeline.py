@@ -8,7 +8,15 @@ machine's zone, which the edges pass in by calling it; nothing here reads it).
 
 from __future__ import annotations
 
-from notifier.core.events import ID_LENGTH, BucketReset, Change, ChangeKind, Event, ThresholdCrossed
+from notifier.core.events import (
+    ID_LENGTH,
+    BucketReset,
+    CapProjected,
+    Change,
+    ChangeKind,
+    Event,
+    ThresholdCrossed,
+)
 from notifier.core.text.labels import label
 from notifier.core.text.render import percent
 
@@ -36,6 +44,15 @@ def _silent(event: Event) -> str:
     return "" if event.notify else "  (silent)"
 
 
+def _early(event: BucketReset) -> str:
+    return " (early: a reset was used)" if event.early else ""
+
+
+def _cap(event: CapProjected) -> str:
+    # The machine's zone (see the module docstring); a forecast is less than a week ahead.
+    return event.projected_cap_at.astimezone().strftime("%a %H:%M")
+
+
 def event_line(event: Event) -> str:
     """``5-hour: crossed 90% (93%)``: the replay timeline's wording, no timestamp."""
     if isinstance(event, ThresholdCrossed):
@@ -46,7 +63,14 @@ def event_line(event: Event) -> str:
     elif isinstance(event, BucketReset):
         previous = event.previous_utilization
         before = "?" if previous is None else percent(previous)
-        what = f"{label(event.bucket)}: reset {before} -> {percent(event.utilization)}"
+        what = (
+            f"{label(event.bucket)}: reset {before} -> {percent(event.utilization)}{_early(event)}"
+        )
+    elif isinstance(event, CapProjected):
+        what = (
+            f"{label(event.bucket)}: 100% by {_cap(event)} at {event.rate_per_hour:+.1f} points/h"
+            f" ({percent(event.utilization)})"
+        )
     else:
         what = "data changed: " + "; ".join(change_line(c) for c in event.changes)
     return what + _silent(event)
@@ -73,8 +97,10 @@ def story_line(event: Event) -> str:
         was = "" if previous is None else f" (was {percent(previous)})"
         return (
             f"{label(event.bucket)} window renewed: now {percent(event.utilization)}{was}"
-            f"{_silent(event)}"
+            f"{_early(event)}{_silent(event)}"
         )
+    if isinstance(event, CapProjected):
+        return f"{label(event.bucket)} on course for 100% by {_cap(event)}{_silent(event)}"
     new = [
         change.path
         for change in event.changes
