@@ -310,3 +310,30 @@ def export_bundle(archive_dir: Path, created_at: datetime) -> dict[str, Any]:
         "created_at": _stamp(created_at),
         "variants": variants,
     }
+
+
+def evict(archive_dir: Path, keep: int) -> list[str]:
+    """Keep at most ``keep`` variants: the least recently seen go first; return their ids.
+
+    Growth is bounded whatever the server sends: a payload that changes shape at
+    every poll would otherwise add a file per poll for ever. Unreadable entries
+    count as the oldest (they are moved aside by the next ``record`` anyway).
+    """
+    fingerprints = seen_fingerprints(archive_dir)
+    if len(fingerprints) <= keep:
+        return []
+    by_fingerprint = {variant.fingerprint: variant for variant in list_variants(archive_dir)}
+
+    def last_seen(fingerprint: str) -> tuple[str, str]:
+        variant = by_fingerprint.get(fingerprint)
+        return (variant.last_seen if variant is not None else "", fingerprint)
+
+    oldest = sorted(fingerprints, key=last_seen)[: len(fingerprints) - keep]
+    for fingerprint in oldest:
+        try:
+            (archive_dir / f"{fingerprint}.json").unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StoreError(f"cannot trim the variant archive: {exc.strerror or exc}") from None
+    return [fingerprint[:ID_LENGTH] for fingerprint in oldest]

@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -53,13 +54,14 @@ import httpx
 from notifier.core.errors import (
     BadResponse,
     ConfigError,
+    CredentialsError,
     RateLimited,
     ScopeMissing,
     ServerFault,
     TokenExpired,
     Unreachable,
 )
-from notifier.core.jsondoc import NotAnObject, decode_object
+from notifier.core.jsondoc import MAX_DOCUMENT_BYTES, NotAnObject, decode_object
 from notifier.core.models import Config
 from notifier.core.useragent import FALLBACK_VERSION, UserAgent, user_agent_for
 from notifier.runner import in_daemon_thread
@@ -68,8 +70,13 @@ USAGE_PATH = "/api/oauth/usage"
 ANTHROPIC_BETA = "oauth-2025-04-20"
 # Claude Code's form: the endpoint refuses (429, for good) what does not look like it.
 DEFAULT_USER_AGENT = user_agent_for(FALLBACK_VERSION)
-# A usage payload is a few kilobytes; anything past this is not one.
-MAX_BODY_BYTES = 4 * 1024 * 1024
+# A usage payload is a few kilobytes; anything past this is not one. The cap is on
+# the *decoded* body: a compressed answer is inflated in bounded steps and stopped here.
+MAX_BODY_BYTES = MAX_DOCUMENT_BYTES
+# How much one decompression step may produce: bounds memory whatever the ratio.
+DECODE_STEP_BYTES = 64 * 1024
+# What we can undo ourselves (zlib, stdlib); we ask for nothing else.
+ACCEPT_ENCODING = "gzip, deflate"
 
 TokenProvider = Callable[[], str]
 # The default User-Agent when the setting is empty: ClaudeVersionReader.user_agent.
@@ -149,6 +156,113 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+class BodyTooLarge(Exception):
+    """The decoded body passed :data:`MAX_BODY_BYTES` (raised while decoding, not after)."""
+
+
+class UnknownEncoding(Exception):
+    """A ``Content-Encoding`` we did not ask for and cannot undo (``br``, ``zstd``, ...)."""
+
+
+class _Inflater:
+    """One ``gzip`` or ``deflate`` layer, inflated in steps of at most ``DECODE_STEP_BYTES``.
+
+    zlib's ``max_length`` is what keeps a bomb small: a 1 MiB gzip member can
+    expand to a gigabyte, and httpx's own decoders inflate each network chunk
+    whole before any cap can look at it.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+        self._engine: Any = None  # zlib.Decompress; chosen on the first bytes for deflate
+        self._head = b""  # deflate: the first byte, until the second one says which kind
+
+    def _start(self, head: bytes) -> Any:
+        if self._kind == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # "deflate" is zlib-wrapped by the RFC, raw deflate in the wild: look at the header.
+        wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+        return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The bytes ``data`` inflates to, lazily, in pieces of at most ``DECODE_STEP_BYTES``."""
+        while data or self._engine is not None:
+            if self._engine is None:
+                if self._kind == "deflate" and len(self._head + data) < 2:
+                    self._head += data
+                    return
+                data, self._head = self._head + data, b""
+                self._engine = self._start(data)
+            engine = self._engine
+            out = engine.decompress(data, DECODE_STEP_BYTES)
+            if out:
+                yield out
+            data = engine.unconsumed_tail
+            if engine.eof:
+                # gzip allows several members back to back; anything after a deflate end is junk.
+                rest = engine.unused_data
+                self._engine = None
+                if rest and self._kind != "gzip":
+                    raise zlib.error("data after the end of the deflate stream")
+                data = rest
+            elif not data and len(out) < DECODE_STEP_BYTES:
+                return  # input used up and nothing pending: wait for the next chunk
+
+    def finish(self) -> None:
+        """Check that the input ended at the end of a stream (a truncated one is an error)."""
+        if self._head or (self._engine is not None and not self._engine.eof):
+            raise zlib.error("the compressed body ends too early")
+
+
+class BoundedDecoder:
+    """Undoes a ``Content-Encoding`` list (``gzip``, ``deflate``, stacked) with a size cap.
+
+    Layers are undone in reverse order of the header (``gzip, deflate`` was
+    gzipped first); each layer streams into the next in bounded pieces, and the
+    running total of decoded bytes is checked after every piece, so memory stays
+    near ``limit`` plus a few steps whatever the compression ratio.
+    """
+
+    def __init__(self, content_encoding: str, limit: int = MAX_BODY_BYTES) -> None:
+        layers: list[_Inflater] = []
+        for name in reversed([part.strip().lower() for part in content_encoding.split(",")]):
+            if name in {"", "identity"}:
+                continue
+            if name in {"gzip", "x-gzip"}:
+                layers.append(_Inflater("gzip"))
+            elif name == "deflate":
+                layers.append(_Inflater("deflate"))
+            else:
+                raise UnknownEncoding(name[:20])
+        self._layers = layers
+        self._limit = limit
+        self._body = bytearray()
+
+    def _push(self, data: bytes, depth: int, *, final: bool) -> None:
+        if depth == len(self._layers):
+            if not data:
+                return
+            self._body += data
+            if len(self._body) > self._limit:
+                raise BodyTooLarge
+            return
+        layer = self._layers[depth]
+        for piece in layer.feed(data):
+            self._push(piece, depth + 1, final=False)
+        if final:
+            layer.finish()
+            self._push(b"", depth + 1, final=True)
+
+    def feed(self, chunk: bytes) -> None:
+        """Decode one network chunk; :class:`BodyTooLarge` as soon as the cap is passed."""
+        self._push(chunk, 0, final=False)
+
+    def finish(self) -> bytes:
+        """The whole decoded body (raises ``zlib.error`` for a truncated stream)."""
+        self._push(b"", 0, final=True)
+        return bytes(self._body)
+
+
 @dataclass(frozen=True)
 class _Answer:
     """The parts of an HTTP response we use; keeps ``httpx.Response`` in this module."""
@@ -211,6 +325,13 @@ class UsageClient:
         return self._interpret(answer)
 
     async def _send_by(self, token: str, agent: str, end: float) -> _Answer:
+        if not token or not all("!" <= ch <= "~" for ch in token):
+            # The provider's own check (credentials.parse) says this first; this one
+            # guards any provider: such a token never reaches a header or a message.
+            raise CredentialsError(
+                "the Claude login holds a malformed access token (not printable ASCII "
+                "without spaces): run `claude` and log in again"
+            )
         try:
             async with asyncio.timeout_at(end):
                 return await self._send(token, agent)
@@ -224,24 +345,32 @@ class UsageClient:
             "Authorization": f"Bearer {token}",
             "anthropic-beta": ANTHROPIC_BETA,
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": agent,
         }
         try:
             async with self._http.stream("GET", self._url, headers=headers) as response:
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_BODY_BYTES:
-                        raise BadResponse(
-                            f"{self._url} sent more than {MAX_BODY_BYTES // 1024 // 1024} MiB: "
-                            "not a usage payload"
-                        )
+                # Raw bytes, decoded here: httpx's decoders inflate a chunk whole (no cap).
+                decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+                async for chunk in _raw_chunks(response):
+                    decoder.feed(chunk)
                 return _Answer(
                     status=response.status_code,
                     content_type=response.headers.get("content-type", ""),
                     retry_after=response.headers.get("retry-after"),
-                    body=bytes(body),
+                    body=decoder.finish(),
                 )
+        except BodyTooLarge:
+            raise BadResponse(
+                f"{self._url} sent more than {MAX_BODY_BYTES // 1024 // 1024} MiB "
+                "(decoded): not a usage payload"
+            ) from None
+        except UnknownEncoding as exc:
+            raise BadResponse(
+                f"{self._url} sent a body in an encoding we did not ask for ({exc})"
+            ) from None
+        except zlib.error:
+            raise BadResponse(f"{self._url} sent a body that cannot be decoded") from None
         except httpx.TimeoutException as exc:
             raise Unreachable(f"{self._url} timed out ({_timeout_kind(exc)})") from None
         except httpx.ConnectError as exc:
@@ -285,6 +414,18 @@ class UsageClient:
         if 500 <= status < 600:
             raise ServerFault(f"the usage endpoint failed (HTTP {status})", status=status)
         raise ServerFault(f"the usage endpoint answered HTTP {status} unexpectedly", status=status)
+
+
+def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as sent (still encoded), chunk by chunk.
+
+    A response built in memory (``httpx.Response(content=...)``, what a
+    ``MockTransport`` returns) was read on construction; its stream is an
+    in-memory ``ByteStream`` that can be iterated again for the raw bytes.
+    """
+    if response.is_stream_consumed and isinstance(response.stream, httpx.AsyncByteStream):
+        return aiter(response.stream)
+    return response.aiter_raw()
 
 
 def _is_rate_limit_error(body: bytes) -> bool:

@@ -18,8 +18,10 @@ from pydantic import ValidationError
 
 from notifier.core.errors import ConfigError
 from notifier.core.models import Config
+from notifier.store import read_capped
 
 ENV_PREFIX = "CLAUDE_USAGE_NOTIFIER_"
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,7 @@ def load(
     source = path if path is not None else default_path
     data: dict[str, Any] = {}
     try:
-        with source.open("rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(read_capped(source, MAX_CONFIG_BYTES).decode("utf-8"))
         found: Path | None = source
     except FileNotFoundError:
         if path is not None:
@@ -116,7 +117,8 @@ def load(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(f"{source}: cannot read: {reason}") from None
 
     overrides = _env_overrides(env)
     merged = {**data, **overrides}

@@ -68,6 +68,7 @@ CONFIG_DIR_ENV = "CLAUDE_CONFIG_DIR"
 FILE_NAME = ".credentials.json"
 LOGIN_HINT = "run `claude` and log in"
 USAGE_SCOPE = "user:profile"
+MAX_CREDENTIALS_BYTES = 1024 * 1024
 
 _HEX = frozenset(string.hexdigits)
 
@@ -86,6 +87,11 @@ class Credentials:
 
     def __str__(self) -> str:
         return f"Claude Code login from {self.source}"
+
+
+def well_formed(token: str) -> bool:
+    """True for a non-empty token of printable ASCII without whitespace (what a header allows)."""
+    return bool(token) and all("!" <= ch <= "~" for ch in token)
 
 
 def credentials_file(environ: Mapping[str, str] | None = None) -> Path:
@@ -142,6 +148,13 @@ def _read(raw: bytes, source: str) -> Credentials:
     token = oauth.get("accessToken")
     if not isinstance(token, str) or not token.strip():
         raise NotLoggedIn(f"{source} holds no access token: {LOGIN_HINT}")
+    if not well_formed(token.strip()):
+        # Said before any request, and without the token: it goes into an HTTP header,
+        # where a newline or a control character would be a header injection.
+        raise CredentialsError(
+            f"{source} holds a malformed access token (not printable ASCII without "
+            f"spaces): {LOGIN_HINT} again to rewrite it"
+        )
     raw_scopes = oauth.get("scopes")
     scopes = (
         tuple(s for s in raw_scopes if isinstance(s, str)) if isinstance(raw_scopes, list) else ()
@@ -289,12 +302,15 @@ def _from_keychain(
 
 
 def _from_file(path: Path, now: datetime) -> Credentials | None:
+    from notifier.store import NotRegularFile, read_capped
+
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_CREDENTIALS_BYTES)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise CredentialsError(f"{path} is a folder, not a credentials file") from None
+    except (IsADirectoryError, NotRegularFile) as exc:
+        what = exc.strerror if isinstance(exc, NotRegularFile) else "a folder"
+        raise CredentialsError(f"{path} is {what}, not a credentials file") from None
     except OSError as exc:
         raise CredentialsError(
             f"cannot read {path}: {exc.strerror or type(exc).__name__}"

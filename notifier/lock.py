@@ -17,6 +17,7 @@ from types import TracebackType
 
 from notifier.core.errors import AgentAlreadyRunning, StoreError
 from notifier.paths import ensure_private_dir
+from notifier.store import open_regular
 
 
 def _read_pid(fd: int) -> int | None:
@@ -39,7 +40,7 @@ class AgentLock:
         """Take the lock or raise :class:`AgentAlreadyRunning` at once (never waits)."""
         try:
             ensure_private_dir(self.path.parent)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = open_regular(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise StoreError(f"cannot open lock file {self.path}: {exc.strerror or exc}") from None
         try:
@@ -92,7 +93,7 @@ def holder(path: Path) -> int | None:
     holds its exclusive one; never creates the file.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = open_regular(path)
     except OSError:
         return None
     try:

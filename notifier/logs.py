@@ -14,11 +14,14 @@ import contextlib
 import io
 import logging
 import logging.handlers
+import os
 import re
 import sys
 from pathlib import Path
 
+from notifier.core.text.clean import printable
 from notifier.paths import ensure_private_dir
+from notifier.store import open_regular
 
 LOGGER_NAME = "notifier"
 MAX_BYTES = 1_000_000
@@ -58,18 +61,51 @@ class OneLineFormatter(logging.Formatter):
     """The standard format, with newlines (tracebacks included) folded into `` | ``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """One line, always."""
-        return " | ".join(part for part in super().format(record).splitlines() if part)
+        """One line, always, without control characters (a server string may hold some)."""
+        return printable(" | ".join(part for part in super().format(record).splitlines() if part))
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Creates every log file (including after a rotation) as 0600."""
+    """Creates every log file (including after a rotation) as 0600, never through a symlink.
+
+    The file is opened with :func:`notifier.store.open_regular`: a symlink or a
+    FIFO planted at ``agent.log`` is refused instead of followed.
+    """
+
+    _failing = False  # said so on stderr; quiet until a write works again
+    _failing_now = False  # the record being emitted failed
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record; after a failure, say so again only once writing works again."""
+        super().emit(record)
+        if not self._failing_now:
+            self._failing = False
+        self._failing_now = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """One warning line on stderr for a failing log (a full disk), no traceback.
+
+        logging's default prints ``--- Logging error ---`` and a traceback for every
+        record; under launchd/systemd that floods the journal the disk is full of.
+        """
+        self._failing_now = True
+        if self._failing:
+            return
+        self._failing = True
+        error = sys.exc_info()[1]
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        with contextlib.suppress(Exception):
+            sys.stderr.write(
+                f"claude-usage-notifier: warning: cannot write the agent log "
+                f"{self.baseFilename}: {reason} (will keep trying quietly)\n"
+            )
+            sys.stderr.flush()
 
     def _open(self) -> io.TextIOWrapper:
-        stream = super()._open()
+        fd = open_regular(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with contextlib.suppress(OSError):
-            Path(self.baseFilename).chmod(0o600)
-        return stream
+            os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding or "utf-8", errors=self.errors)
 
 
 def configure(
@@ -118,4 +154,5 @@ def shutdown(root: logging.Logger | None = None) -> None:
         if handler.get_name() != _HANDLER_NAME:
             continue  # someone else's (pytest's capture, an embedding app)
         root.removeHandler(handler)
-        handler.close()
+        with contextlib.suppress(OSError):  # a full disk: the last flush fails, exit anyway
+            handler.close()

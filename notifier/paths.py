@@ -73,6 +73,18 @@ class Paths:
         """The agent's rotating log."""
         return self.log_dir / "agent.log"
 
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """Every folder we own (kept 0700, swept of torn temp files at the agent's start)."""
+        return (
+            self.config_dir,
+            self.state_dir,
+            self.data_dir,
+            self.archive_dir,
+            self.accepted_schemas_dir,
+            self.log_dir,
+        )
+
     def as_env(self) -> dict[str, str]:
         """Variables that make a child process (the login item) see these same folders."""
         return {
@@ -131,7 +143,13 @@ def ensure_private_dir(path: Path) -> Path:
     keeps its mode: the files we put in it are 0600 anyway.
     """
     existed = path.is_dir()
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Missing ancestors are made 0700 one by one: ``mkdir(parents=True)`` would create
+    # them with the umask's 0755 (how the data folder above ``variants/`` came out 0755).
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.is_dir():
+        path.mkdir(mode=0o700)  # raises FileExistsError/NotADirectoryError as before
     if existed and APP_NAME not in path.parts:
         return path
     try:

@@ -10,12 +10,16 @@ its history file in the same format, so ``replay`` can re-run what the agent saw
 
 Reading parses each line once and stops at the first malformed line with an
 :class:`~notifier.core.errors.InputError` naming the file and the 1-based line number.
-Writing the history is append-only, private (0600) and capped: past ``max_bytes``
-the file is rotated to ``<name>.1`` (one old file kept).
+Writing the history is append-only, private (0600), redacted like the archive
+(:func:`notifier.core.redact.redact`: what ``replay`` needs survives, free text,
+emails and UUIDs do not) and capped: past ``max_bytes`` the file is rotated to
+``<name>.1`` (one old file kept).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -23,14 +27,20 @@ from pathlib import Path
 from typing import Any
 
 from notifier.core.errors import InputError, StoreError
+from notifier.core.jsondoc import loads
 from notifier.core.models import ENDPOINT, STATUSLINE, Observation, parse_timestamp
+from notifier.core.redact import redact
 from notifier.paths import ensure_private_dir
+from notifier.store import open_regular
+
+# One observation per line; a payload is capped at 4 MiB, so a longer line is not ours.
+MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
 def parse_line(text: str, where: str) -> Observation:
     """One recording line as an :class:`Observation`; ``where`` prefixes the error message."""
     try:
-        data: Any = json.loads(text)
+        data: Any = loads(text)
     except (ValueError, RecursionError):
         raise InputError(f"{where}: not valid JSON") from None
     if not isinstance(data, dict):
@@ -55,12 +65,16 @@ def read_recording(path: Path) -> Iterator[Observation]:
     have already been yielded when the error is raised.
     """
     try:
-        handle = path.open("rb")
+        handle = os.fdopen(open_regular(path), "rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
         try:
-            for lineno, raw in enumerate(handle, start=1):
+            for lineno, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+                if len(raw) > MAX_LINE_BYTES:
+                    raise InputError(
+                        f"{path}:{lineno}: line longer than {MAX_LINE_BYTES >> 20} MiB"
+                    )
                 if raw.isspace() or not raw:
                     continue
                 try:
@@ -82,7 +96,7 @@ def last_observation(path: Path) -> Observation | None:
     missing or unreadable file, or a torn last line, is no error here.
     """
     try:
-        with path.open("rb") as handle:
+        with os.fdopen(open_regular(path), "rb") as handle:  # no symlink, no FIFO
             size = handle.seek(0, 2)
             handle.seek(max(0, size - TAIL_BYTES))
             tail = handle.read()
@@ -115,7 +129,10 @@ def append_observation(path: Path, observation: Observation, max_bytes: int) -> 
     twice ``max_bytes``. The line goes out in one ``write`` on an ``O_APPEND``
     descriptor, so a concurrent reader never sees half of it interleaved.
     """
-    data = (observation_to_line(observation) + "\n").encode("utf-8")
+    # Safe to share, like the archive: keys, numbers, timestamps and short identifiers
+    # are what replay needs; free text, emails and UUIDs never reach the disk.
+    redacted = dataclasses.replace(observation, payload=redact(observation.payload))
+    data = (observation_to_line(redacted) + "\n").encode("utf-8")
     try:
         ensure_private_dir(path.parent)
         try:
@@ -123,8 +140,8 @@ def append_observation(path: Path, observation: Observation, max_bytes: int) -> 
         except FileNotFoundError:
             size = 0
         if size > 0 and size + len(data) > max_bytes:
-            path.replace(path.with_name(path.name + ".1"))
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            path.replace(path.with_name(path.name + ".1"))  # renames a symlink, never follows
+        fd = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.fchmod(fd, 0o600)
             os.write(fd, data)
@@ -146,15 +163,19 @@ def read_history(path: Path) -> tuple[list[Observation], int]:
     skipped = 0
     for source in (path.with_name(path.name + ".1"), path):
         try:
-            handle = source.open("rb")
+            handle = os.fdopen(open_regular(source), "rb")  # no symlink, no FIFO
         except FileNotFoundError:
             continue
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
         with handle:
             try:
-                for lineno, raw in enumerate(handle, start=1):
+                lines = iter(functools.partial(handle.readline, MAX_LINE_BYTES + 1), b"")
+                for lineno, raw in enumerate(lines, start=1):
                     if raw.isspace() or not raw:
+                        continue
+                    if len(raw) > MAX_LINE_BYTES:  # bounded memory; the rest of it is skipped
+                        skipped += 1
                         continue
                     try:
                         observations.append(parse_line(raw.decode("utf-8"), f"{source}:{lineno}"))

@@ -8,19 +8,35 @@ with what this returns. The shipped folder is found through
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from notifier.core.drift import KnownSchemas
+from notifier.core.drift import KnownSchemas, shape_of_schema
 from notifier.resources import data_dir
+from notifier.store import MAX_JSON_BYTES, read_capped
+
+logger = logging.getLogger("notifier.schemas")
 
 
-def load_known(extra_dirs: Iterable[Path] = ()) -> KnownSchemas:
+def _skip(entry: Path, why: str, warnings: list[str] | None) -> None:
+    message = f"schema {entry} skipped: {why}"
+    if warnings is None:
+        logger.warning("%s", message)
+    else:
+        warnings.append(message)
+
+
+def load_known(
+    extra_dirs: Iterable[Path] = (), *, warnings: list[str] | None = None
+) -> KnownSchemas:
     """The shipped variants plus those accepted in ``extra_dirs`` (missing folders are fine).
 
-    A file that is not a JSON object is skipped: one bad accepted schema must not
-    stop the watcher.
+    A file that cannot be used (a symlink, a FIFO, too large, not JSON, not an
+    object, or a schema whose shape cannot be read) is skipped with a warning
+    (logged, or appended to ``warnings`` when given): one bad accepted schema
+    must not stop the watcher.
     """
     documents: list[tuple[str, Mapping[str, Any]]] = []
     folders: list[Any] = [data_dir("schemas"), *extra_dirs]
@@ -33,10 +49,21 @@ def load_known(extra_dirs: Iterable[Path] = ()) -> KnownSchemas:
             if not entry.name.endswith(".json"):
                 continue
             try:
-                document = json.loads(entry.read_text(encoding="utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+                document = json.loads(read_capped(entry, MAX_JSON_BYTES).decode("utf-8"))
+            except OSError as exc:
+                _skip(entry, exc.strerror or type(exc).__name__, warnings)
                 continue
-            if isinstance(document, dict):
-                label = entry.name if index == 0 else f"{index}:{entry.name}"
-                documents.append((label, document))
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                _skip(entry, "not valid JSON", warnings)
+                continue
+            if not isinstance(document, dict):
+                _skip(entry, "not a JSON object", warnings)
+                continue
+            try:
+                shape_of_schema(document)
+            except Exception:
+                _skip(entry, "not a schema this version can read", warnings)
+                continue
+            label = entry.name if index == 0 else f"{index}:{entry.name}"
+            documents.append((label, document))
     return KnownSchemas.from_documents(documents)

@@ -24,7 +24,10 @@ where it is (the warning says so): for readers such as ``agent-status`` that
 must not move files under a running agent's feet.
 
 Timestamps must carry an offset: a naive one would be read as local time and
-shift resets by hours, so it counts as invalid.
+shift resets by hours, so it counts as invalid. A timestamp outside years 1-9999
+once its offset is applied, or a number that is not a finite float, is invalid
+too: the bucket holding it is dropped (the rest is kept), so a file an older
+version poisoned is repaired on load instead of failing every poll.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from notifier.core.errors import StoreError
-from notifier.core.models import STATE_VERSION, AgentState, BucketState, State
+from notifier.core.models import STATE_VERSION, AgentState, BucketState, State, representable
 from notifier.store import atomic_write_json, move_aside, read_json
 
 
@@ -67,8 +70,10 @@ def _aside(path: Path, reason: str, problem: str, *, move: bool = True) -> str:
 
 
 def _naive_datetime(model: BaseModel) -> bool:
+    """True when a timestamp of ``model`` is naive or outside the representable range."""
     return any(
-        isinstance(value, datetime) and value.tzinfo is None for value in model.__dict__.values()
+        isinstance(value, datetime) and not representable(value)
+        for value in model.__dict__.values()
     )
 
 
@@ -107,7 +112,7 @@ def _agent(raw: object, path: Path, warnings: list[str]) -> AgentState:
         warnings.append(f"{path}: agent section is invalid; reset")
         return AgentState()
     if _naive_datetime(agent):
-        warnings.append(f"{path}: agent section has a timestamp without offset; reset")
+        warnings.append(f"{path}: agent section has an invalid timestamp; reset")
         return AgentState()
     if isinstance(raw, dict):
         unknown = sorted(set(raw) - set(AgentState.model_fields))

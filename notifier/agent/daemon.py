@@ -11,14 +11,16 @@ everything released in ``finally``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import platform
 import signal
 import time
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from notifier import __version__, logs, spool, store
 from notifier.agent.loop import FAST_POLL_WARNING, Agent
@@ -30,7 +32,12 @@ from notifier.lock import AgentLock
 from notifier.paths import Paths
 
 if TYPE_CHECKING:
+    import httpx
+
     from notifier.archive import Recorder
+    from notifier.client import UserAgentSource
+    from notifier.core.drift import DriftResult
+    from notifier.notify.notifier import Notifier
 
 logger = logging.getLogger("notifier.agent")
 
@@ -73,10 +80,28 @@ def event_loop_factory(system: str | None = None) -> Callable[[], asyncio.Abstra
     return factory
 
 
-def _archiver(paths: Paths) -> Recorder:
+def _archiver(paths: Paths, config: Config) -> Recorder:
+    """The archive's Recorder, trimmed to ``archive_max_variants`` after each new variant."""
     from notifier import archive
 
-    return archive.Recorder(paths.archive_dir)
+    keep = config.archive_max_variants
+
+    class BoundedRecorder(archive.Recorder):
+        def __call__(
+            self, result: DriftResult, payload: Mapping[str, Any], observed_at: datetime
+        ) -> bool:
+            new = super().__call__(result, payload, observed_at)
+            if new:
+                evicted = archive.evict(self.archive_dir, keep)
+                if evicted:
+                    logger.info(
+                        "variant archive full (%d kept): removed the least recently seen %s",
+                        keep,
+                        ", ".join(evicted),
+                    )
+            return new
+
+    return BoundedRecorder(paths.archive_dir)
 
 
 def _seen_variants(paths: Paths) -> Iterable[str]:
@@ -89,7 +114,68 @@ def _seen_variants(paths: Paths) -> Iterable[str]:
         return ()
 
 
-async def _serve(paths: Paths, config: Config) -> None:
+def _reload(
+    paths: Paths,
+    config_file: Path,
+    agent: Agent,
+    pipeline: Pipeline,
+    notifier: Notifier,
+    http: httpx.AsyncClient,
+    user_agent: UserAgentSource | None = None,
+) -> None:
+    """SIGHUP: the configuration and the accepted schemas again; a bad file keeps the old ones."""
+    from notifier import config as config_module
+    from notifier import credentials, schemas
+    from notifier.client import UsageClient
+
+    try:
+        loaded = config_module.load(None, config_file)
+        config = loaded.config
+        client = UsageClient(http, config, credentials.token_provider(), user_agent=user_agent)
+    except NotifierError as exc:
+        logger.error("SIGHUP: configuration not reloaded, keeping the current one: %s", exc)  # noqa: TRY400
+        return
+    for warning in loaded.warnings:
+        logger.warning("config: %s", warning)
+    warnings: list[str] = []
+    known = schemas.load_known([paths.accepted_schemas_dir], warnings=warnings)
+    for warning in warnings:
+        logger.warning("schemas: %s", warning)
+    pipeline.reconfigure(config, known)
+    notifier.reconfigure(config)
+    agent.config, agent.client = config, client
+    logger.info(
+        "SIGHUP: configuration and %d known variant(s) reloaded (timeouts apply after a restart)",
+        len(known.variants),
+    )
+
+
+def _guarded_reload(reloader: list[Callable[[], None]]) -> None:
+    try:
+        for reload in reloader:
+            reload()
+    except Exception:  # a reload bug must not end the agent
+        logger.exception("SIGHUP: reloading failed; keeping the current configuration")
+
+
+def _tidy_folders(paths: Paths) -> None:
+    """Every folder we own made 0700 (older versions left the data folder 0755) and swept."""
+    from notifier.paths import ensure_private_dir
+
+    swept = 0
+    for folder in paths.folders:
+        if not folder.is_dir():
+            continue
+        try:
+            ensure_private_dir(folder)
+        except OSError as exc:
+            logger.warning("cannot tighten %s: %s", folder, exc.strerror or exc)
+        swept += store.sweep_folder(folder)
+    if swept:
+        logger.info("removed %d torn temp file(s) left by an interrupted write", swept)
+
+
+async def _serve(paths: Paths, config: Config, config_file: Path | None = None) -> None:
     """Signals, notifier, then the loop (inside the running event loop)."""
     from notifier import credentials, schemas
     from notifier.claude_version import ClaudeVersionReader
@@ -108,6 +194,9 @@ async def _serve(paths: Paths, config: Config) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
+    reloader: list[Callable[[], None]] = []
+    # SIGHUP: reload the configuration and the accepted schemas, keep running.
+    loop.add_signal_handler(signal.SIGHUP, _guarded_reload, reloader)
     sink = LogSink("configured: notify = log") if config.notify == "log" else None
     # The first-run permission question (macOS) is waited for briefly, and not
     # past a stop signal: polling starts regardless (osascript until the answer).
@@ -116,6 +205,7 @@ async def _serve(paths: Paths, config: Config) -> None:
     try:
         # We hold the lock: a temp file beside state.json is a torn write of a killed agent.
         store.sweep_temp_files(paths.state_file)
+        _tidy_folders(paths)
         spool.sweep(str(paths.state_dir), time.time())
         state, warnings = load_state(paths.state_file)
         for warning in warnings:
@@ -126,7 +216,7 @@ async def _serve(paths: Paths, config: Config) -> None:
         versions = ClaudeVersionReader(paths.claude_version_file)
         tokens = credentials.token_provider()
         client = UsageClient(http, config, tokens, user_agent=versions.user_agent)
-        archiver = _archiver(paths)
+        archiver = _archiver(paths, config)
         agent = Agent(
             config=config,
             paths=paths,
@@ -136,6 +226,18 @@ async def _serve(paths: Paths, config: Config) -> None:
             agent_state=state.agent,
             archiver=archiver,
             login_expiry=lambda: tokens.login_expires_at,
+        )
+        reloader.append(
+            functools.partial(
+                _reload,
+                paths,
+                config_file or paths.config_file,
+                agent,
+                pipeline,
+                notifier,
+                http,
+                versions.user_agent,
+            )
         )
         try:
             await agent.run(stop)
@@ -148,7 +250,7 @@ async def _serve(paths: Paths, config: Config) -> None:
     finally:
         await http.aclose()
         await notifier.close()
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
 
 
@@ -180,7 +282,7 @@ def main(paths: Paths, loaded: LoadedConfig) -> int:
                 )
             export_session_bus()
             with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-                runner.run(_serve(paths, config))
+                runner.run(_serve(paths, config, loaded.source))
     except NotifierError as exc:
         logger.error("%s", exc)  # noqa: TRY400 - an expected failure: one line, no traceback
         raise

@@ -62,7 +62,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from notifier import spool
 from notifier.core import passive, schedule, staleness
@@ -93,12 +93,14 @@ from notifier.core.text.messages import (
 from notifier.core.useragent import UserAgent, hint
 from notifier.paths import Paths
 from notifier.recording import append_observation
+from notifier.runner import in_daemon_thread
 from notifier.statefile import save_state
 
 if TYPE_CHECKING:
     from notifier.core.drift import DriftResult
 
 logger = logging.getLogger("notifier.agent")
+_T = TypeVar("_T")
 
 # How long one slice of a wait may be: bounds how late a wake from sleep is noticed.
 CHECK_EVERY = timedelta(seconds=15)
@@ -235,6 +237,14 @@ class Agent:
         self.polls = 0
         self._store_warned: set[str] = set()
         self._unpublished: list[Event] = []
+        # The state to save when a stop abandons the pipeline mid-observation: its
+        # events were never published, so the rules' memory must not move on.
+        self._state_before: State | None = None
+        # The rules' state from before the oldest event a publish could not take: saved
+        # instead of the current one while events are pending, so an event counts as
+        # fired on disk only once a sink took it (after a restart it is derived again).
+        self._unpublished_before: State | None = None
+        self._said_too_large = False
         self._logged_user_agent: str | None = None
 
     # -- the loop -------------------------------------------------------------------------
@@ -292,8 +302,10 @@ class Agent:
         self.polls += 1
         if payload is not None:
             try:
-                await self._handle_payload(payload, now)
+                await self._handle_payload(payload, now, stop)
                 outcome = Outcome.OK
+            except _Stopped:
+                raise
             except Exception as exc:  # a bug must cost one poll, never the agent
                 logger.exception("could not process the payload")
                 outcome, problem = Outcome.BAD_RESPONSE, _internal(exc)
@@ -407,7 +419,9 @@ class Agent:
         )
         return deadline
 
-    async def _handle_payload(self, payload: dict[str, Any], now: datetime) -> None:
+    async def _handle_payload(
+        self, payload: dict[str, Any], now: datetime, stop: asyncio.Event | None = None
+    ) -> None:
         observation = Observation(observed_at=now, payload=payload)
         self._guarded(
             "history",
@@ -415,10 +429,17 @@ class Agent:
                 self.paths.history_file, observation, self.config.history_max_bytes
             ),
         )
-        events = self.pipeline.process(observation)
+        before = self._state_before = self.pipeline.state
+        events: list[Event] = await self._until_stopped(
+            # Off the event loop (the work grows with the payload): SIGTERM is answered at once.
+            in_daemon_thread(lambda: self.pipeline.process(observation), name="pipeline"),
+            stop,
+        )
+        self._state_before = None
+        self._note_too_large()
         # From here on the rules' state has moved on: these events exist only in
         # memory. Publish them before anything else that could fail.
-        await self._publish(events, now)
+        await self._publish(events, now, before)
         for event in events:
             if isinstance(event, DriftDetected):
                 logger.warning(
@@ -434,7 +455,9 @@ class Agent:
             # Every sighting: the archive keeps first/last seen and a count per variant.
             self._archive(drift, payload, now)
 
-    async def _publish(self, events: Sequence[Event], now: datetime) -> None:
+    async def _publish(
+        self, events: Sequence[Event], now: datetime, before: State | None = None
+    ) -> None:
         # Called every poll, even without events: held messages go out this way.
         pending = [*self._unpublished, *events]
         try:
@@ -444,8 +467,11 @@ class Agent:
                 "could not publish %d event(s); will try again at the next poll", len(pending)
             )
             self._unpublished = pending[-MAX_UNPUBLISHED:]
+            if self._unpublished_before is None and events:
+                self._unpublished_before = before
         else:
             self._unpublished = []
+            self._unpublished_before = None
 
     def _archive(self, result: DriftResult, payload: dict[str, Any], now: datetime) -> None:
         archiver = self.archiver
@@ -640,8 +666,22 @@ class Agent:
         else:
             self._store_warned.discard(what)
 
+    def _note_too_large(self) -> None:
+        size = self.pipeline.too_large
+        if size is not None and not self._said_too_large:
+            logger.warning(
+                "the usage payload is too large to compare (more than %d JSON values): "
+                "drift not checked; its buckets are still watched",
+                size - 1,
+            )
+        self._said_too_large = size is not None
+
     def _save(self) -> None:
-        state: State = self.pipeline.state.model_copy(update={"agent": self.agent_state})
+        current = next(
+            (s for s in (self._state_before, self._unpublished_before) if s is not None),
+            self.pipeline.state,
+        )
+        state: State = current.model_copy(update={"agent": self.agent_state})
         self._guarded("state", lambda: save_state(self.paths.state_file, state))
 
     def _log_change(
@@ -658,9 +698,7 @@ class Agent:
 
     # -- waiting --------------------------------------------------------------------------
 
-    async def _until_stopped(
-        self, awaitable: Awaitable[dict[str, Any]], stop: asyncio.Event | None
-    ) -> dict[str, Any]:
+    async def _until_stopped(self, awaitable: Awaitable[_T], stop: asyncio.Event | None) -> _T:
         if stop is None:
             return await awaitable
         work = asyncio.ensure_future(awaitable)

@@ -56,6 +56,7 @@ def _main(argv: Sequence[str]) -> int:
 
     from notifier.cli.parser import PROG, build_parser
     from notifier.core.errors import ExitCode, NotifierError
+    from notifier.core.text.clean import printable
 
     args = build_parser().parse_args(argv)
     if args.handler is None:
@@ -65,7 +66,7 @@ def _main(argv: Sequence[str]) -> int:
     try:
         return _call(args.handler, args)
     except NotifierError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+        sys.stderr.write(f"{PROG}: {printable(str(exc))}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")

@@ -4,7 +4,9 @@ Edge (stdout, stderr). A command returns a :class:`Result`: the lines for a
 person, the document for a machine, notes for stderr and the exit code. The
 CLI prints it here, as text or as ``--json``, so stdout stays clean for
 machines and every JSON document carries its ``schema_version`` without each
-command remembering to add it.
+command remembering to add it. Everything printed passes through
+:mod:`notifier.core.text.clean` here: no server or file string reaches the
+terminal with its control characters.
 
 Commands that stream (``replay``, ``demo``, ``run``, ``status --watch``) write
 as they go, through :func:`line`, and return their exit code: a week of
@@ -21,6 +23,7 @@ from typing import Any, TextIO
 
 from notifier.core import PROGRAM
 from notifier.core.errors import ExitCode
+from notifier.core.text.clean import json_safe, printable, printable_lines
 
 PROG = PROGRAM
 
@@ -53,8 +56,8 @@ def versioned(data: Any) -> Any:
 
 
 def json_text(data: Any) -> str:
-    """One JSON document on one line (non-ASCII kept readable)."""
-    return json.dumps(versioned(data), ensure_ascii=False)
+    """One JSON document on one line (non-ASCII kept readable, controls escaped)."""
+    return json_safe(json.dumps(versioned(data), ensure_ascii=False))
 
 
 def render(
@@ -70,9 +73,9 @@ def render(
     if as_json and result.data is not None:
         out.write(json_text(result.data) + "\n")
     elif result.text:
-        out.write("\n".join(result.text) + "\n")
+        out.write("\n".join(printable_lines(text) for text in result.text) + "\n")
     for note in result.notes:
-        err.write(f"{PROG}: {note}\n")
+        err.write(f"{PROG}: {printable(note)}\n")
     out.flush()
     return int(result.exit_code)
 
@@ -80,10 +83,10 @@ def render(
 def line(text: str, *, out: TextIO | None = None) -> None:
     """One streamed line on stdout, flushed (for the commands that cannot wait)."""
     stream = out or sys.stdout
-    stream.write(text + "\n")
+    stream.write(printable_lines(text) + "\n")
     stream.flush()
 
 
 def warn(message: str) -> None:
     """One warning line on stderr, prefixed like errors."""
-    sys.stderr.write(f"{PROG}: warning: {message}\n")
+    sys.stderr.write(f"{PROG}: warning: {printable(message)}\n")

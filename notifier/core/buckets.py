@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, NamedTuple
 
-from notifier.core.models import as_number, parse_timestamp
+from notifier.core.models import as_number, parse_timestamp, unrepresentable_timestamp
 
 LIMIT_PREFIX = "limit:"
 SCOPED_KIND = "weekly_scoped"
@@ -104,7 +104,7 @@ def _limit(entry: object) -> Bucket | None:
     if not isinstance(kind, str) or not kind or kind in MIRROR_KINDS:
         return None
     percent = as_number(entry.get("percent"))
-    if percent is None:
+    if percent is None or unrepresentable_timestamp(entry.get("resets_at")):
         return None
     scope = entry.get("scope")
     model = scope.get("model") if isinstance(scope, dict) else None
@@ -128,32 +128,50 @@ def _same_reset(a: datetime | None, b: datetime | None) -> bool:
     return abs(a - b) <= ALIAS_JITTER
 
 
-def _alias(bucket: Bucket, windows: list[Bucket]) -> str | None:
-    """The window that carries ``bucket``'s numbers under a name ending ``_<slug>``."""
-    suffix = "_" + limit_slug(bucket.name)
-    for window in windows:
-        if (
-            window.name.endswith(suffix)
-            and window.utilization == bucket.utilization
-            and _same_reset(window.resets_at, bucket.resets_at)
-        ):
-            return window.name
-    return None
+class _Windows:
+    """The windows indexed by the ``_<slug>`` suffixes the limits ask for (linear cost).
+
+    Scanning every window for every limit made a payload with 30,000 of each take
+    a minute; the index holds, per wanted suffix and utilization, the windows in
+    payload order, so a limit looks at the few that can be its alias.
+    """
+
+    def __init__(self, windows: list[Bucket], suffixes: set[str]) -> None:
+        lengths = sorted({len(suffix) for suffix in suffixes})
+        self._groups: dict[tuple[str, float], list[Bucket]] = {}
+        for window in windows:
+            name = window.name
+            for length in lengths:
+                if length > len(name):
+                    break
+                tail = name[-length:]
+                if tail in suffixes:
+                    self._groups.setdefault((tail, window.utilization), []).append(window)
+
+    def alias(self, bucket: Bucket) -> str | None:
+        """The first window that carries ``bucket``'s numbers under a name ending ``_<slug>``."""
+        group = self._groups.get(("_" + limit_slug(bucket.name), bucket.utilization), ())
+        for window in group:
+            if _same_reset(window.resets_at, bucket.resets_at):
+                return window.name
+        return None
 
 
 def discover(payload: dict[str, Any]) -> list[Bucket]:
     """Every bucket of ``payload``, in payload order (windows first, then ``limits``).
 
-    A window whose ``utilization`` is missing or not a number is not a bucket in
-    this observation; the rules then keep its state untouched. Two limits that
-    name the same bucket keep the first, so a name is never reported twice.
+    A window whose ``utilization`` is missing or not a number (a number too large
+    for a float included), or whose ``resets_at`` is out of range once its offset
+    is applied, is not a bucket in this observation; the rules then keep its
+    state untouched. Two limits that name the same bucket keep the first, so a
+    name is never reported twice.
     """
     found: list[Bucket] = []
     for key, value in payload.items():
         if not isinstance(value, dict):
             continue
         utilization = as_number(value.get("utilization"))
-        if utilization is None:
+        if utilization is None or unrepresentable_timestamp(value.get("resets_at")):
             continue
         found.append(
             Bucket(
@@ -165,15 +183,16 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
         )
     limits = payload.get("limits")
     if isinstance(limits, list) and limits:
-        windows = list(found)
         seen = {bucket.name for bucket in found}
+        fresh: list[Bucket] = []
         for entry in limits:
             bucket = _limit(entry)
             if bucket is None or bucket.name in seen:
                 continue
             seen.add(bucket.name)
-            alias = _alias(bucket, windows)
-            if alias is not None:
-                bucket = bucket._replace(alias_of=alias)
-            found.append(bucket)
+            fresh.append(bucket)
+        windows = _Windows(found, {"_" + limit_slug(bucket.name) for bucket in fresh})
+        for bucket in fresh:
+            alias = windows.alias(bucket)
+            found.append(bucket if alias is None else bucket._replace(alias_of=alias))
     return found

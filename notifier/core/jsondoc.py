@@ -6,6 +6,11 @@ things with the same words: empty, HTML, not UTF-8, truncated or invalid JSON,
 ``NaN``/``Infinity`` (Python accepts them, JSON does not), nesting too deep to
 parse, and JSON that is valid but not an object. Reasons never quote the
 input: a body may hold anything, including secrets.
+
+A valid number that does not fit a float (``1e999``, an integer of thousands of
+digits) does not refuse the whole document: it is read as ``inf``, which every
+reader treats as missing (``models.as_number``), so only that one reading is
+lost (the contract). Writers never store it: redaction turns it into ``null``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,27 @@ _TYPE_NAMES = {
 }
 
 
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""A usage payload is a few kilobytes: the cap on a body or a payload file (decoded)."""
+
+
+def count_values(document: Any, limit: int) -> int:
+    """How many JSON values ``document`` holds (itself included), counting no further than
+    ``limit + 1``: linear, iterative (no recursion limit), and cheap for a huge one."""
+    count = 0
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > limit:
+            return count
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
+
+
 class NotAnObject(ValueError):
     """The input is not one JSON object; ``reason`` says why, without quoting it."""
 
@@ -36,11 +62,29 @@ def _refuse_constant(name: str) -> NoReturn:
     raise NotAnObject(f"holds {name}, which JSON does not allow")
 
 
-def _finite_float(literal: str) -> float:
-    number = float(literal)
-    if math.isinf(number):  # 1e999 parses as infinity
-        raise NotAnObject("holds a number too large to represent")
-    return number
+# Longer integers than this cannot be a float anyway (1.8e308 has 309 digits), and
+# Python refuses to parse ones past 4300 digits: both are read as "too large".
+_MAX_INT_DIGITS = 400
+
+
+def read_float(literal: str) -> float:
+    """A JSON float literal; one too large (``1e999``) is ``inf``, treated as missing."""
+    return float(literal)
+
+
+def read_int(literal: str) -> int | float:
+    """A JSON integer literal; one with more digits than any float holds is ``inf``."""
+    return int(literal) if len(literal) <= _MAX_INT_DIGITS else math.inf
+
+
+def loads(text: str) -> Any:
+    """``json.loads`` with our number rules (too large: ``inf``); NaN/Infinity refused.
+
+    Raises ``ValueError`` (``NotAnObject`` for the literals) or ``RecursionError``.
+    """
+    return json.loads(
+        text, parse_constant=_refuse_constant, parse_float=read_float, parse_int=read_int
+    )
 
 
 def decode_object(raw: bytes) -> dict[str, Any]:
@@ -54,7 +98,7 @@ def decode_object(raw: bytes) -> dict[str, Any]:
     if text.lstrip()[:1] == "<":
         raise NotAnObject("is an HTML or XML page, not JSON")
     try:
-        data: Any = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        data: Any = loads(text)
     except RecursionError:
         raise NotAnObject("is nested too deeply to read") from None
     except json.JSONDecodeError as exc:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -27,28 +28,71 @@ from pydantic import (
 JSONObject = dict[str, Any]
 
 
+# Representable instants: years 1-9999 once the offset is applied (the contract), less a
+# day at either end, so that showing one in any local time zone and the rules' arithmetic
+# (a minute of jitter, a share of a window) can never step outside ``datetime``'s range.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC) - timedelta(days=1)
+
+
+def representable(moment: datetime) -> bool:
+    """True for an aware instant safely inside ``datetime``'s range (see :data:`EARLIEST`)."""
+    if moment.tzinfo is None:
+        return False
+    try:
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # the offset pushes it past year 1 or 9999
+        return False
+    return EARLIEST <= utc <= LATEST
+
+
 def parse_timestamp(value: object) -> datetime | None:
-    """ISO 8601 with its offset kept; ``None`` for null, naive or unparsable values.
+    """ISO 8601 with its offset kept; ``None`` for null, naive, unparsable or unrepresentable.
 
     A naive timestamp would be read in local time and move resets by hours, so it
-    is refused rather than guessed.
+    is refused rather than guessed. One whose offset pushes it outside years
+    1-9999 cannot be compared or shown: it is missing, like any other bad value.
     """
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else None
-    if not isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
         return None
+    return parsed if representable(parsed) else None
+
+
+def unrepresentable_timestamp(value: object) -> bool:
+    """True for a well-formed, aware ISO 8601 text whose instant is out of range.
+
+    Such a reading cannot be compared or shown, so the contract makes the whole
+    bucket reading missing for that observation (a garbage string, in contrast,
+    is just an unknown ``resets_at``).
+    """
+    if not isinstance(value, str):
+        return False
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+        return False
+    return parsed.tzinfo is not None and not representable(parsed)
 
 
 def as_number(value: object) -> float | None:
-    """A finite JSON number as float; ``None`` for anything else (bools included)."""
+    """A finite JSON number as float; ``None`` for anything else (bools included).
+
+    An integer too large for a float (``10**400``) is ``None`` too, not an
+    OverflowError: that one reading is missing, the rest of the payload goes on.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -110,11 +154,20 @@ DriftNotifications = Literal["buckets", "all", "never"]
 """Which drifts a person is told about: new buckets only (default), every one, none."""
 
 
+# Config bounds. Every number is finite (``allow_inf_nan=False``) and within a stated
+# range; values of the wrong type are errors, not coerced (``strict=True``: ``enabled =
+# "no"`` is refused instead of read as a truthy string). Integers are fine for floats.
+_STRICT = ConfigDict(frozen=True, extra="allow", strict=True, allow_inf_nan=False)
+DAY = 86_400.0
+MAX_THRESHOLD = 1000.0  # percent; extra usage can pass 100, but not by this much
+MIN_POLL_INTERVAL = 1.0  # below 60 s the agent warns (for local testing only)
+
+
 def _check_thresholds(values: list[float] | None) -> list[float] | None:
     if values is None:
         return None
-    if any(not math.isfinite(v) or v <= 0 for v in values):
-        msg = "thresholds must be positive percentages"
+    if any(not math.isfinite(v) or not 0 < v <= MAX_THRESHOLD for v in values):
+        msg = f"thresholds must be percentages above 0 and at most {MAX_THRESHOLD:g}"
         raise ValueError(msg)
     if list(values) != sorted(set(values)):
         msg = "thresholds must be ascending, without repeats"
@@ -127,7 +180,7 @@ class BucketConfig(BaseModel):
 
     # Unknown keys are kept and reported as warnings (``Config.unknown_keys``), like
     # top-level ones: an older notifier must survive a newer config file.
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = _STRICT
 
     thresholds: list[float] | None = None
     enabled: bool = True
@@ -139,7 +192,7 @@ class BucketConfig(BaseModel):
 class QuietHours(BaseModel):
     """Local-time span in which notifications are silent or deferred."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")  # unknown keys warn, see Config
+    model_config = _STRICT  # unknown keys warn, see Config
 
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -150,31 +203,38 @@ ISSUE_TRACKER_URL = "https://github.com/claude-usage-notifier/claude-usage-notif
 
 
 class Config(BaseModel):
-    """The user's intent (``config.toml`` + environment). The agent never writes it."""
+    """The user's intent (``config.toml`` + environment). The agent never writes it.
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    Ranges: thresholds (0, 1000]; hysteresis [0, 100]; poll interval [1 s, 1 day]
+    (below 60 s the agent warns); jitter [0, 1 h]; timeouts (0, 10 min]; backoffs
+    (0, 1 day]; notifications per hour [1, 3600]; history cap [10 kB, 1 GB].
+    """
+
+    model_config = _STRICT
 
     thresholds: list[float] = Field(default_factory=lambda: [75.0, 90.0, 100.0])
-    hysteresis: float = Field(default=5.0, ge=0)
+    hysteresis: float = Field(default=5.0, ge=0, le=100)
     reset_notifications: ResetNotifications = "crossed"
     drift_notifications: DriftNotifications = "buckets"
-    poll_interval_seconds: float = Field(default=300.0, gt=0)
-    poll_jitter_seconds: float = Field(default=30.0, ge=0)
+    poll_interval_seconds: float = Field(default=300.0, ge=MIN_POLL_INTERVAL, le=DAY)
+    poll_jitter_seconds: float = Field(default=30.0, ge=0, le=3600)
     base_url: str = "https://api.anthropic.com"
     user_agent: str | None = None
-    connect_timeout_seconds: float = Field(default=10.0, gt=0)
-    read_timeout_seconds: float = Field(default=30.0, gt=0)
+    connect_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     # Backoff ladders; configurable so tests can compress time instead of sleeping.
-    rate_limit_backoff_seconds: float = Field(default=60.0, gt=0)
-    rate_limit_backoff_max_seconds: float = Field(default=1800.0, gt=0)
-    error_backoff_seconds: float = Field(default=30.0, gt=0)
-    error_backoff_max_seconds: float = Field(default=900.0, gt=0)
-    max_notifications_per_hour: int = Field(default=6, ge=1)
+    rate_limit_backoff_seconds: float = Field(default=60.0, gt=0, le=DAY)
+    rate_limit_backoff_max_seconds: float = Field(default=1800.0, gt=0, le=DAY)
+    error_backoff_seconds: float = Field(default=30.0, gt=0, le=DAY)
+    error_backoff_max_seconds: float = Field(default=900.0, gt=0, le=DAY)
+    max_notifications_per_hour: int = Field(default=6, ge=1, le=3600)
     # "log": the agent writes notifications to its log instead of the desktop
     # (headless machines, and tests that must not depend on a session bus).
     notify: Literal["auto", "log"] = "auto"
     quiet_hours: QuietHours | None = None
-    history_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    history_max_bytes: int = Field(default=5_000_000, ge=10_000, le=1_000_000_000)
+    # The variant archive keeps at most this many variants (the least recently seen go).
+    archive_max_variants: int = Field(default=100, ge=1, le=10_000)
     # The pace forecast (contract, "Pace forecast"): on by default, from 60 % up.
     forecast: bool = True
     forecast_min: float = Field(default=60.0, ge=0, le=100)
@@ -187,6 +247,23 @@ class Config(BaseModel):
     issue_tracker_url: str = ISSUE_TRACKER_URL
 
     _valid = field_validator("thresholds")(_check_thresholds)
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_base_url(cls, value: str) -> str:
+        # The usage path is appended to it: a query or fragment would swallow the path,
+        # and credentials in a URL end up in logs and error messages.
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            msg = "must be an http(s) URL"
+            raise ValueError(msg)
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            msg = "must not have a query or a fragment"
+            raise ValueError(msg)
+        if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+            msg = "must not carry credentials"
+            raise ValueError(msg)
+        return value
 
     @field_validator("issue_tracker_url")
     @classmethod

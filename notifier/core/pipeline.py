@@ -34,11 +34,20 @@ from typing import TYPE_CHECKING
 from notifier.core.buckets import Bucket, discover
 from notifier.core.events import BucketReset, DriftDetected, Event
 from notifier.core.forecast import PaceTrack
+from notifier.core.jsondoc import count_values
 from notifier.core.models import ENDPOINT, STATE_VERSION, BucketState, Config, Observation, State
 from notifier.core.rules import FRESH, evaluate_bucket
 
 if TYPE_CHECKING:
     from notifier.core.drift import DriftResult, KnownSchemas
+
+MAX_COMPARED_VALUES = 4_000
+"""Payloads with more JSON values than this are "too large to compare": not compared.
+
+The largest payload seen holds about 80 values; fifty times that is not a usage
+payload but a runaway (or hostile) answer, and comparing its shape with every
+known variant would cost far more than the buckets it may hold. Its buckets are
+still discovered and judged (that part is linear)."""
 
 
 class Pipeline:
@@ -70,9 +79,21 @@ class Pipeline:
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
         """The buckets of the last observation, in discovery order."""
+        self.too_large: int | None = None
+        """The value count of the last observation when it was too large to compare."""
         self.last_drift: DriftResult | None = None
         """The drift check of the last observation (``None`` without schemas); the agent
         archives every drifting sighting from it, not only the first one reported."""
+
+    def reconfigure(self, config: Config, known: KnownSchemas | None) -> None:
+        """Use a reloaded configuration and set of known variants from the next observation.
+
+        The per-bucket state is kept: thresholds that fired stay fired (a new,
+        lower threshold fires at the next observation that is at or above it).
+        """
+        self._config = config
+        if self._known is not None:
+            self._known = known
 
     @property
     def state(self) -> State:
@@ -96,9 +117,14 @@ class Pipeline:
         """The events of one observation, drift first, then rules in bucket order."""
         events: list[Event] = []
         self.last_drift = None
+        self.too_large = None
         # Only an endpoint payload has a shape to compare: a statusline reading holds
         # two windows, and the schemas would call every other key removed.
         if self._known is not None and observation.source == ENDPOINT:
+            size = count_values(observation.payload, MAX_COMPARED_VALUES)
+            if size > MAX_COMPARED_VALUES:
+                self.too_large = size
+        if self._known is not None and observation.source == ENDPOINT and self.too_large is None:
             drift_event = self._drift(observation, self._known)
             if drift_event is not None:
                 events.append(drift_event)

@@ -2,6 +2,7 @@
 
 Pure. The contract: keep keys, JSON types, numbers, booleans, null, timestamps
 and short identifier-like strings (``USD``, ``weekly_scoped``, ``Fable``);
+a number too large to represent (read as ``inf``) becomes ``null``;
 replace everything else that is a string (emails, UUIDs, tokens, free text,
 anything long) with a placeholder *string*, so the shape survives intact.
 
@@ -13,6 +14,7 @@ the variant's fingerprint is taken from the raw payload, so nothing is lost.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -76,6 +78,8 @@ def redact(value: Any) -> Any:
 def _redact(value: Any, counter: list[int]) -> Any:
     if isinstance(value, str):
         return value if keeps(value) else PLACEHOLDER
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # a number too large to read (see jsondoc): never written as Infinity
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, Mapping):

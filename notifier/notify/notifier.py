@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from functools import partial
 
 from notifier.core.buckets import Bucket
 from notifier.core.events import Event
 from notifier.core.models import Config
+from notifier.core.text.clean import printable, printable_lines
 from notifier.core.text.messages import (
     LOGIN_SLOT,
     LoginProblem,
@@ -149,9 +151,25 @@ class Notifier:
         Delivery until they go out, summarised, in a later call. Critical ones
         (at 100 % or more) are never held.
         """
-        messages = event_messages(
-            events, buckets, now, self._tz, drift=self._config.drift_notifications
-        )
+        messages: list[Message] = []
+        for event in events:
+            # Per event: one that cannot be turned into text is logged and skipped; the
+            # rest of the batch still goes out.
+            if not event.notify:
+                continue
+            try:
+                messages.extend(
+                    event_messages(
+                        [event], buckets, now, self._tz, drift=self._config.drift_notifications
+                    )
+                )
+            except Exception as exc:  # a rendering bug must cost one notification, no more
+                logger.error(  # noqa: TRY400 - one line: the event, not a traceback
+                    "could not word the %s event of %s (%s); skipped, the others go out",
+                    type(event).__name__,
+                    getattr(event, "bucket", "the payload"),
+                    type(exc).__name__,
+                )
         return await self._deliver(messages, now)
 
     async def login_expired(
@@ -169,6 +187,10 @@ class Notifier:
         login = login_message(message, problem)
         deliveries = await self._deliver([login], now)
         return bool(deliveries) and login not in self._throttle.held
+
+    def reconfigure(self, config: Config) -> None:
+        """Use a reloaded configuration (cap, quiet hours) from the next publish on."""
+        self._config = config
 
     async def login_ok(self) -> None:
         """A poll succeeded: withdraw the "log in" notification if it is still shown."""
@@ -241,6 +263,10 @@ class Notifier:
         self._fell_back = 0
 
     async def _send_one(self, message: Message) -> Delivery:
+        # The edge to the desktop: no server string reaches it with control characters.
+        message = replace(
+            message, title=printable(message.title), body=printable_lines(message.body)
+        )
         try:
             outcome = await self.sink.send(message)
         except Exception as exc:  # publish never raises for a delivery failure

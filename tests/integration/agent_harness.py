@@ -24,7 +24,7 @@ from tests.integration.httpserver import RecordedRequest, Reply, ScriptedServer
 FAKE_TOKEN = "sk-ant-oat01-FAKE-agent-test-token"
 
 FAST = {
-    "POLL_INTERVAL_SECONDS": "0.2",
+    "POLL_INTERVAL_SECONDS": "1",  # the floor (config bounds); backoffs stay compressed
     "POLL_JITTER_SECONDS": "0",
     "RATE_LIMIT_BACKOFF_SECONDS": "0.5",
     "RATE_LIMIT_BACKOFF_MAX_SECONDS": "5",

@@ -33,6 +33,7 @@ import socket
 import struct
 import sys
 import threading
+import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -76,6 +77,23 @@ class Reply:
         if content_type is not None:
             all_headers.setdefault("Content-Type", content_type)
         return cls(status, data, tuple(all_headers.items()), "respond", delay)
+
+    @classmethod
+    def compressed(
+        cls, body: bytes | Iterable[bytes], encodings: Iterable[str], status: int = 200
+    ) -> Reply:
+        """``body`` under ``Content-Encoding: <encodings>`` (applied first to last).
+
+        ``body`` may be an iterable of blocks, so a bomb (gigabytes of zeros) is
+        compressed as it is generated and never held whole in the test process.
+        """
+        stack = list(encodings)
+        blocks: Iterable[bytes] = [body] if isinstance(body, bytes) else body
+        for encoding in stack:
+            blocks = [_compress(blocks, encoding)]
+        named = ("deflate" if encoding == "raw-deflate" else encoding for encoding in stack)
+        headers = {"Content-Encoding": ", ".join(named)}
+        return cls.raw(b"".join(blocks), status, "application/json", headers)
 
     @classmethod
     def html(cls, text: str, status: int = 200) -> Reply:
@@ -294,6 +312,27 @@ def _handler_for(owner: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
 
     return Handler
+
+
+def zeros(total: int, block: int = 1 << 20) -> Iterator[bytes]:
+    """``total`` zero bytes in blocks: the body of a compression bomb."""
+    sent = 0
+    while sent < total:
+        size = min(block, total - sent)
+        sent += size
+        yield bytes(size)
+
+
+def _compress(blocks: Iterable[bytes], encoding: str) -> bytes:
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS}.get(
+        encoding, zlib.MAX_WBITS
+    )
+    if encoding == "raw-deflate":  # what some servers send as "deflate"
+        wbits = -zlib.MAX_WBITS
+    engine = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    out = [engine.compress(block) for block in blocks]
+    out.append(engine.flush())
+    return b"".join(out)
 
 
 def closed_port() -> int:

@@ -1,7 +1,7 @@
 """The agent as a real subprocess against a scripted loopback server.
 
 Expected timings come from the issue's rules with the compressed bases in
-``agent_harness.FAST`` (interval 0.2 s, 429 ladder 0.5 s, error ladder 0.25 s
+``agent_harness.FAST`` (interval 1 s, 429 ladder 0.5 s, error ladder 0.25 s
 doubling per consecutive failure, read timeout 0.5 s), not from the code.
 """
 

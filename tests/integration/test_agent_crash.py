@@ -43,7 +43,7 @@ def test_repeated_kill_9_during_state_writes_leaves_a_valid_state(
     tmp_path: Path, server: TimedServer
 ) -> None:
     run = AgentRun(tmp_path, server.url)
-    run.settings["POLL_INTERVAL_SECONDS"] = "0.01"
+    run.settings["POLL_INTERVAL_SECONDS"] = "1"  # the floor: writes follow each answer
     rng = random.Random(20251126)  # noqa: S311 - only spreads the kill moments
     for round_ in range(ROUNDS):
         before = len(server.requests)

@@ -31,7 +31,7 @@ from notifier.core import drift
 from notifier.core.buckets import Bucket
 from notifier.core.errors import KeychainLocked, RateLimited, StoreError, TokenExpired
 from notifier.core.events import Event, ThresholdCrossed
-from notifier.core.models import AgentState, Config, Observation
+from notifier.core.models import AgentState, BucketState, Config, Observation
 from notifier.core.pipeline import Pipeline
 from notifier.core.text.messages import MessageKind
 from notifier.core.useragent import PERSISTENT_429_POLLS, UserAgent, hint
@@ -39,6 +39,7 @@ from notifier.notify.notifier import Notifier
 from notifier.notify.sinks import RecordingSink
 from notifier.paths import resolve
 from notifier.runner import RecordingRunner
+from notifier.statefile import load_state
 from tests.conftest import load_payload
 
 SLACK = 0.03  # timer granularity
@@ -323,6 +324,25 @@ async def test_events_a_failing_publish_could_not_take_go_out_with_the_next_poll
     assert handed[0].threshold == 75.0
     await agent.poll_once()
     assert publisher.received[-1] == [], "delivered events are not sent twice"
+
+
+async def test_an_event_no_sink_took_is_not_fired_on_disk_and_comes_back_after_a_restart() -> None:
+    config = _config()
+    agent = _agent(config, FixedFetcher(_hot_payload()), FlakyPublisher())
+    await agent.poll_once()  # the publish raised: the 75 % event is pending
+    saved, _ = load_state(resolve().state_file)
+    assert 75.0 not in saved.buckets.get("five_hour", BucketState()).fired
+    # A restart (the in-memory retry is lost): the event is derived again and goes out.
+    publisher = FlakyPublisher()
+    publisher.calls = 1  # this one takes everything
+    again = _agent(
+        config, FixedFetcher(_hot_payload()), publisher, pipeline=Pipeline(config, saved)
+    )
+    await again.poll_once()
+    (handed,) = publisher.received
+    assert [(type(e), getattr(e, "threshold", None)) for e in handed] == [(ThresholdCrossed, 75.0)]
+    saved, _ = load_state(resolve().state_file)
+    assert 75.0 in saved.buckets["five_hour"].fired  # taken: fired on disk now
 
 
 # --------------------------------------------------------------------------- login expired

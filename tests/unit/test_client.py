@@ -141,7 +141,8 @@ async def test_login_problem_stops_before_any_request() -> None:
 
 
 async def test_client_refuses_a_bad_base_url_at_construction() -> None:
-    config = Config(base_url="nonsense")
+    # Config refuses it first; a config built without validation still cannot reach httpx.
+    config = Config.model_construct(base_url="nonsense")
     async with make_http_client(config) as http:
         with pytest.raises(ConfigError):
             UsageClient(http, config, lambda: TOKEN)

@@ -221,10 +221,10 @@ def test_unreadable_file_names_the_file(config_dir: Path, monkeypatch: pytest.Mo
     # A permission problem, simulated: chmod 0 does not stop root (CI runs as root).
     path = write_login(config_dir, login())
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, limit: int) -> bytes:
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr("notifier.store.read_capped", refuse)
     with pytest.raises(CredentialsError) as caught:
         linux()
     assert str(caught.value) == f"cannot read {path}: Permission denied"

@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notifier.core import drift
+from notifier.core.drift import KnownSchemas
 from notifier.core.events import Change, ChangeKind, DriftDetected, ThresholdCrossed
+from notifier.core.jsondoc import count_values
 from notifier.core.models import AgentState, BucketState, Config, Observation, State
-from notifier.core.pipeline import Pipeline
+from notifier.core.pipeline import MAX_COMPARED_VALUES, Pipeline
 from notifier.recording import read_recording
 from tests.conftest import FIXTURES
 
@@ -142,3 +146,39 @@ def test_last_buckets_are_the_last_observation_s() -> None:
         ("five_hour", 10.0),
         ("seven_day", 55.0),
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=3),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+        ),
+        max_leaves=60,
+    ),
+    st.integers(1, 80),
+)
+def test_count_values_counts_every_value_up_to_the_limit(document: object, limit: int) -> None:
+    def full(value: object) -> int:
+        if isinstance(value, dict):
+            return 1 + sum(full(v) for v in value.values())
+        if isinstance(value, list):
+            return 1 + sum(full(v) for v in value)
+        return 1
+
+    assert count_values(document, limit) == min(full(document), limit + 1)
+
+
+def test_a_payload_too_large_to_compare_is_not_compared_but_its_buckets_are_judged() -> None:
+    payload = {f"k{i}": {"utilization": 1.0} for i in range(MAX_COMPARED_VALUES)}
+    payload["five_hour"] = {"utilization": 80.0}
+    pipeline = Pipeline(Config(), known=KnownSchemas())
+    events = pipeline.process(Observation(datetime(2026, 7, 1, tzinfo=UTC), payload))
+    assert pipeline.too_large == MAX_COMPARED_VALUES + 1
+    assert pipeline.last_drift is None
+    assert [type(e).__name__ for e in events] == ["ThresholdCrossed"]
+    small = Pipeline(Config(), known=KnownSchemas())
+    small.process(Observation(datetime(2026, 7, 1, tzinfo=UTC), {"five_hour": {"utilization": 1}}))
+    assert small.too_large is None
+    assert small.last_drift is not None

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import stat
+import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notifier.core.errors import InputError, StoreError
 from notifier.core.models import Observation
@@ -105,7 +109,7 @@ def test_line_round_trip(tmp_path: Path) -> None:
 def obs(n: int) -> Observation:
     return Observation(
         observed_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n),
-        payload={"n": n, "pad": "x" * 200},
+        payload={"n": n, "pad": [0] * 60},  # numbers: kept by the history's redaction
     )
 
 
@@ -138,3 +142,42 @@ def test_append_to_an_unwritable_place_is_a_store_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot write"):
         append_observation(blocker / "history.jsonl", obs(0), max_bytes=10_000)
+
+
+_FREE_TEXT = st.sampled_from(
+    [
+        "jane.doe@example.com",
+        "4f9c2b1e-8a7d-4c3b-9e2f-1a2b3c4d5e6f",
+        "Your plan renews soon, contact billing for details",
+        "sk-ant-oat01-AbCdEf0123456789xyz",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(secrets=st.lists(_FREE_TEXT, min_size=1, max_size=4), util=st.floats(0, 150))
+def test_history_is_redacted_but_replays_the_same_buckets(secrets: list[str], util: float) -> None:
+    from notifier.core.buckets import discover
+
+    payload: dict[str, Any] = {
+        "five_hour": {"utilization": util, "resets_at": "2026-07-01T14:00:00+00:00"},
+        "account": {"email": secrets[0], "notes": secrets},
+        "limits": [
+            {
+                "kind": "weekly_scoped",
+                "percent": util,
+                "id": secrets[-1],
+                "scope": {"model": {"display_name": "Fable"}},
+            }
+        ],
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "history.jsonl"
+        observation = Observation(datetime(2026, 7, 1, 9, tzinfo=UTC), payload)
+        append_observation(path, observation, 10**6)
+        text = path.read_text()
+        for secret in secrets:
+            assert secret not in text
+        (again,) = read_recording(path)
+    assert discover(again.payload) == discover(payload)
+    assert again.observed_at == observation.observed_at

@@ -88,9 +88,9 @@ def test_ok_polls_at_the_interval_plus_a_bounded_jitter() -> None:
 
 
 def test_jitter_never_exceeds_a_tenth_of_a_short_interval() -> None:
-    config = Config(poll_interval_seconds=0.5, poll_jitter_seconds=30)
+    config = Config(poll_interval_seconds=5, poll_jitter_seconds=30)
     when = next_poll(Outcome.OK, 0, None, NOW, config, MaxJitter())
-    assert when - NOW == timedelta(seconds=0.55)
+    assert when - NOW == timedelta(seconds=5.5)
 
 
 def test_jitter_only_ever_delays_a_backoff() -> None:
@@ -115,7 +115,7 @@ def test_a_locked_keychain_backs_off_instead_of_asking_every_poll() -> None:
 
 def test_all_bases_come_from_config() -> None:
     config = Config(
-        poll_interval_seconds=0.2,
+        poll_interval_seconds=1.5,
         poll_jitter_seconds=0,
         rate_limit_backoff_seconds=0.5,
         rate_limit_backoff_max_seconds=1.5,
@@ -129,7 +129,7 @@ def test_all_bases_come_from_config() -> None:
 
     assert [secs(Outcome.RATE_LIMITED, n) for n in (1, 2, 3)] == [0.5, 1.0, 1.5]
     assert [secs(Outcome.SERVER_ERROR, n) for n in (1, 2, 3)] == [0.25, 0.5, 0.75]
-    assert secs(Outcome.OK, 0) == 0.2
+    assert secs(Outcome.OK, 0) == 1.5
 
 
 def test_same_seed_same_schedule() -> None:

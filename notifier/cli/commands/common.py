@@ -34,14 +34,16 @@ def read_json_object(path: Path, what: str = "payload file") -> dict[str, Any]:
     ``drift promote``), so they refuse the same things (empty, truncated, HTML,
     arrays, NaN, absurd nesting) with the same words.
     """
-    from notifier.core.jsondoc import NotAnObject, decode_object
+    from notifier.core.jsondoc import MAX_DOCUMENT_BYTES, NotAnObject, decode_object
+    from notifier.store import NotRegularFile, read_capped
 
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_DOCUMENT_BYTES)
     except FileNotFoundError:
         raise InputError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path} is a folder") from None
+    except (IsADirectoryError, NotRegularFile) as exc:
+        kind = exc.strerror if isinstance(exc, NotRegularFile) else "a folder"
+        raise InputError(f"{what} {path} is {kind}") from None
     except OSError as exc:
         raise InputError(
             f"{what} {path}: cannot read: {exc.strerror or type(exc).__name__}"

@@ -15,7 +15,7 @@ import argparse
 import copy
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,14 +192,24 @@ def _variants_in(source: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _date_part(value: object) -> str:
+    """``YYYY-MM-DD`` of an ISO timestamp from a bundle, else ``undated``."""
+    text = str(value or "")[:10]
+    try:
+        return date.fromisoformat(text).isoformat() if len(text) == 10 else "undated"
+    except ValueError:
+        return "undated"
+
+
 def _read_schemas(target: Path) -> dict[str, tuple[Path, dict[str, Any]]]:
     """The schema documents in a source tree's folder, by shape fingerprint."""
     from notifier.core import drift
+    from notifier.store import MAX_JSON_BYTES, read_capped
 
     known: dict[str, tuple[Path, dict[str, Any]]] = {}
     for file in sorted(target.glob("*.json")) if target.is_dir() else []:
         try:
-            document = json.loads(file.read_text(encoding="utf-8"))
+            document = json.loads(read_capped(file, MAX_JSON_BYTES).decode("utf-8"))
         except (OSError, ValueError, UnicodeDecodeError, RecursionError):
             continue
         if isinstance(document, dict):
@@ -246,7 +256,9 @@ def promote(args: argparse.Namespace) -> Result:
                 text.append(f"extended {file}: {'; '.join(schema_additions(before, existing))}")
                 changed += 1
                 continue
-            first = str(variant.get("first_seen", ""))[:10] or "undated"
+            # Only validated pieces make the file name: a date we parse and our own hex
+            # fingerprint. Nothing else from the bundle ever reaches the file system.
+            first = _date_part(variant.get("first_seen"))
             out = target / f"variant-{first}-{print_[:ID_LENGTH]}.schema.json"
             _write_beside(out, _source_text(document), 0o644)
             known[print_] = (out, document)
