@@ -460,3 +460,13 @@ def test_int_and_float_share_a_quick_key() -> None:
     assert drift.shape.quick_key({"limits": [{"kind": "a"}]}) != drift.shape.quick_key(
         {"limits": [{"kind": "b"}]}
     )
+
+
+def test_the_items_of_a_list_that_is_also_a_new_window_are_the_lists_items() -> None:
+    # Found by hypothesis: `a[]` known as a list of lists; now its items are a list and
+    # a window. The window is new (type_changed, its member added), but `a[][]` is the
+    # known items' path, not a member of the window: never reported added.
+    known = drift.KnownSchemas.from_documents([("k", drift.infer_schema({"a": [[None]]}))])
+    payload = {"a": [[None], {"utilization": None}]}
+    changes = {(c.change.value, c.path) for c in drift.check(payload, known).changes}
+    assert changes == {("type_changed", "a[]"), ("added", "a[].utilization")}

@@ -69,10 +69,16 @@ def compare(payload: Mapping[str, Any], shape: Shape, known: KnownSchemas) -> tu
         if parent in new:
             new.add(path)
             continue
+        seen: int | None
         if parent in rebased:
             rel = (*rebased[parent], path[-1])
             rebased[path] = rel
             seen = windows.get(rel)
+            # A node that is a list as well as a new window has the list's own items,
+            # known at their path: a path known either way is known.
+            at_path = union.get(path)
+            if at_path is not None:
+                seen = at_path | (seen or 0)
         else:
             seen = union.get(path)
         if seen is None:
@@ -131,9 +137,10 @@ def compare(payload: Mapping[str, Any], shape: Shape, known: KnownSchemas) -> tu
 
 
 def _seen_at(path: Path, rebased: dict[Path, Path], known: KnownSchemas) -> int:
+    at_path = known.union.get(path, 0)
     if rebased.get(path):
-        return known.windows.get(rebased[path], 0)
-    return known.union.get(path, 0)
+        return known.windows.get(rebased[path], 0) | at_path
+    return at_path
 
 
 def _closest(shape: Shape, variants: tuple[Variant, ...]) -> Variant | None:
