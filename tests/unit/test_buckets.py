@@ -248,3 +248,10 @@ def test_labels_for_known_and_scoped_names() -> None:
 def test_labels_join_version_numbers_and_read_well() -> None:
     assert label("limit:weekly_scoped:opus_4_7") == "Weekly Opus 4.7"
     assert label("seven_day_sonnet_4") == "7-day Sonnet 4"
+
+
+def test_labels_spell_the_scoped_prefix_as_discovery_does() -> None:
+    from notifier.core.buckets import SCOPED_PREFIX
+    from notifier.core.text import labels
+
+    assert labels.SCOPED_PREFIX == SCOPED_PREFIX

@@ -6,7 +6,9 @@ server invents tomorrow still reads well in a notification.
 
 from __future__ import annotations
 
-from notifier.core.buckets import SCOPED_PREFIX
+SCOPED_PREFIX = "limit:weekly_scoped:"
+"""``core.buckets.SCOPED_PREFIX``, spelled here so labels import nothing heavy (the
+statusline uses them on its fast path); a test holds the two equal."""
 
 _KNOWN = {
     "five_hour": "5-hour",
@@ -22,8 +24,8 @@ _KNOWN = {
 _PREFIXES = (("seven_day_", "7-day "), ("five_hour_", "5-hour "))
 
 
-def _words(key: str) -> str:
-    # Runs of numbers are model versions in every key seen so far: opus_4_7 -> Opus 4.7.
+def words(key: str) -> str:
+    """A key in words: ``opus_4_7`` -> ``Opus 4.7`` (runs of numbers are model versions)."""
     out: list[str] = []
     for word in (w for w in key.split("_") if w):
         if word.isdigit() and out and out[-1][-1].isdigit():
@@ -39,8 +41,8 @@ def label(name: str) -> str:
     if known is not None:
         return known
     if name.startswith(SCOPED_PREFIX):
-        return "Weekly " + _words(name.removeprefix(SCOPED_PREFIX))
+        return "Weekly " + words(name.removeprefix(SCOPED_PREFIX))
     for prefix, text in _PREFIXES:
         if name.startswith(prefix):
-            return text + _words(name.removeprefix(prefix))
-    return _words(name)
+            return text + words(name.removeprefix(prefix))
+    return words(name)

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import re
 
+from notifier.core.text.labels import words
+
 TYPE_CHECKING = False  # typing is not imported at run time: start-up time
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -121,17 +123,6 @@ class Number:
         )
 
 
-def _words(key: str) -> str:
-    # opus_4_7 -> Opus 4.7, as the long labels do.
-    out: list[str] = []
-    for word in (w for w in key.split("_") if w):
-        if word.isdigit() and out and out[-1][-1].isdigit():
-            out[-1] += "." + word
-        else:
-            out.append(word if word.isdigit() else word.capitalize())
-    return " ".join(out) or key
-
-
 def short_label(name: str) -> str:
     """``five_hour`` -> ``5h``, ``limit:weekly_scoped:fable`` -> ``Fable``, ``tangelo`` as is.
 
@@ -142,14 +133,14 @@ def short_label(name: str) -> str:
     if known is not None:
         return known
     if name.startswith(_SCOPED):
-        return _words(name.removeprefix(_SCOPED))
+        return words(name.removeprefix(_SCOPED))
     if name.startswith("limit:"):
         _, kind, slug = [*name.split(":", 2), "", ""][:3]
-        return f"{_words(slug)} {kind.split('_')[0]}".strip()
+        return f"{words(slug)} {kind.split('_')[0]}".strip()
     for prefix, text in _PREFIXES:
         if name.startswith(prefix):
-            return text + _words(name.removeprefix(prefix))
-    return _words(name)
+            return text + words(name.removeprefix(prefix))
+    return words(name)
 
 
 def percent(utilization: float) -> str:
