@@ -184,3 +184,31 @@ def test_rows_keep_order_and_mark_muted_buckets() -> None:
     assert cells[0].detail == reset_text(buckets[0], NOW)
     assert cells[0].short_detail == reset_text(buckets[0], NOW, short=True)
     assert cells[1].detail == "no reset scheduled"
+
+
+def test_rows_pass_the_zone_and_the_stale_wording_to_both_details() -> None:
+    from datetime import timezone
+
+    plus2 = timezone(timedelta(hours=2))
+    past = Bucket("five_hour", 41.0, NOW - timedelta(hours=1))  # 09:00 UTC, 11:00 at +2
+    (cell,) = rows([past], NOW, plus2, countdowns=False, passed="renewed since")
+    assert (
+        cell.detail == f"resets {local_time(NOW - timedelta(hours=1), NOW, plus2)} (renewed since)"
+    )
+    assert cell.short_detail == "resets 11:00 (renewed since)"
+    (live,) = rows([past], NOW, plus2)
+    assert live.short_detail == f"resets 11:00 ({countdown(-timedelta(hours=1))})"
+
+
+def test_compact_form_shares_a_narrow_line_between_label_bar_and_percent() -> None:
+    name = "Weekly Claude Design extra"  # 26 characters, far too long for 24 columns
+    cells = [_row(name, 93)]
+    # label: 24 - 3 (percent) - 2 - MIN_BAR = 11; bar: 24 - 11 - 3 - 2 = 8.
+    first, second = fit(cells, 24)
+    assert first == f"{clip(name, 11)} {bar(93, 8)} 93%"
+    assert len(first) == 24
+    assert second == "  " + clip(SHORT, 22)
+    # Six columns: a one-character label, no bar at all, the percent still whole.
+    first, second = fit(cells, 6)
+    assert first == f"{ELLIPSIS} 93%"
+    assert second == f"  res{ELLIPSIS}"
