@@ -355,6 +355,9 @@ def run(args: argparse.Namespace) -> Result | int:
     stale: Staleness | None = None
     notes: list[str] = []
     login_ends: datetime | None = None
+    # The agent's memory, read once, leniently and read-only: its 429 deadline, its last
+    # numbers (stale fallback) and its points (the pace).
+    state = _agent_state(where)
     if payload_file is not None:
         payload = common.read_json_object(payload_file)
         problem = error_body(payload)
@@ -367,7 +370,6 @@ def run(args: argparse.Namespace) -> Result | int:
         fetched_at = now
     else:
         paths = where
-        state = _agent_state(paths)
         until = state.agent.backoff_until
         limited = state.agent.outcome == "rate_limited" and until is not None and until > now
         failure: ServerError | None = None
@@ -401,9 +403,7 @@ def run(args: argparse.Namespace) -> Result | int:
             buckets = discover(payload)
             fetched_at = now
     buckets = render.closest_to_cap(buckets)
-    # The agent's memory, read leniently and read-only: its points give the forecast.
-    remembered = _agent_state(where)
-    found = paces(buckets, remembered, fetched_at)
+    found = paces(buckets, state, fetched_at)
     lines: list[str] = []
     if not args.json:
         lines = text_lines(
@@ -421,7 +421,7 @@ def run(args: argparse.Namespace) -> Result | int:
             pace=found,
         )
         # Read from the login just now, else what the agent saw at its last poll.
-        login = login_line(login_ends or remembered.agent.login_expires_at, now)
+        login = login_line(login_ends or state.agent.login_expires_at, now)
         if login is not None:
             lines.append(render.clip(login, terminal_width()))
     return Result(
