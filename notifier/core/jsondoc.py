@@ -11,6 +11,10 @@ A valid number that does not fit a float (``1e999``, an integer of thousands of
 digits) does not refuse the whole document: it is read as ``inf``, which every
 reader treats as missing (``models.as_number``), so only that one reading is
 lost (the contract). Writers never store it: redaction turns it into ``null``.
+
+Parsing goes through orjson when that gives exactly the standard library's answer,
+and through :mod:`json` with the rules above otherwise (see :func:`loads`): a
+recording line takes a quarter of the time, and replay reads tens of thousands.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import json
 import math
 from typing import Any, NoReturn
+
+import orjson
 
 _TYPE_NAMES = {
     list: "a JSON array",
@@ -77,11 +83,32 @@ def read_int(literal: str) -> int | float:
     return int(literal) if len(literal) <= _MAX_INT_DIGITS else math.inf
 
 
+# A run of this many digits may be an integer past 64 bits, which orjson reads as a float.
+_LONG_DIGITS = b"0" * 19
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+# orjson nests up to 1,024 levels; the standard library stops near the recursion limit.
+_MAX_FAST_OPENINGS = 512
+
+
 def loads(text: str) -> Any:
     """``json.loads`` with our number rules (too large: ``inf``); NaN/Infinity refused.
 
     Raises ``ValueError`` (``NotAnObject`` for the literals) or ``RecursionError``.
+
+    orjson parses the common document, four times faster, where its answer is the
+    standard library's to the bit: numbers of at most 18 digits in a row (an
+    integer fits 64 bits; a float is correctly rounded by both), fewer than 512
+    brackets (nesting stays far from either recursion limit). Whatever orjson
+    refuses (invalid JSON, NaN, ``1e999``, lone surrogates) goes to :mod:`json`,
+    so errors, ``inf`` and the accepted surrogates are exactly as before.
     """
+    raw = text.encode("utf-8", "surrogatepass")
+    nesting = raw.count(b"{") + raw.count(b"[")
+    if nesting < _MAX_FAST_OPENINGS and _LONG_DIGITS not in raw.translate(_DIGITS_AS_ZERO):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # the standard library says why, or reads what orjson cannot (inf)
     return json.loads(
         text, parse_constant=_refuse_constant, parse_float=read_float, parse_int=read_int
     )

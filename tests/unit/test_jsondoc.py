@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notifier.core.jsondoc import NotAnObject, decode_object
 from notifier.core.models import as_number
@@ -71,3 +73,99 @@ def test_utf8_bom_is_accepted() -> None:
 @pytest.mark.parametrize("path", all_payload_files(), ids=lambda p: p.name)
 def test_every_fixture_payload_decodes(path: Path) -> None:
     assert isinstance(decode_object(path.read_bytes()), dict)
+
+
+# ``loads`` takes orjson's fast path only where its answer is the standard library's to the
+# bit; these compare the two on what could tell them apart (the reference is json itself,
+# with our hooks, as loads was before the fast path).
+
+
+def _reference(text: str) -> tuple[str, str]:
+    import json
+
+    from notifier.core.jsondoc import _refuse_constant, read_float, read_int
+
+    try:
+        value = json.loads(
+            text, parse_constant=_refuse_constant, parse_float=read_float, parse_int=read_int
+        )
+    except (ValueError, RecursionError) as exc:
+        return "error", type(exc).__name__
+    return "value", repr(value)  # repr: an int is not a float, -0.0 is not 0.0
+
+
+def _ours(text: str) -> tuple[str, str]:
+    from notifier.core.jsondoc import loads
+
+    try:
+        value = loads(text)
+    except (ValueError, RecursionError) as exc:
+        return "error", type(exc).__name__
+    return "value", repr(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 18446744073709551615}',  # the largest integer orjson keeps exact
+        '{"a": 18446744073709551616}',  # orjson alone would read these as floats
+        '{"a": -9223372036854775809}',
+        '{"a": 1234567890123456789012345}',
+        '{"a": 0.1234567890123456789012345}',
+        '{"a": 1e999, "b": -1e999, "c": 1e-999}',
+        '{"a": ' + "9" * 401 + "}",
+        '{"a": NaN}',
+        '{"a": "\\ud800 lone surrogate"}',
+        '{"a": 1, "b": 2, "a": 3}',
+        '{"a": -0, "b": -0.0, "c": 1E+2}',
+        '{"a": "x\x01"}',
+        "[" * 1000 + "]" * 1000,  # the standard library's recursion limit, not orjson's
+        "[" * 600 + "]" * 600,
+        '{"a": 1} trailing',
+    ],
+)
+def test_loads_answers_as_the_standard_library_does(text: str) -> None:
+    assert _ours(text) == _reference(text)
+
+
+def test_an_integer_past_64_bits_stays_an_exact_integer() -> None:
+    from notifier.core.jsondoc import loads
+
+    assert loads('{"a": 18446744073709551617}') == {"a": 2**64 + 1}
+    assert type(loads('{"a": -9223372036854775809}')["a"]) is int
+
+
+_number = st.from_regex(
+    r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,24})?([eE][+-]?[0-9]{1,3})?", fullmatch=True
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_number, min_size=1, max_size=8))
+def test_number_literals_read_as_the_standard_library_reads_them(numbers: list[str]) -> None:
+    text = '{"n": [' + ", ".join(numbers) + "]}"
+    assert _ours(text) == _reference(text)
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json, max_size=6), st.booleans())
+def test_documents_read_as_the_standard_library_reads_them(
+    doc: dict[str, object], ascii_only: bool
+) -> None:
+    import json
+
+    text = json.dumps(doc, ensure_ascii=ascii_only)
+    assert _ours(text) == _reference(text)
