@@ -121,10 +121,6 @@ class Pipeline:
         # Only an endpoint payload has a shape to compare: a statusline reading holds
         # two windows, and the schemas would call every other key removed.
         if self._known is not None and observation.source == ENDPOINT:
-            size = count_values(observation.payload, MAX_COMPARED_VALUES)
-            if size > MAX_COMPARED_VALUES:
-                self.too_large = size
-        if self._known is not None and observation.source == ENDPOINT and self.too_large is None:
             drift_event = self._drift(observation, self._known)
             if drift_event is not None:
                 events.append(drift_event)
@@ -169,7 +165,16 @@ class Pipeline:
     def _drift(self, observation: Observation, known: KnownSchemas) -> DriftDetected | None:
         from notifier.core import drift  # lazy: callers without schemas never load it
 
-        result = drift.check(observation.payload, known)
+        payload = observation.payload
+        # A poll shaped like one judged before, and so small enough (the memo key fixes
+        # the number of values: one walk, bounded, answers both), else the full way.
+        result = drift.recall(payload, known, MAX_COMPARED_VALUES - 1)
+        if result is None:
+            size = count_values(payload, MAX_COMPARED_VALUES)
+            if size > MAX_COMPARED_VALUES:
+                self.too_large = size
+                return None
+            result = drift.check(payload, known)
         self.last_drift = result
         if not result.changes or result.fingerprint in self._seen:
             return None

@@ -470,3 +470,54 @@ def test_the_items_of_a_list_that_is_also_a_new_window_are_the_lists_items() -> 
     payload = {"a": [[None], {"utilization": None}]}
     changes = {(c.change.value, c.path) for c in drift.check(payload, known).changes}
     assert changes == {("type_changed", "a[]"), ("added", "a[].utilization")}
+
+
+SMALL = st.recursive(
+    st.none() | st.booleans() | st.sampled_from([0, 1.5, "x", "y"]),
+    lambda inner: (
+        st.lists(inner, max_size=2)
+        | st.dictionaries(st.sampled_from(["a", "kind", "group"]), inner, max_size=2)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["a", "b", "limits"]), SMALL, max_size=3),
+    st.dictionaries(st.sampled_from(["a", "b", "limits"]), SMALL, max_size=3),
+)
+def test_one_quick_key_is_one_shape_with_one_set_of_enum_values(
+    first: Payload, second: Payload
+) -> None:
+    # Small alphabets, so that equal keys happen often: the memo may only ever merge
+    # payloads that check() could not tell apart.
+    if drift.shape.quick_key(first) == drift.shape.quick_key(second):
+        assert drift.shape_of(first) == drift.shape_of(second)
+        assert enum_strings(first) == enum_strings(second)
+
+
+def enum_strings(payload: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            found.extend(
+                (k, v) for k, v in value.items() if k in {"kind", "group"} and isinstance(v, str)
+            )
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return sorted(found)
+
+
+def test_the_quick_key_stops_at_the_callers_bound() -> None:
+    payload = {"a": [1, 2, 3], "b": {"c": 4}}  # six keys and items
+    assert drift.shape.quick_key(payload, max_nodes=6) is not None
+    with pytest.raises(drift.shape.TooLarge):
+        drift.shape.quick_key(payload, max_nodes=5)
+    assert drift.recall(payload, drift.KnownSchemas(), 6) is None  # not judged yet
+    judged = drift.check(payload, known := drift.KnownSchemas())
+    assert drift.recall(payload, known, 6) is judged
+    assert drift.recall(payload, known, 5) is None

@@ -170,6 +170,25 @@ def test_count_values_counts_every_value_up_to_the_limit(document: object, limit
     assert count_values(document, limit) == min(full(document), limit + 1)
 
 
+@pytest.mark.parametrize("values", [MAX_COMPARED_VALUES, MAX_COMPARED_VALUES + 1])
+def test_the_size_guard_holds_when_the_shape_was_judged_before(values: int) -> None:
+    # The pipeline answers a known shape from drift's memo, in a walk bounded by the guard:
+    # a shape that `drift check` judged (its own bound is far larger) must still be too
+    # large here, and one of exactly the guard's size still compared, poll after poll.
+    payload = {f"k{i}": i for i in range(values - 1)}  # the object itself is one value
+    assert count_values(payload, values) == values
+    known = KnownSchemas()
+    judged = drift.check(payload, known)
+    assert judged.changes  # every key is added: a result worth remembering
+    pipeline = Pipeline(NO_FORECAST, known=known)
+    for minutes in range(3):
+        pipeline.process(Observation(T + timedelta(minutes=minutes), payload))
+        if values > MAX_COMPARED_VALUES:
+            assert (pipeline.too_large, pipeline.last_drift) == (MAX_COMPARED_VALUES + 1, None)
+        else:
+            assert (pipeline.too_large, pipeline.last_drift) == (None, judged)
+
+
 def test_a_payload_too_large_to_compare_is_not_compared_but_its_buckets_are_judged() -> None:
     payload = {f"k{i}": {"utilization": 1.0} for i in range(MAX_COMPARED_VALUES)}
     payload["five_hour"] = {"utilization": 80.0}

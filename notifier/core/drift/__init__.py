@@ -9,7 +9,8 @@ an edge). Three parts:
   their enums), and a schema inferred from a payload;
 - :mod:`.compare`: the comparison, per key path.
 
-:func:`check` is the one entry point for a payload. Its cost, in order:
+:func:`check` is the one entry point for a payload (:func:`recall` is its first step
+alone, for a caller that bounds the size itself). Its cost, in order:
 
 1. the quick key (one walk, no sort, no hash of ours) found in the memo: the
    common case, a poll whose shape (and enum values) was judged before, known or
@@ -76,6 +77,7 @@ __all__ = [
     "enums_of_schema",
     "fingerprint",
     "infer_schema",
+    "recall",
     "shape_of",
     "shape_of_schema",
     "type_name",
@@ -133,6 +135,24 @@ def check(payload: Mapping[str, Any], known: KnownSchemas) -> DriftResult:
     if key is not None:
         known.remember(key, len(key), result)
     return result
+
+
+def recall(payload: Mapping[str, Any], known: KnownSchemas, max_nodes: int) -> DriftResult | None:
+    """The result :func:`check` gave a payload of exactly this shape and these enum values,
+    or ``None``: not judged before, not plain JSON, or more than ``max_nodes`` keys and
+    items (then the caller decides, and calls :func:`check`).
+
+    The pipeline's common case in one walk: a poll like the last ones, whose size the
+    walk bounds as it goes (a hostile payload costs no more than ``max_nodes``).
+    """
+    try:
+        key = quick_key(payload, max_nodes)
+    except TooLarge:
+        return None
+    if key is None:
+        return None
+    hit: DriftResult | None = known._memo.get(key)
+    return hit
 
 
 def _enum_values(payload: Mapping[str, Any], known: KnownSchemas) -> tuple[str, ...]:

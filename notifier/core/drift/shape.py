@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from itertools import compress
 from typing import Any
 
 Path = tuple[str, ...]
@@ -176,61 +177,56 @@ _CODES: dict[type, int] = {dict: _DICT, list: _LIST, str: 4, int: 8, float: 8, b
 _CODES[type(None)] = 32
 _code = _CODES.get
 _ENUM = -1  # marks an enum value entry; a keys tuple holds only strings
+_NESTED: dict[int | None, bool] = {code: code in (_DICT, _LIST) for code in _CODES.values()}
+_ENUM_ORDER = tuple(sorted(ENUM_KEYS))
+_GROUP, _KIND, _SEVERITY = _ENUM_ORDER  # spelled out: three lookups beat a set operation
 
 
-class _Unusual(Exception):
-    """A value of a type outside plain JSON (a Mapping, a tuple): no quick key."""
-
-
-def quick_key(payload: Mapping[str, Any]) -> tuple[Any, ...] | None:
+def quick_key(payload: Mapping[str, Any], max_nodes: int = MAX_NODES) -> tuple[Any, ...] | None:
     """An exact in-memory key for "the same shape and the same enum values as before".
 
-    Per object, in walk order: the tuple of its keys, the tuple of its values' type
-    codes, and ``(_ENUM, key, value)`` for each string under a key in
-    :data:`ENUM_KEYS`; per list, the tuple of its items' type codes. Built with C-level
-    ``tuple``/``map`` per container, no sort, no hash of our own: the memo dict hashes
-    the tuple and compares it exactly, so a hit can never be a collision. Key order
-    and list length are part of it (a miss then costs one slow path, never a wrong
-    answer). ``None`` for values outside plain JSON types. Raises :class:`TooLarge`
-    like :func:`shape_of`.
+    Per container, breadth first (each level in the order its parents list them):
+    for an object, the tuple of its keys and ``(_ENUM, key, value)`` for each
+    string under a key in :data:`ENUM_KEYS`; for objects and lists alike, the tuple
+    of its values' type codes. The codes say which values are containers, so the
+    sequence decodes to one shape (and one set of enum values) only. Built with
+    C-level ``tuple``/``map``/``compress`` per container, no sort, no hash of our
+    own: the memo dict hashes the tuple and compares it exactly, so a hit can never
+    be a collision. Key order and list length are part of it (a miss then costs
+    one slow path, never a wrong answer). ``None`` for values outside plain JSON
+    types. Raises :class:`TooLarge` past ``max_nodes`` keys and items (the
+    caller's bound; :data:`MAX_NODES` by default) or :data:`MAX_DEPTH` levels.
     """
     out: list[Any] = []
-    try:
-        nodes = _quick(payload, out, 0)
-    except _Unusual:
-        return None
-    if nodes > MAX_NODES:
-        raise TooLarge
+    append = out.append
+    level: list[Any] = [payload]
+    depth = nodes = 0
+    while level:
+        if depth > MAX_DEPTH:
+            raise TooLarge
+        below: list[Any] = []
+        for container in level:
+            if type(container) is dict:
+                values: Any = container.values()
+                append(tuple(container))
+                if _GROUP in container or _KIND in container or _SEVERITY in container:
+                    for name in _ENUM_ORDER:
+                        value = container.get(name)
+                        if type(value) is str:
+                            append((_ENUM, name, value))
+            elif type(container) is list:
+                values = container
+            else:
+                return None
+            codes = tuple(map(_code, map(type, values)))
+            append(codes)
+            nodes += len(codes)
+            if nodes > max_nodes:
+                raise TooLarge
+            if None in codes:
+                return None
+            if _DICT in codes or _LIST in codes:
+                below.extend(compress(values, map(_NESTED.__getitem__, codes)))
+        level = below
+        depth += 1
     return tuple(out)
-
-
-def _quick(container: Any, out: list[Any], depth: int) -> int:
-    if depth > MAX_DEPTH:
-        raise TooLarge
-    if type(container) is dict:
-        values: Any = container.values()
-        out.append(tuple(container))
-        codes = tuple(map(_code, map(type, values)))
-        out.append(codes)
-        hits = ENUM_KEYS.intersection(container)
-        if hits:
-            for name in sorted(hits):
-                value = container[name]
-                if type(value) is str:
-                    out.append((_ENUM, name, value))
-    elif type(container) is list:
-        values = container
-        codes = tuple(map(_code, map(type, values)))
-        out.append(codes)
-    else:
-        raise _Unusual
-    if None in codes:
-        raise _Unusual
-    nodes = len(codes)
-    if _DICT in codes or _LIST in codes:
-        for value, code in zip(values, codes, strict=True):
-            if code is not None and code <= _LIST:
-                nodes += _quick(value, out, depth + 1)
-                if nodes > MAX_NODES:
-                    raise TooLarge
-    return nodes
