@@ -21,13 +21,14 @@ people live in ``labels``; nothing here depends on them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, NamedTuple
 
-from notifier.core.models import as_number, parse_timestamp, unrepresentable_timestamp
+from notifier.core.models import as_number, timestamp_reading
 
 LIMIT_PREFIX = "limit:"
 SCOPED_KIND = "weekly_scoped"
@@ -81,6 +82,12 @@ def slug(display_name: object) -> str:
     """``scope.model.display_name`` as a bucket-name slug, ``unscoped`` when absent."""
     if not isinstance(display_name, str):
         return "unscoped"
+    return _slug_text(display_name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _slug_text(display_name: str) -> str:
+    # Remembered: the same few model names come back in every poll.
     cleaned = _NOT_SLUG.sub("_", display_name.lower())
     return cleaned or "unscoped"
 
@@ -104,7 +111,10 @@ def _limit(entry: object) -> Bucket | None:
     if not isinstance(kind, str) or not kind or kind in MIRROR_KINDS:
         return None
     percent = as_number(entry.get("percent"))
-    if percent is None or unrepresentable_timestamp(entry.get("resets_at")):
+    if percent is None:
+        return None
+    resets_at, unrepresentable = timestamp_reading(entry.get("resets_at"))
+    if unrepresentable:
         return None
     scope = entry.get("scope")
     model = scope.get("model") if isinstance(scope, dict) else None
@@ -112,7 +122,7 @@ def _limit(entry: object) -> Bucket | None:
     return Bucket(
         name=f"{LIMIT_PREFIX}{kind}:{slug(name)}",
         utilization=percent,
-        resets_at=parse_timestamp(entry.get("resets_at")),
+        resets_at=resets_at,
         source=BucketSource.LIMIT,
     )
 
@@ -171,13 +181,16 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
         if not isinstance(value, dict):
             continue
         utilization = as_number(value.get("utilization"))
-        if utilization is None or unrepresentable_timestamp(value.get("resets_at")):
+        if utilization is None:
+            continue
+        resets_at, unrepresentable = timestamp_reading(value.get("resets_at"))
+        if unrepresentable:
             continue
         found.append(
             Bucket(
                 name=key,
                 utilization=utilization,
-                resets_at=parse_timestamp(value.get("resets_at")),
+                resets_at=resets_at,
                 money=extra_usage_money(value) if key == "extra_usage" else None,
             )
         )

@@ -10,6 +10,7 @@ keys are kept (``extra="allow"``) so drift detection still sees them.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -81,12 +82,39 @@ def unrepresentable_timestamp(value: object) -> bool:
     return parsed.tzinfo is not None and not representable(parsed)
 
 
+def timestamp_reading(value: object) -> tuple[datetime | None, bool]:
+    """``(parse_timestamp(value), unrepresentable_timestamp(value))`` in one parse.
+
+    Discovery needs both for every ``resets_at``; a text is parsed once, and the
+    answer for the same text is remembered (a window keeps one ``resets_at`` for
+    many polls, and the answer depends on nothing else).
+    """
+    if type(value) is str:
+        return _timestamp_text(value)
+    return parse_timestamp(value), unrepresentable_timestamp(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _timestamp_text(text: str) -> tuple[datetime | None, bool]:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None, False
+    if parsed.tzinfo is None:
+        return None, False
+    if representable(parsed):
+        return parsed, False
+    return None, True
+
+
 def as_number(value: object) -> float | None:
     """A finite JSON number as float; ``None`` for anything else (bools included).
 
     An integer too large for a float (``10**400``) is ``None`` too, not an
     OverflowError: that one reading is missing, the rest of the payload goes on.
     """
+    if type(value) is float:  # the common case, first: no conversion, no overflow
+        return value if math.isfinite(value) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:

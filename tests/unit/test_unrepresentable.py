@@ -9,6 +9,7 @@ and nothing unrepresentable is ever stored, or survives loading a state file.
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -133,3 +134,38 @@ def test_a_poisoned_state_file_is_repaired_on_load(bad: dict[str, Any]) -> None:
 
 def _refuse(name: str) -> None:
     raise AssertionError(f"{name} written to the state file")
+
+
+_TIMESTAMP_TEXTS = (
+    edge_instants.map(datetime.isoformat)
+    | BAD_TIMESTAMPS
+    | st.sampled_from(["2026-07-01T09:00:00", "2026-07-01", "not a time", "", "2026-13-01T00:00Z"])
+    | st.text(max_size=30)
+)
+
+
+@settings(max_examples=300)
+@given(st.one_of(_TIMESTAMP_TEXTS, edge_instants, st.none(), st.integers(), st.floats()))
+def test_one_reading_of_a_timestamp_says_what_the_two_checks_say(value: object) -> None:
+    # Discovery reads each resets_at once (and remembers texts): the answer must be the
+    # pair of the two separate checks, the first time and from memory alike.
+    from notifier.core.models import timestamp_reading, unrepresentable_timestamp
+
+    expected = (parse_timestamp(value), unrepresentable_timestamp(value))
+    assert timestamp_reading(value) == expected
+    assert timestamp_reading(value) == expected
+
+
+@given(st.floats(allow_nan=True) | st.integers() | st.booleans() | st.none() | st.text(max_size=3))
+def test_as_number_keeps_finite_numbers_only(value: object) -> None:
+    expected: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            expected = float(value)
+        except OverflowError:
+            expected = None
+        if expected is not None and not math.isfinite(expected):
+            expected = None
+    number = as_number(value)
+    assert number == expected
+    assert number is None or type(number) is float
