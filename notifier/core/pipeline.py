@@ -15,7 +15,9 @@ then report (a new bucket that appears already at 80 %).
 
 The forecast's memory lives in mutable :class:`~notifier.core.forecast.PaceTrack`
 objects while the pipeline runs (a point appended per bucket and poll costs
-nothing) and is folded into the persisted :class:`BucketState` by :attr:`Pipeline.state`.
+nothing), the rules' in :class:`~notifier.core.rules.Memory` tuples (a new level
+per bucket and poll costs a tuple, not a model copy); both are folded into the
+persisted :class:`BucketState` by :attr:`Pipeline.state`.
 
 Drift is checked for payloads from the endpoint only: an observation made of a
 statusline reading (``source`` is ``statusline``, see :mod:`notifier.core.passive`)
@@ -35,8 +37,8 @@ from notifier.core.buckets import Bucket, discover
 from notifier.core.events import BucketReset, DriftDetected, Event
 from notifier.core.forecast import PaceTrack
 from notifier.core.jsondoc import count_values
-from notifier.core.models import ENDPOINT, STATE_VERSION, BucketState, Config, Observation, State
-from notifier.core.rules import FRESH, evaluate_bucket
+from notifier.core.models import ENDPOINT, STATE_VERSION, Config, Observation, State
+from notifier.core.rules import FORGOTTEN, FRESH, Memory, step
 
 if TYPE_CHECKING:
     from notifier.core.drift import DriftResult, KnownSchemas
@@ -69,13 +71,16 @@ class Pipeline:
         initial = state if state is not None else State()
         self._config = config
         self._agent = initial.agent
-        self._buckets: dict[str, BucketState] = dict(initial.buckets)
+        # The rules' working memory per bucket (folded into BucketState by ``state``).
+        self._buckets: dict[str, Memory] = {
+            name: Memory.of(bucket) for name, bucket in initial.buckets.items()
+        }
         self._tracks: dict[str, PaceTrack] = {
             name: PaceTrack.for_bucket(name, bucket) for name, bucket in initial.buckets.items()
         }
         self._known = known
-        # (enabled, forecast) per bucket name: the config is fixed for a pipeline's life.
-        self._switches: dict[str, tuple[bool, bool]] = {}
+        # (enabled, forecast, thresholds) per bucket name, until the config changes.
+        self._switches: dict[str, tuple[bool, bool, tuple[float, ...]]] = {}
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
         """The buckets of the last observation, in discovery order."""
@@ -92,6 +97,7 @@ class Pipeline:
         lower threshold fires at the next observation that is at or above it).
         """
         self._config = config
+        self._switches.clear()  # looked up again in the new configuration
         if self._known is not None:
             self._known = known
 
@@ -101,10 +107,11 @@ class Pipeline:
         # A bucket without a track (its forecast switched off) keeps no forecast memory.
         empty = PaceTrack().fields()
         buckets = {
-            name: bucket.model_copy(update=self._tracks[name].fields())
-            if name in self._tracks
-            else bucket.model_copy(update=empty)
-            for name, bucket in self._buckets.items()
+            name: FRESH.model_copy(
+                update=memory._asdict()
+                | (self._tracks[name].fields() if name in self._tracks else empty)
+            )
+            for name, memory in self._buckets.items()
         }
         return State.model_construct(version=STATE_VERSION, buckets=buckets, agent=self._agent)
 
@@ -141,16 +148,20 @@ class Pipeline:
             name = bucket.name
             switch = switches.get(name)
             if switch is None:
-                switch = switches[name] = (config.is_enabled(name), config.forecast_for(name))
-            enabled, forecast = switch
+                switch = switches[name] = (
+                    config.is_enabled(name),
+                    config.forecast_for(name),
+                    config.thresholds_for(name),
+                )
+            enabled, forecast, thresholds = switch
             if not enabled:
                 # Disabled: nothing emitted and the state dropped (``rules`` says why).
                 states.pop(name, None)
                 tracks.pop(name, None)
                 continue
             before = len(found)
-            states[name] = evaluate_bucket(
-                states.get(name, FRESH), bucket, observed_at, config, emit
+            states[name] = step(
+                states.get(name, FORGOTTEN), bucket, observed_at, config, thresholds, emit
             )
             if not forecast:
                 tracks.pop(name, None)

@@ -201,3 +201,24 @@ def test_a_payload_too_large_to_compare_is_not_compared_but_its_buckets_are_judg
     small.process(Observation(datetime(2026, 7, 1, tzinfo=UTC), {"five_hour": {"utilization": 1}}))
     assert small.too_large is None
     assert small.last_drift is not None
+
+
+def test_a_reloaded_configuration_applies_to_buckets_already_seen() -> None:
+    # SIGHUP: the pipeline looks each bucket's switches up once, so a reload must drop
+    # them, or a bucket disabled (or given other thresholds) now would go on as before.
+    from notifier.core.models import BucketConfig
+
+    pipeline = Pipeline(NO_FORECAST)
+    assert pipeline.process(observation(0, 10.0)) == []
+    pipeline.reconfigure(
+        Config(forecast=False, buckets={"five_hour": BucketConfig(thresholds=[5.0])}), None
+    )
+    crossed = pipeline.process(observation(1, 11.0))
+    assert [(type(e).__name__, getattr(e, "threshold", None)) for e in crossed] == [
+        ("ThresholdCrossed", 5.0)
+    ]
+    pipeline.reconfigure(
+        Config(forecast=False, buckets={"five_hour": BucketConfig(enabled=False)}), None
+    )
+    assert pipeline.process(observation(2, 95.0)) == []
+    assert "five_hour" not in pipeline.state.buckets

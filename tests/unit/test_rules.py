@@ -442,3 +442,37 @@ def test_a_limit_that_parts_from_its_window_speaks_for_itself() -> None:
     limit = Bucket("limit:weekly_scoped:opus", 80.0, end, BucketSource.LIMIT)  # no alias now
     _, events = evaluate({}, [Bucket("seven_day_opus", 70.0, end), limit], T0, DEFAULT)
     assert [(e.bucket, e.notify) for e in events] == [("limit:weekly_scoped:opus", True)]
+
+
+def test_an_unchanged_bucket_keeps_its_state_object_and_a_moved_level_its_reset_time() -> None:
+    stored = BucketState(fired=(75.0,), last_utilization=80.0, resets_at=T0)
+    same, events = run_one(stored, 80.0, T0, T0 - sec(3600))
+    assert same is stored
+    assert events == []
+    # The same instant written with another offset is no change: the stored text stays.
+    plus_one = T0.astimezone(timezone(timedelta(hours=1)))
+    moved, _ = run_one(stored, 82.0, plus_one, T0 - sec(3500))
+    assert moved is not None
+    assert moved.last_utilization == 82.0
+    assert moved.resets_at is not None
+    assert moved.resets_at.utcoffset() == timedelta(0)
+    assert moved.fired == (75.0,)
+
+
+def test_the_pipelines_memory_steps_as_the_persisted_state_does() -> None:
+    from notifier.core.rules import FORGOTTEN, FRESH, Memory, evaluate_bucket, step
+
+    assert Memory.of(FRESH) == FORGOTTEN
+    events: list[RuleEvent] = []
+    memory, state = FORGOTTEN, FRESH
+    for minutes, level in enumerate([10.0, 76.0, 76.0, 92.0, 60.0, 3.0]):
+        at = T0 - sec(7200) + sec(60 * minutes)
+        bucket = Bucket("five_hour", level, T0 if level > 5 else T0 + sec(18000))
+        new_memory = step(
+            memory, bucket, at, DEFAULT, DEFAULT.thresholds_for("five_hour"), events.append
+        )
+        new_state = evaluate_bucket(state, bucket, at, DEFAULT, lambda _: None)
+        assert (new_memory is memory) == (new_state is state)
+        assert Memory.of(new_state) == new_memory
+        memory, state = new_memory, new_state
+    assert kinds(events) == ["ThresholdCrossed", "ThresholdCrossed", "BucketReset"]
