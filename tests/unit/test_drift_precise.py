@@ -4,6 +4,7 @@ and every reported change checked against the known variants (no phantom paths).
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -521,3 +522,31 @@ def test_the_quick_key_stops_at_the_callers_bound() -> None:
     judged = drift.check(payload, known := drift.KnownSchemas())
     assert drift.recall(payload, known, 6) is judged
     assert drift.recall(payload, known, 5) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.dictionaries(st.sampled_from(["a", "b", "limits"]), SMALL, max_size=3), max_size=6)
+)
+def test_layout_tables_that_start_over_never_merge_two_shapes(payloads: list[Payload]) -> None:
+    # Every lookup past the bound empties the tables: identities are new each time, so a
+    # key computed before can only ever equal a key of the same shape.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(drift.shape, "_LAYOUT_TOKENS", 0)
+        keys = [drift.shape.quick_key(p) for p in payloads + payloads]
+    for (i, one), (j, other) in itertools.combinations(enumerate(keys), 2):
+        if one == other:
+            first, second = (payloads + payloads)[i], (payloads + payloads)[j]
+            assert drift.shape_of(first) == drift.shape_of(second)
+            assert enum_strings(first) == enum_strings(second)
+
+
+def test_one_shape_keeps_its_key_while_the_tables_hold() -> None:
+    payload = {"limits": [{"kind": "a", "percent": 1}], "five_hour": None}
+    before = drift.shape.quick_key(payload)
+    assert drift.shape.quick_key(json.loads(json.dumps(payload))) == before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(drift.shape, "_LAYOUTS", drift.shape._Layouts())  # started over
+        again = drift.shape.quick_key(payload)
+        assert again != before  # new identities: a key from before can match nothing
+        assert drift.shape.quick_key(payload) == again

@@ -23,9 +23,10 @@ one poll stays bounded whatever the server (or a proxy) sends.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from itertools import compress
-from typing import Any
+import itertools
+from collections.abc import Callable, Mapping
+from operator import itemgetter
+from typing import Any, cast
 
 Path = tuple[str, ...]
 Shape = dict[Path, int]
@@ -172,33 +173,92 @@ def fingerprint(shape: Shape) -> str:
 
 
 # Type codes in the quick key (int and float alike: a number may come as either).
-_DICT, _LIST = 1, 2
-_CODES: dict[type, int] = {dict: _DICT, list: _LIST, str: 4, int: 8, float: 8, bool: 16}
+_DICT, _LIST, _STRING = 1, 2, 4
+_CODES: dict[type, int] = {dict: _DICT, list: _LIST, str: _STRING, int: 8, float: 8, bool: 16}
 _CODES[type(None)] = 32
 _code = _CODES.get
-_ENUM = -1  # marks an enum value entry; a keys tuple holds only strings
-_NESTED: dict[int | None, bool] = {code: code in (_DICT, _LIST) for code in _CODES.values()}
-_ENUM_ORDER = tuple(sorted(ENUM_KEYS))
-_GROUP, _KIND, _SEVERITY = _ENUM_ORDER  # spelled out: three lookups beat a set operation
+
+# A container's layout: (identity, getter of its nested containers or None, whether that
+# getter returns one value rather than a tuple, the enum keys holding a string).
+_Layout = tuple[int, Callable[[Any], Any] | None, bool, tuple[str, ...]]
+_IDENTITIES = itertools.count(1)  # never reused, so a key made before a clear never matches
+_LAYOUT_TOKENS = 100_000  # keys and items the layout tables may hold before they start over
+
+
+class _Layouts:
+    """Container signatures seen so far, each with its layout, found by one dict lookup.
+
+    A signature is an object's keys and its values' types (a list's: its items'
+    types). Two signatures that differ only by int against float share one layout,
+    and so one identity: the identity stands for exactly one (keys, type codes)
+    pair for the life of the process, because identities are never reused; when
+    the tables pass their bound they start over with new identities. A memo
+    entry keyed with old identities is then never hit again, never wrongly hit.
+    """
+
+    def __init__(self) -> None:
+        self.by_types: dict[tuple[Any, ...], _Layout] = {}
+        self._by_codes: dict[tuple[Any, ...], _Layout] = {}
+        self._tokens = 0
+
+    def learn(self, signature: tuple[Any, ...]) -> _Layout | None:
+        """The layout of a signature not looked up before (``None``: not plain JSON)."""
+        keys, types = signature
+        found = tuple(map(_code, types))
+        if None in found:
+            return None
+        codes = cast("tuple[int, ...]", found)
+        if self._tokens > _LAYOUT_TOKENS:
+            self.by_types.clear()
+            self._by_codes.clear()
+            self._tokens = 0
+        by_codes = (keys, codes)
+        layout = self._by_codes.get(by_codes)
+        if layout is None:
+            if keys is None:
+                where: list[Any] = [i for i, code in enumerate(codes) if code <= _LIST]
+                enums: tuple[str, ...] = ()
+            else:
+                where = [key for key, code in zip(keys, codes, strict=True) if code <= _LIST]
+                enums = tuple(
+                    sorted(
+                        key
+                        for key, code in zip(keys, codes, strict=True)
+                        if code == _STRING and key in ENUM_KEYS
+                    )
+                )
+            getter = itemgetter(*where) if where else None
+            layout = (next(_IDENTITIES), getter, len(where) == 1, enums)
+            self._by_codes[by_codes] = layout
+            self._tokens += len(codes)
+        self.by_types[signature] = layout
+        self._tokens += len(codes)
+        return layout
+
+
+_LAYOUTS = _Layouts()
 
 
 def quick_key(payload: Mapping[str, Any], max_nodes: int = MAX_NODES) -> tuple[Any, ...] | None:
     """An exact in-memory key for "the same shape and the same enum values as before".
 
     Per container, breadth first (each level in the order its parents list them):
-    for an object, the tuple of its keys and ``(_ENUM, key, value)`` for each
-    string under a key in :data:`ENUM_KEYS`; for objects and lists alike, the tuple
-    of its values' type codes. The codes say which values are containers, so the
-    sequence decodes to one shape (and one set of enum values) only. Built with
-    C-level ``tuple``/``map``/``compress`` per container, no sort, no hash of our
-    own: the memo dict hashes the tuple and compares it exactly, so a hit can never
-    be a collision. Key order and list length are part of it (a miss then costs
-    one slow path, never a wrong answer). ``None`` for values outside plain JSON
-    types. Raises :class:`TooLarge` past ``max_nodes`` keys and items (the
-    caller's bound; :data:`MAX_NODES` by default) or :data:`MAX_DEPTH` levels.
+    the identity of its layout (see :class:`_Layouts`: one per object keys and
+    value type codes, or list item type codes), then for an object the strings
+    under its keys in :data:`ENUM_KEYS`. A layout says which values are containers
+    and how many enum strings follow, so the sequence decodes to one shape (and one
+    set of enum values) only. Per container, one signature (two C-level tuples)
+    and one dict lookup; no sort, no hash of our own: the memo dict hashes the key
+    and compares it exactly, so a hit can never be a collision. Key order and list
+    length are part of it (a miss then costs one slow path, never a wrong answer).
+    ``None`` for values outside plain JSON types. Raises :class:`TooLarge` past
+    ``max_nodes`` keys and items (the caller's bound; :data:`MAX_NODES` by
+    default) or :data:`MAX_DEPTH` levels.
     """
     out: list[Any] = []
     append = out.append
+    known = _LAYOUTS.by_types.get
+    learn = _LAYOUTS.learn
     level: list[Any] = [payload]
     depth = nodes = 0
     while level:
@@ -207,26 +267,30 @@ def quick_key(payload: Mapping[str, Any], max_nodes: int = MAX_NODES) -> tuple[A
         below: list[Any] = []
         for container in level:
             if type(container) is dict:
-                values: Any = container.values()
-                append(tuple(container))
-                if _GROUP in container or _KIND in container or _SEVERITY in container:
-                    for name in _ENUM_ORDER:
-                        value = container.get(name)
-                        if type(value) is str:
-                            append((_ENUM, name, value))
+                signature: tuple[Any, ...] = (
+                    tuple(container),
+                    tuple(map(type, container.values())),
+                )
             elif type(container) is list:
-                values = container
+                signature = (None, tuple(map(type, container)))
             else:
                 return None
-            codes = tuple(map(_code, map(type, values)))
-            append(codes)
-            nodes += len(codes)
+            nodes += len(signature[1])
             if nodes > max_nodes:
                 raise TooLarge
-            if None in codes:
+            layout = known(signature) or learn(signature)
+            if layout is None:
                 return None
-            if _DICT in codes or _LIST in codes:
-                below.extend(compress(values, map(_NESTED.__getitem__, codes)))
+            identity, nested, single, enums = layout
+            append(identity)
+            if enums:
+                for name in enums:
+                    append(container[name])
+            if nested is not None:
+                if single:
+                    below.append(nested(container))
+                else:
+                    below.extend(nested(container))
         level = below
         depth += 1
     return tuple(out)
