@@ -37,10 +37,16 @@ from notifier.store import open_regular
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
-def parse_line(text: str, where: str) -> Observation:
-    """One recording line as an :class:`Observation`; ``where`` prefixes the error message."""
+def parse_line(text: str | bytes, where: str) -> Observation:
+    """One recording line as an :class:`Observation`; ``where`` prefixes the error message.
+
+    A line as read (``bytes``) must be UTF-8; it is decoded only where orjson cannot
+    read it (see :func:`notifier.core.jsondoc.loads`), with the same answers.
+    """
     try:
         data: Any = loads(text)
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not UTF-8 text") from None
     except (ValueError, RecursionError):
         raise InputError(f"{where}: not valid JSON") from None
     if not isinstance(data, dict):
@@ -70,18 +76,16 @@ def read_recording(path: Path) -> Iterator[Observation]:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
         try:
-            for lineno, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+            lines = iter(functools.partial(handle.readline, MAX_LINE_BYTES + 1), b"")
+            name = str(path)
+            for lineno, raw in enumerate(lines, 1):
                 if len(raw) > MAX_LINE_BYTES:
                     raise InputError(
                         f"{path}:{lineno}: line longer than {MAX_LINE_BYTES >> 20} MiB"
                     )
                 if raw.isspace() or not raw:
                     continue
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise InputError(f"{path}:{lineno}: not UTF-8 text") from None
-                yield parse_line(text, f"{path}:{lineno}")
+                yield parse_line(raw, f"{name}:{lineno}")
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 

@@ -167,6 +167,25 @@ class _Windows:
         return None
 
 
+_SCAN_PAIRS = 16
+"""Up to this many (window, limit) pairs, a limit's alias is found by scanning the windows
+(a real payload has a handful of each); past it, through the index of :class:`_Windows`."""
+
+
+def _scan(bucket: Bucket, windows: list[Bucket]) -> str | None:
+    """:meth:`_Windows.alias` by looking at every window, in payload order."""
+    suffix = "_" + limit_slug(bucket.name)
+    utilization = bucket.utilization
+    for window in windows:
+        if (
+            window.utilization == utilization
+            and window.name.endswith(suffix)
+            and _same_reset(window.resets_at, bucket.resets_at)
+        ):
+            return window.name
+    return None
+
+
 def discover(payload: dict[str, Any]) -> list[Bucket]:
     """Every bucket of ``payload``, in payload order (windows first, then ``limits``).
 
@@ -204,8 +223,11 @@ def discover(payload: dict[str, Any]) -> list[Bucket]:
                 continue
             seen.add(bucket.name)
             fresh.append(bucket)
-        windows = _Windows(found, {"_" + limit_slug(bucket.name) for bucket in fresh})
+        if len(found) * len(fresh) <= _SCAN_PAIRS:
+            windows: _Windows | list[Bucket] = list(found)  # a few: scanning them is cheaper
+        else:
+            windows = _Windows(found, {"_" + limit_slug(bucket.name) for bucket in fresh})
         for bucket in fresh:
-            alias = windows.alias(bucket)
+            alias = _scan(bucket, windows) if isinstance(windows, list) else windows.alias(bucket)
             found.append(bucket if alias is None else bucket._replace(alias_of=alias))
     return found

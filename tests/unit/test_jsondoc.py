@@ -94,7 +94,7 @@ def _reference(text: str) -> tuple[str, str]:
     return "value", repr(value)  # repr: an int is not a float, -0.0 is not 0.0
 
 
-def _ours(text: str) -> tuple[str, str]:
+def _ours(text: str | bytes) -> tuple[str, str]:
     from notifier.core.jsondoc import loads
 
     try:
@@ -126,6 +126,17 @@ def _ours(text: str) -> tuple[str, str]:
 )
 def test_loads_answers_as_the_standard_library_does(text: str) -> None:
     assert _ours(text) == _reference(text)
+    assert _ours(text.encode("utf-8", "surrogatepass")) == _reference(text)
+
+
+@pytest.mark.parametrize(
+    "raw", [b'{"a": "\xff"}', b'{"a": "\xed\xa0\x80"}', b'{"a": 1}\xff', b"\xff{", b"\xc0\x80"]
+)
+def test_bytes_that_are_not_utf8_are_refused_as_such_before_any_json_error(raw: bytes) -> None:
+    from notifier.core.jsondoc import loads
+
+    with pytest.raises(UnicodeDecodeError):
+        loads(raw)
 
 
 def test_an_integer_past_64_bits_stays_an_exact_integer() -> None:
@@ -169,3 +180,4 @@ def test_documents_read_as_the_standard_library_reads_them(
 
     text = json.dumps(doc, ensure_ascii=ascii_only)
     assert _ours(text) == _reference(text)
+    assert _ours(text.encode("utf-8", "surrogatepass")) == _reference(text)

@@ -189,11 +189,12 @@ class _Layouts:
     """Container signatures seen so far, each with its layout, found by one dict lookup.
 
     A signature is an object's keys and its values' types (a list's: its items'
-    types). Two signatures that differ only by int against float share one layout,
-    and so one identity: the identity stands for exactly one (keys, type codes)
-    pair for the life of the process, because identities are never reused; when
-    the tables pass their bound they start over with new identities. A memo
-    entry keyed with old identities is then never hit again, never wrongly hit.
+    types), in one flat tuple. Two signatures that differ only by int against
+    float share one layout, and so one identity: the identity stands for exactly
+    one (keys, type codes) pair for the life of the process, because identities
+    are never reused; when the tables pass their bound they start over with new
+    identities. A memo entry keyed with old identities is then never hit again,
+    never wrongly hit.
     """
 
     def __init__(self) -> None:
@@ -201,9 +202,13 @@ class _Layouts:
         self._by_codes: dict[tuple[Any, ...], _Layout] = {}
         self._tokens = 0
 
-    def learn(self, signature: tuple[Any, ...]) -> _Layout | None:
+    def learn(self, container: Any, signature: tuple[Any, ...]) -> _Layout | None:
         """The layout of a signature not looked up before (``None``: not plain JSON)."""
-        keys, types = signature
+        keys: tuple[Any, ...] | None
+        if type(container) is dict:
+            keys, types = signature[: len(container)], signature[len(container) :]
+        else:
+            keys, types = None, signature[1:]
         found = tuple(map(_code, types))
         if None in found:
             return None
@@ -247,7 +252,7 @@ def quick_key(payload: Mapping[str, Any], max_nodes: int = MAX_NODES) -> tuple[A
     value type codes, or list item type codes), then for an object the strings
     under its keys in :data:`ENUM_KEYS`. A layout says which values are containers
     and how many enum strings follow, so the sequence decodes to one shape (and one
-    set of enum values) only. Per container, one signature (two C-level tuples)
+    set of enum values) only. Per container, one signature (a C-level tuple)
     and one dict lookup; no sort, no hash of our own: the memo dict hashes the key
     and compares it exactly, so a hit can never be a collision. Key order and list
     length are part of it (a miss then costs one slow path, never a wrong answer).
@@ -266,19 +271,18 @@ def quick_key(payload: Mapping[str, Any], max_nodes: int = MAX_NODES) -> tuple[A
             raise TooLarge
         below: list[Any] = []
         for container in level:
+            # One flat tuple: an object's keys, then its values' types (as many); a
+            # list's items' types after a None (which no object's first key can be).
             if type(container) is dict:
-                signature: tuple[Any, ...] = (
-                    tuple(container),
-                    tuple(map(type, container.values())),
-                )
+                signature: tuple[Any, ...] = (*container, *map(type, container.values()))
             elif type(container) is list:
-                signature = (None, tuple(map(type, container)))
+                signature = (None, *map(type, container))
             else:
                 return None
-            nodes += len(signature[1])
+            nodes += len(container)
             if nodes > max_nodes:
                 raise TooLarge
-            layout = known(signature) or learn(signature)
+            layout = known(signature) or learn(container, signature)
             if layout is None:
                 return None
             identity, nested, single, enums = layout
