@@ -75,19 +75,29 @@ def make_recording(path: Path, count: int, seed: int = 7, *, drifting: bool = Fa
             out.write(json.dumps({"observed_at": at.isoformat(), "payload": payload}) + "\n")
 
 
-def _replay_rate(path: Path, count: int) -> tuple[float, int]:
+def _replay_rate(path: Path, count: int, runs: int = 3) -> tuple[float, float, int]:
+    """Observations per second of CPU time and of wall-clock time, best of ``runs``.
+
+    CPU time (the process's own) is what the goal is judged on: the loop is one
+    thread, and on a shared machine wall-clock time mostly measures the neighbours.
+    """
     from notifier import schemas
     from notifier.core.models import Config
     from notifier.core.pipeline import Pipeline
     from notifier.recording import read_recording
 
     known = schemas.load_known()
-    started = time.perf_counter()
-    pipeline = Pipeline(Config(), None, known)
+    best_cpu = best_wall = float("inf")
     events = 0
-    for observation in read_recording(path):
-        events += len(pipeline.process(observation))
-    return count / (time.perf_counter() - started), events
+    for _ in range(runs):
+        started, cpu = time.perf_counter(), time.process_time()
+        pipeline = Pipeline(Config(), None, known)
+        events = 0
+        for observation in read_recording(path):
+            events += len(pipeline.process(observation))
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - started)
+    return count / best_cpu, count / best_wall, events
 
 
 def bench_replay(count: int = 20_000) -> None:
@@ -95,17 +105,20 @@ def bench_replay(count: int = 20_000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.jsonl"
         make_recording(path, count)
-        rate, events = _replay_rate(path, count)
-        _report("replay (in-process)", f"{rate:,.0f} obs/s", ">= 5,000 obs/s", rate >= 5000)
         drifting = Path(tmp) / "drifting.jsonl"
         make_recording(drifting, count, drifting=True)
-        drift_rate, _ = _replay_rate(drifting, count)
+        # Issue 18: at least 25,000 observations/s in-process (judged on CPU time).
+        rate, wall, events = _replay_rate(path, count)
+        _report("replay (in-process), CPU", f"{rate:,.0f} obs/s", ">= 25,000 obs/s", rate >= 25_000)
+        print(f"{'  wall-clock':<34} {wall:>12,.0f} obs/s")
+        rate, wall, _ = _replay_rate(drifting, count)
         _report(
-            "replay, drifting on every line",
-            f"{drift_rate:,.0f} obs/s",
-            ">= 5,000 obs/s",
-            drift_rate >= 5000,
+            "replay, drifting every line, CPU",
+            f"{rate:,.0f} obs/s",
+            ">= 25,000 obs/s",
+            rate >= 25_000,
         )
+        print(f"{'  wall-clock':<34} {wall:>12,.0f} obs/s")
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "notifier", "replay", str(path), "--json"],

@@ -54,16 +54,19 @@ def parse_timestamp(value: object) -> datetime | None:
     is refused rather than guessed. One whose offset pushes it outside years
     1-9999 cannot be compared or shown: it is missing, like any other bad value.
     """
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
+    if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             return None
-    else:
-        return None
-    return parsed if representable(parsed) else None
+        # What representable() says, without the conversion: a parsed offset is a fixed
+        # ``timezone``, and comparing aware instants never overflows (astimezone can).
+        if parsed.tzinfo is None:
+            return None
+        return parsed if EARLIEST <= parsed <= LATEST else None
+    if isinstance(value, datetime):
+        return value if representable(value) else None
+    return None
 
 
 def unrepresentable_timestamp(value: object) -> bool:
@@ -91,6 +94,8 @@ def timestamp_reading(value: object) -> tuple[datetime | None, bool]:
     """
     if type(value) is str:
         return _timestamp_text(value)
+    if value is None:
+        return None, False
     return parse_timestamp(value), unrepresentable_timestamp(value)
 
 

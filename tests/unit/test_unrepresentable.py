@@ -169,3 +169,15 @@ def test_as_number_keeps_finite_numbers_only(value: object) -> None:
     number = as_number(value)
     assert number == expected
     assert number is None or type(number) is float
+
+
+@given(_TIMESTAMP_TEXTS)
+def test_parsing_a_text_keeps_exactly_the_representable_instants(text: str) -> None:
+    # parse_timestamp compares the aware instant with the bounds instead of converting it
+    # first (the conversion can overflow): the same answer as representable() gives.
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        assert parse_timestamp(text) is None
+        return
+    assert parse_timestamp(text) == (parsed if representable(parsed) else None)

@@ -179,8 +179,9 @@ _CODES[type(None)] = 32
 _code = _CODES.get
 
 # A container's layout: (identity, getter of its nested containers or None, whether that
-# getter returns one value rather than a tuple, the enum keys holding a string).
-_Layout = tuple[int, Callable[[Any], Any] | None, bool, tuple[str, ...]]
+# getter returns one value rather than a tuple, getter of the strings under enum keys or
+# None; with one such key it returns the string, with more a tuple, as the layout says).
+_Layout = tuple[int, Callable[[Any], Any] | None, bool, Callable[[Any], Any] | None]
 _IDENTITIES = itertools.count(1)  # never reused, so a key made before a clear never matches
 _LAYOUT_TOKENS = 100_000  # keys and items the layout tables may hold before they start over
 
@@ -233,7 +234,8 @@ class _Layouts:
                     )
                 )
             getter = itemgetter(*where) if where else None
-            layout = (next(_IDENTITIES), getter, len(where) == 1, enums)
+            strings = itemgetter(*enums) if enums else None
+            layout = (next(_IDENTITIES), getter, len(where) == 1, strings)
             self._by_codes[by_codes] = layout
             self._tokens += len(codes)
         self.by_types[signature] = layout
@@ -250,15 +252,16 @@ def quick_key(payload: Mapping[str, Any], max_nodes: int = MAX_NODES) -> tuple[A
     Per container, breadth first (each level in the order its parents list them):
     the identity of its layout (see :class:`_Layouts`: one per object keys and
     value type codes, or list item type codes), then for an object the strings
-    under its keys in :data:`ENUM_KEYS`. A layout says which values are containers
-    and how many enum strings follow, so the sequence decodes to one shape (and one
-    set of enum values) only. Per container, one signature (a C-level tuple)
-    and one dict lookup; no sort, no hash of our own: the memo dict hashes the key
-    and compares it exactly, so a hit can never be a collision. Key order and list
-    length are part of it (a miss then costs one slow path, never a wrong answer).
-    ``None`` for values outside plain JSON types. Raises :class:`TooLarge` past
-    ``max_nodes`` keys and items (the caller's bound; :data:`MAX_NODES` by
-    default) or :data:`MAX_DEPTH` levels.
+    under its keys in :data:`ENUM_KEYS` (one string, or a tuple of them). A layout
+    says which values are containers and which enum strings follow, so the
+    sequence decodes to one shape (and one set of enum values) only. Per
+    container, one signature (a C-level tuple) and one dict lookup; no sort, no
+    hash of our own: the memo dict hashes the key and compares it exactly, so a
+    hit can never be a collision. Key order and list length are part of it (a
+    miss then costs one slow path, never a wrong answer). ``None`` for values
+    outside plain JSON types. Raises :class:`TooLarge` past ``max_nodes`` keys
+    and items (the caller's bound; :data:`MAX_NODES` by default) or
+    :data:`MAX_DEPTH` levels.
     """
     out: list[Any] = []
     append = out.append
@@ -285,11 +288,10 @@ def quick_key(payload: Mapping[str, Any], max_nodes: int = MAX_NODES) -> tuple[A
             layout = known(signature) or learn(container, signature)
             if layout is None:
                 return None
-            identity, nested, single, enums = layout
+            identity, nested, single, strings = layout
             append(identity)
-            if enums:
-                for name in enums:
-                    append(container[name])
+            if strings is not None:
+                append(strings(container))
             if nested is not None:
                 if single:
                     below.append(nested(container))
