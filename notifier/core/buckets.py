@@ -120,11 +120,17 @@ def _limit(entry: object) -> Bucket | None:
     model = scope.get("model") if isinstance(scope, dict) else None
     name = model.get("display_name") if isinstance(model, dict) else None
     return Bucket(
-        name=f"{LIMIT_PREFIX}{kind}:{slug(name)}",
-        utilization=percent,
-        resets_at=resets_at,
-        source=BucketSource.LIMIT,
+        _limit_name(kind, name if isinstance(name, str) else None),
+        percent,
+        resets_at,
+        BucketSource.LIMIT,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _limit_name(kind: str, display_name: str | None) -> str:
+    # Remembered, like the slug: the same few limits come back in every poll.
+    return f"{LIMIT_PREFIX}{kind}:{slug(display_name)}"
 
 
 def limit_slug(name: str) -> str:

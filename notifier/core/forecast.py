@@ -257,10 +257,13 @@ class PaceTrack:
             or len(points) < 3
         ):
             return
+        deadline = resets_at - length / 10
+        if deadline <= observed_at:
+            return  # a projected cap is never earlier than now: no slope can make it
         projection = project(points, utilization, observed_at, length)
         if projection is None or projection.cap_at is None:
             return
-        if projection.cap_at < resets_at - length / 10:
+        if projection.cap_at < deadline:
             self.fired = True
             emit(
                 CapProjected(

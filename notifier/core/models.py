@@ -112,14 +112,19 @@ def _timestamp_text(text: str) -> tuple[datetime | None, bool]:
     return None, True
 
 
+_EXACT_INT = 2**53  # every integer below this in size is a finite float
+
+
 def as_number(value: object) -> float | None:
     """A finite JSON number as float; ``None`` for anything else (bools included).
 
     An integer too large for a float (``10**400``) is ``None`` too, not an
     OverflowError: that one reading is missing, the rest of the payload goes on.
     """
-    if type(value) is float:  # the common case, first: no conversion, no overflow
+    if type(value) is float:  # the common cases first: no conversion, no overflow
         return value if math.isfinite(value) else None
+    if type(value) is int and -_EXACT_INT < value < _EXACT_INT:
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:

@@ -41,6 +41,8 @@ from notifier.core.models import ENDPOINT, STATE_VERSION, Config, Observation, S
 from notifier.core.rules import FORGOTTEN, FRESH, Memory, step
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from notifier.core.drift import DriftResult, KnownSchemas
 
 MAX_COMPARED_VALUES = 4_000
@@ -79,6 +81,7 @@ class Pipeline:
             name: PaceTrack.for_bucket(name, bucket) for name, bucket in initial.buckets.items()
         }
         self._known = known
+        self._drifts: ModuleType | None = None  # notifier.core.drift, once schemas are used
         # (enabled, forecast, thresholds) per bucket name, until the config changes.
         self._switches: dict[str, tuple[bool, bool, tuple[float, ...]]] = {}
         self._seen: set[str] = set(seen_variants)
@@ -174,12 +177,15 @@ class Pipeline:
         events.extend(found)
 
     def _drift(self, observation: Observation, known: KnownSchemas) -> DriftDetected | None:
-        from notifier.core import drift  # lazy: callers without schemas never load it
+        drift = self._drifts
+        if drift is None:  # lazy: callers without schemas never load it; then kept at hand
+            from notifier.core import drift as loaded
 
+            drift = self._drifts = loaded
         payload = observation.payload
         # A poll shaped like one judged before, and so small enough (the memo key fixes
         # the number of values: one walk, bounded, answers both), else the full way.
-        result = drift.recall(payload, known, MAX_COMPARED_VALUES - 1)
+        result: DriftResult | None = drift.recall(payload, known, MAX_COMPARED_VALUES - 1)
         if result is None:
             size = count_values(payload, MAX_COMPARED_VALUES)
             if size > MAX_COMPARED_VALUES:
