@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from notifier.core import PROGRAM
 from notifier.core.buckets import Bucket
@@ -27,9 +28,12 @@ from notifier.core.events import (
     Event,
     ThresholdCrossed,
 )
-from notifier.core.models import DriftNotifications, Outcome
 from notifier.core.text.labels import label
 from notifier.core.text.render import clock_time, countdown, duration, local_time, percent
+from notifier.core.values import Outcome
+
+if TYPE_CHECKING:
+    from notifier.core.models import DriftNotifications
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""
