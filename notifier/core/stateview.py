@@ -181,7 +181,7 @@ def _value(kind: str, value: object) -> object:
         return value
     if kind == INTEGER and isinstance(value, int) and not isinstance(value, bool):
         return value
-    if kind == TEXT_OR_NULL and isinstance(value, str) and value.isprintable():
+    if kind == TEXT_OR_NULL and isinstance(value, str):
         return value
     if kind == OUTCOME and isinstance(value, str) and value in _OUTCOMES:
         return Outcome(value)

@@ -283,3 +283,72 @@ def test_integers_are_fine_for_float_fields(tmp_path: Path) -> None:
     config = load(path, tmp_path / "missing.toml", environ={}).config
     assert config.thresholds == [50.0, 80.0]
     assert config.poll_interval_seconds == 120.0
+
+
+# ----------------------------------------------------- nothing to validate (status's fast path)
+
+
+def test_the_variables_that_are_no_setting_are_no_config_field() -> None:
+    from notifier.cli import DEBUG_ENV
+    from notifier.config import ENV_PREFIX, NOT_SETTINGS
+    from notifier.paths import HOME_ENV
+
+    assert not NOT_SETTINGS & set(Config.model_fields)
+    # Every variable the program reads under the prefix is either a setting or listed.
+    for name in (
+        HOME_ENV,
+        DEBUG_ENV,
+        *(f"{ENV_PREFIX}{d}_DIR" for d in ("CONFIG", "STATE", "DATA", "LOG")),
+    ):
+        assert name.removeprefix(ENV_PREFIX).lower() in NOT_SETTINGS, name
+
+
+def test_nothing_to_validate_means_load_answers_the_defaults(tmp_path: Path) -> None:
+    from notifier.config import nothing_to_validate
+
+    missing = tmp_path / "config.toml"
+    env = {"CLAUDE_USAGE_NOTIFIER_HOME": str(tmp_path), "CLAUDE_USAGE_NOTIFIER_DEBUG": "1"}
+    assert nothing_to_validate(None, missing, env)
+    loaded = load(None, missing, env)
+    assert loaded.config == Config()
+    assert loaded.warnings == []
+    assert loaded.source is None
+    # What status assumes of the defaults: no bucket is disabled.
+    assert Config().buckets == {}
+    assert Config().is_enabled("any bucket the server adds tomorrow")
+
+
+@pytest.mark.parametrize(
+    ("case", "env", "content"),
+    [
+        ("a config file", {}, "hysteresis = 3\n"),
+        ("an empty config file", {}, ""),
+        ("a bad config file", {}, "hysteresis = 'x'\n"),
+        ("a setting in the environment", {"CLAUDE_USAGE_NOTIFIER_HYSTERESIS": "3"}, None),
+        ("a bad setting in the environment", {"CLAUDE_USAGE_NOTIFIER_HYSTERESIS": "x"}, None),
+        ("an unknown variable", {"CLAUDE_USAGE_NOTIFIER_SOMETHING": "1"}, None),
+        ("odd case", {"CLAUDE_USAGE_NOTIFIER_Hysteresis": "3"}, None),
+    ],
+)
+def test_anything_to_read_goes_through_pydantic(
+    tmp_path: Path, case: str, env: dict[str, str], content: str | None
+) -> None:
+    from notifier.config import nothing_to_validate
+
+    path = tmp_path / "config.toml"
+    if content is not None:
+        path.write_text(content)
+    assert not nothing_to_validate(None, path, env), case
+
+
+def test_an_explicit_config_file_or_an_odd_path_goes_through_pydantic(tmp_path: Path) -> None:
+    from notifier.config import nothing_to_validate
+
+    assert not nothing_to_validate(tmp_path / "given.toml", tmp_path / "missing.toml", {})
+    dangling = tmp_path / "link.toml"
+    dangling.symlink_to(tmp_path / "nowhere")
+    assert not nothing_to_validate(None, dangling, {})
+    below_a_file = tmp_path / "file"
+    below_a_file.write_text("")
+    assert not nothing_to_validate(None, below_a_file / "config.toml", {})
+    assert not nothing_to_validate(None, tmp_path, {})  # a folder: load() says so
