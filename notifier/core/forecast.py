@@ -50,10 +50,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from notifier.core.buckets import SCOPED_PREFIX, Bucket
-from notifier.core.events import CapProjected
 from notifier.core.values import Point
 
 if TYPE_CHECKING:
+    from notifier.core.events import CapProjected
     from notifier.core.models import BucketState
 
 CAP = 100.0
@@ -264,6 +264,10 @@ class PaceTrack:
         if projection is None or projection.cap_at is None:
             return
         if projection.cap_at < resets_at - length / 10:
+            # Imported here, on the rare emit: `status` reads paces and never builds events,
+            # and the events module is a noticeable part of its start-up (issue 18).
+            from notifier.core.events import CapProjected
+
             self.fired = True
             emit(
                 CapProjected(

@@ -80,6 +80,11 @@ def as_number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+LOGIN_WARNING = timedelta(days=3)
+"""How long before the login ends (``refreshTokenExpiresAt``) the agent says so, once
+(and ``status`` too; :mod:`notifier.core.text.messages` re-exports it)."""
+
+
 STATE_VERSION = 2
 """2: buckets remember the pace forecast's points, its once-per-window flag and the
 learned window length (version 1 files migrate with those empty)."""

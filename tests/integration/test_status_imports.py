@@ -33,6 +33,8 @@ HEAVY = frozenset(
         "notifier.core.models",
         "notifier.statefile",
         "notifier.cli.parser",
+        "notifier.core.events",  # status shows paces, it builds no event
+        "notifier.core.text.messages",  # the agent's notification texts
         "importlib.metadata",
         "email",
         "tomllib",

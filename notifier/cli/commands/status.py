@@ -65,8 +65,8 @@ from notifier.core.forecast import Pace, pace_of, pace_words
 from notifier.core.stateview import EMPTY, StateView
 from notifier.core.text import render
 from notifier.core.text.labels import label
-from notifier.core.text.messages import LOGIN_WARNING
 from notifier.core.useragent import UserAgent
+from notifier.core.values import LOGIN_WARNING
 from notifier.paths import Paths
 
 if TYPE_CHECKING:

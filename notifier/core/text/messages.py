@@ -30,6 +30,7 @@ from notifier.core.events import (
 )
 from notifier.core.text.labels import label
 from notifier.core.text.render import clock_time, countdown, duration, local_time, percent
+from notifier.core.values import LOGIN_WARNING as LOGIN_WARNING  # re-exported (agent)
 from notifier.core.values import Outcome
 
 if TYPE_CHECKING:
@@ -427,10 +428,6 @@ def login_message(detail: str = "", problem: LoginProblem = LoginProblem.EXPIRED
 
 def _critical_first(messages: Sequence[Message]) -> list[Message]:
     return sorted(messages, key=lambda message: message.urgency is not Urgency.CRITICAL)
-
-
-LOGIN_WARNING = timedelta(days=3)
-"""How long before the login ends (``refreshTokenExpiresAt``) the agent says so, once."""
 
 
 def login_expiring_message(
