@@ -14,9 +14,8 @@ keys are kept (``extra="allow"``) so drift detection still sees them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -29,17 +28,18 @@ from pydantic import (
 
 # Re-exported (``X as X``): the shared plain values, see notifier.core.values.
 from notifier.core.values import EARLIEST as EARLIEST
+from notifier.core.values import ENDPOINT as ENDPOINT
 from notifier.core.values import LATEST as LATEST
 from notifier.core.values import STATE_VERSION as STATE_VERSION
+from notifier.core.values import STATUSLINE as STATUSLINE
+from notifier.core.values import JSONObject as JSONObject
+from notifier.core.values import Observation as Observation
 from notifier.core.values import Outcome as Outcome
 from notifier.core.values import Point as Point
 from notifier.core.values import as_number as as_number
 from notifier.core.values import parse_timestamp as parse_timestamp
 from notifier.core.values import representable as representable
 from notifier.core.values import unrepresentable_timestamp as unrepresentable_timestamp
-
-JSONObject = dict[str, Any]
-
 
 Timestamp = Annotated[datetime | None, BeforeValidator(parse_timestamp)]
 Number = Annotated[float | None, BeforeValidator(as_number)]
@@ -258,22 +258,6 @@ class Config(BaseModel):
 
 
 # --------------------------------------------------------------------------- observation
-
-
-ENDPOINT = "endpoint"
-"""``Observation.source`` of a payload the usage endpoint sent (or a recording of one)."""
-STATUSLINE = "statusline"
-"""``Observation.source`` of a reading Claude Code handed the statusline command: only its
-windows, no payload (see :mod:`notifier.core.passive`); no drift check runs on it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """One timestamped raw payload, as polled or as read from a recording."""
-
-    observed_at: datetime
-    payload: JSONObject
-    source: str = ENDPOINT
 
 
 # --------------------------------------------------------------------------- state

@@ -1,16 +1,21 @@
-"""Plain values the models and the pydantic-free readers share: instants, numbers, outcomes.
+"""Plain values the models and the pydantic-free readers share.
 
-Pure: the standard library only (``datetime``, ``math``, ``enum``), and on purpose no
-pydantic, so that ``status`` and the statusline can use them without paying for the
-model classes (see :mod:`notifier.core.stateview`). :mod:`notifier.core.models`
+Instants and numbers as the contract reads them, the poll :class:`Outcome`, the
+:class:`Observation`, :data:`STATE_VERSION`. Pure: the standard library only, and on
+purpose no pydantic, so that ``status`` can use them without paying for the model
+classes (issue 18; see :mod:`notifier.core.stateview`). :mod:`notifier.core.models`
 re-exports every name, so it stays the one place a reader looks for the data's shape.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+JSONObject = dict[str, Any]
 
 # Representable instants: years 1-9999 once the offset is applied (the contract), less a
 # day at either end, so that showing one in any local time zone and the rules' arithmetic
@@ -78,6 +83,22 @@ def as_number(value: object) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
+
+
+ENDPOINT = "endpoint"
+"""``Observation.source`` of a payload the usage endpoint sent (or a recording of one)."""
+STATUSLINE = "statusline"
+"""``Observation.source`` of a reading Claude Code handed the statusline command: only its
+windows, no payload (see :mod:`notifier.core.passive`); no drift check runs on it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One timestamped raw payload, as polled or as read from a recording."""
+
+    observed_at: datetime
+    payload: JSONObject
+    source: str = ENDPOINT
 
 
 LOGIN_WARNING = timedelta(days=3)

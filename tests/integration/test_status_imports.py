@@ -169,3 +169,25 @@ def test_both_readings_of_the_state_show_the_same_status(tmp_path: Path) -> None
     fast_cap = datetime.fromisoformat(fast["projected_cap_at"])
     slow_cap = datetime.fromisoformat(slow["projected_cap_at"])
     assert abs(fast_cap - slow_cap) < timedelta(minutes=1)
+
+
+def test_the_stale_numbers_while_rate_limited_need_no_pydantic_either() -> None:
+    # No request while the agent's 429 deadline holds: the agent's last numbers, exit 3.
+    from notifier.core.models import AgentState, Outcome
+
+    now = datetime.now(UTC)
+    save_state(
+        resolve().state_file,
+        State(
+            buckets={"five_hour": BucketState(last_utilization=42.0, resets_at=now)},
+            agent=AgentState(
+                outcome=Outcome.RATE_LIMITED,
+                backoff_until=now + timedelta(minutes=20),
+                last_success_at=now - timedelta(minutes=5),
+            ),
+        ),
+    )
+    done, loaded = run_status("--json")
+    assert done.returncode == 3, done.stderr
+    assert json.loads(done.stdout)["buckets"][0]["utilization"] == 42.0
+    assert not loaded & HEAVY, sorted(loaded & HEAVY)

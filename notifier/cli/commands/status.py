@@ -380,10 +380,9 @@ def run(args: argparse.Namespace) -> Result | int:
         return watch.run(args)
     where = common.paths()
     payload_file: Path | None = args.payload
-    config: Config | None = None  # the defaults, known without pydantic (see text_lines)
-    if payload_file is None or not config_module.nothing_to_validate(
-        getattr(args, "config", None), where.config_file
-    ):
+    # None: the defaults, known without pydantic (see text_lines); a fetch builds them.
+    config: Config | None = None
+    if not config_module.nothing_to_validate(getattr(args, "config", None), where.config_file):
         config = common.load_config(args, where).config
     user_agent: UserAgent | None = None
     now = datetime.now(UTC)
@@ -415,7 +414,7 @@ def run(args: argparse.Namespace) -> Result | int:
             )
         else:
             try:
-                settings = config or common.load_config(args, where).config  # always loaded here
+                settings = config or common.load_config(args, where).config  # the defaults
                 payload, user_agent, login_ends = _fetch(settings, where)
             except ServerError as exc:
                 failure = exc
