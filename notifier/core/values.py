@@ -101,6 +101,11 @@ class Observation:
     source: str = ENDPOINT
 
 
+JITTER = timedelta(seconds=60)
+"""A change of ``resets_at`` of a minute or less is jitter, not a reset (the contract); the
+rules and the pace read it here (``notifier.core.rules`` re-exports it)."""
+
+
 LOGIN_WARNING = timedelta(days=3)
 """How long before the login ends (``refreshTokenExpiresAt``) the agent says so, once
 (and ``status`` too; :mod:`notifier.core.text.messages` re-exports it)."""
