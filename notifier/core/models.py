@@ -1,26 +1,25 @@
-"""Plain data: the usage payload (tolerant), the configuration and the persisted state.
+"""Plain data: the configuration and the persisted state.
 
 Pure: imports pydantic and the standard library only; no I/O, no clock. The plain
 values these models share with pydantic-free readers (timestamps, numbers,
 :class:`Outcome`, :data:`STATE_VERSION`) live in :mod:`notifier.core.values` and are
 re-exported here.
 
-The payload models accept everything the endpoint has been seen to send
-(``null`` windows, missing fields, ints or floats, unknown keys) because a
-watcher that fails a whole poll on one surprise is worse than useless. Unknown
-keys are kept (``extra="allow"``) so drift detection still sees them.
+The payload itself has no model: :mod:`notifier.core.buckets` reads it as plain
+JSON, leniently (``null`` windows, missing fields, ints or floats, unknown keys),
+because a watcher that fails a whole poll on one surprise is worse than useless,
+and drift detection needs the raw document anyway.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -40,57 +39,6 @@ from notifier.core.values import as_number as as_number
 from notifier.core.values import parse_timestamp as parse_timestamp
 from notifier.core.values import representable as representable
 from notifier.core.values import unrepresentable_timestamp as unrepresentable_timestamp
-
-Timestamp = Annotated[datetime | None, BeforeValidator(parse_timestamp)]
-Number = Annotated[float | None, BeforeValidator(as_number)]
-
-
-class _Tolerant(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-
-class Window(_Tolerant):
-    """A usage window: ``{"utilization": percent, "resets_at": ISO 8601 | null}``."""
-
-    utilization: Number = None
-    resets_at: Timestamp = None
-
-
-class ExtraUsage(_Tolerant):
-    """Metered pay-as-you-go usage; money fields are minor units (cents)."""
-
-    is_enabled: bool | None = None
-    monthly_limit: Number = None
-    used_credits: Number = None
-    utilization: Number = None
-    currency: str | None = None
-    decimal_places: int | None = None
-
-
-class ScopeModel(_Tolerant):
-    """``limits[].scope.model``."""
-
-    id: str | None = None
-    display_name: str | None = None
-
-
-class Scope(_Tolerant):
-    """``limits[].scope``."""
-
-    model: ScopeModel | None = None
-
-
-class LimitEntry(_Tolerant):
-    """One entry of the self-describing ``limits`` list."""
-
-    kind: str | None = None
-    group: str | None = None
-    percent: Number = None
-    severity: str | None = None
-    resets_at: Timestamp = None
-    scope: Scope | None = None
-    is_active: bool | None = None
-
 
 # --------------------------------------------------------------------------- config
 
