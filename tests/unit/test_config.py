@@ -241,6 +241,72 @@ def test_every_number_is_finite_and_within_its_range(field: str, value: float) -
         assert _inside(field, value)
 
 
+# The exact edges of every documented range (Config's docstring and comments), both sides:
+# a random float almost never lands on an edge, and an off-by-one there is the usual bug.
+EDGES = [
+    # field, refused just outside, accepted at the edge
+    ("hysteresis", -0.5, 0),
+    ("hysteresis", 100.5, 100),
+    ("poll_interval_seconds", 0.5, 1),
+    ("poll_interval_seconds", 86_400.5, 86_400),
+    ("poll_jitter_seconds", -0.5, 0),
+    ("poll_jitter_seconds", 3600.5, 3600),
+    ("connect_timeout_seconds", 0, 0.5),  # (0, 10 min]: zero would never connect
+    ("connect_timeout_seconds", 600.5, 600),
+    ("read_timeout_seconds", 0, 0.5),
+    ("read_timeout_seconds", 600.5, 600),
+    ("rate_limit_backoff_seconds", 0, 0.5),  # (0, 1 day]: zero would hammer a 429
+    ("rate_limit_backoff_max_seconds", 86_400.5, 86_400),
+    ("error_backoff_seconds", 0, 0.5),
+    ("error_backoff_max_seconds", 86_400.5, 86_400),
+    ("max_notifications_per_hour", 0, 1),
+    ("max_notifications_per_hour", 3601, 3600),
+    ("history_max_bytes", 9_999, 10_000),  # [10 kB, 1 GB]
+    ("history_max_bytes", 1_000_000_001, 1_000_000_000),
+    ("archive_max_variants", 0, 1),
+    ("archive_max_variants", 10_001, 10_000),
+    ("forecast_min", -0.5, 0),
+    ("forecast_min", 100.5, 100),
+    ("stale_after_minutes", 9, 10),
+    ("stale_after_minutes", 7 * 24 * 60 + 1, 7 * 24 * 60),  # a week
+]
+
+
+@pytest.mark.parametrize(("field", "outside", "edge"), EDGES)
+def test_each_range_ends_exactly_at_its_documented_edge(
+    field: str, outside: float, edge: float
+) -> None:
+    assert getattr(Config.model_validate({field: edge}), field) == edge
+    with pytest.raises(ValidationError):
+        Config.model_validate({field: outside})
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "allowed"),
+    [
+        # Thresholds are percents in (0, 1000]: 0 % would fire on an idle bucket, and
+        # extra usage can pass 100 but not by ten times.
+        ([0], False),
+        ([0.5], True),
+        ([1000], True),
+        ([1000.5], False),
+        ([-5, 50], False),
+        ([50, 1001], False),  # one bad value among good ones is enough
+    ],
+)
+def test_thresholds_are_percents_above_0_and_at_most_1000(
+    thresholds: list[float], allowed: bool
+) -> None:
+    for document in ({"thresholds": thresholds}, {"buckets": {"b": {"thresholds": thresholds}}}):
+        if allowed:
+            Config.model_validate(document)
+            continue
+        with pytest.raises(ValidationError) as caught:
+            Config.model_validate(document)
+        # The error names the rule, so the user can fix the value.
+        assert "above 0 and at most 1000" in caught.value.errors()[0]["msg"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     field=st.sampled_from([*sorted(NUMBER_FIELDS), "max_notifications_per_hour"]),
