@@ -26,7 +26,6 @@ from notifier.core.models import (
     STATE_VERSION,
     Config,
     Observation,
-    Window,
     as_number,
     parse_timestamp,
     representable,
@@ -74,11 +73,10 @@ def test_the_bounds_themselves_are_representable_and_a_microsecond_beyond_is_not
 
 
 def test_an_aware_datetime_is_taken_as_it_is_and_a_naive_one_is_refused() -> None:
-    # Models built in Python (tests, the statusline's readings) hand over datetimes,
-    # not text: an aware one is kept unchanged, a naive one is missing like naive text.
+    # Callers in Python (tests, the statusline's readings) hand over datetimes, not text:
+    # an aware one is kept unchanged, a naive one is missing like naive text.
     moment = datetime(2026, 7, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
     assert parse_timestamp(moment) is moment
-    assert Window(utilization=5, resets_at=moment).resets_at == moment
     assert parse_timestamp(moment.replace(tzinfo=None)) is None
 
 
