@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, NamedTuple
 
-from notifier.core.models import as_number, timestamp_reading
+from notifier.core.values import as_number, timestamp_reading
 
 LIMIT_PREFIX = "limit:"
 SCOPED_KIND = "weekly_scoped"

@@ -82,7 +82,8 @@ class Pipeline:
         }
         self._known = known
         self._drifts: ModuleType | None = None  # notifier.core.drift, once schemas are used
-        # (enabled, forecast, thresholds) per bucket name, until the config changes.
+        # (enabled, forecast, thresholds) per bucket name, looked up once per config (see
+        # reconfigure).
         self._switches: dict[str, tuple[bool, bool, tuple[float, ...]]] = {}
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
@@ -100,7 +101,7 @@ class Pipeline:
         lower threshold fires at the next observation that is at or above it).
         """
         self._config = config
-        self._switches.clear()  # looked up again in the new configuration
+        self._switches.clear()  # a reload may disable a bucket, switch its forecast or thresholds
         if self._known is not None:
             self._known = known
 
