@@ -44,7 +44,7 @@ def parse_line(text: str | bytes, where: str) -> Observation:
     read it (see :func:`notifier.core.jsondoc.loads`), with the same answers.
     """
     try:
-        data: Any = loads(text)
+        data: Any = loads(text, many=True)
     except UnicodeDecodeError:
         raise InputError(f"{where}: not UTF-8 text") from None
     except (ValueError, RecursionError):

@@ -12,9 +12,12 @@ digits) does not refuse the whole document: it is read as ``inf``, which every
 reader treats as missing (``models.as_number``), so only that one reading is
 lost (the contract). Writers never store it: redaction turns it into ``null``.
 
-Parsing goes through orjson when that gives exactly the standard library's answer,
-and through :mod:`json` with the rules above otherwise (see :func:`loads`): a
-recording line takes a quarter of the time, and replay reads tens of thousands.
+A reader of many documents (a recording's lines) asks for orjson, used where it
+gives exactly the standard library's answer, and :mod:`json` with the rules above
+otherwise (see :func:`loads`): a line takes a quarter of the time, and replay reads
+tens of thousands. A reader of one document (a 200 body, ``status --payload``) does
+not: orjson's import (it loads ``uuid`` and ``platform``) costs more start-up than
+it saves.
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ from __future__ import annotations
 import json
 import math
 from typing import Any, NoReturn
-
-import orjson
 
 _TYPE_NAMES = {
     list: "a JSON array",
@@ -91,13 +92,14 @@ _MAX_FAST_OPENINGS = 512
 _GUARD = bytes.maketrans(b"123456789[", b"000000000{")
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes, *, many: bool = False) -> Any:
     """``json.loads`` with our number rules (too large: ``inf``); NaN/Infinity refused.
 
     Raises ``ValueError`` (``NotAnObject`` for the literals) or ``RecursionError``;
     for ``bytes`` that are not UTF-8, ``UnicodeDecodeError`` (a ``ValueError`` too),
     before any JSON error, as decoding them first would.
 
+    With ``many`` (the caller reads many documents, so orjson's import pays off),
     orjson parses the common document, four times faster, where its answer is the
     standard library's to the bit: numbers of at most 18 digits in a row (an
     integer fits 64 bits; a float is correctly rounded by both), fewer than 512
@@ -105,13 +107,16 @@ def loads(text: str | bytes) -> Any:
     refuses (invalid JSON or UTF-8, NaN, ``1e999``, lone surrogates) goes to
     :mod:`json`, so errors, ``inf`` and the accepted surrogates are exactly as before.
     """
-    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    guarded = raw.translate(_GUARD)
-    if _LONG_DIGITS not in guarded and guarded.count(b"{") < _MAX_FAST_OPENINGS:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # the standard library says why, or reads what orjson cannot (inf)
+    if many:
+        raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+        guarded = raw.translate(_GUARD)
+        if _LONG_DIGITS not in guarded and guarded.count(b"{") < _MAX_FAST_OPENINGS:
+            import orjson  # here, not at the top: see the module docstring
+
+            try:
+                return orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                pass  # the standard library says why, or reads what orjson cannot (inf)
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     return json.loads(

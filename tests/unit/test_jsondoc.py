@@ -98,7 +98,7 @@ def _ours(text: str | bytes) -> tuple[str, str]:
     from notifier.core.jsondoc import loads
 
     try:
-        value = loads(text)
+        value = loads(text, many=True)
     except (ValueError, RecursionError) as exc:
         return "error", type(exc).__name__
     return "value", repr(value)
@@ -136,14 +136,14 @@ def test_bytes_that_are_not_utf8_are_refused_as_such_before_any_json_error(raw: 
     from notifier.core.jsondoc import loads
 
     with pytest.raises(UnicodeDecodeError):
-        loads(raw)
+        loads(raw, many=True)
 
 
 def test_an_integer_past_64_bits_stays_an_exact_integer() -> None:
     from notifier.core.jsondoc import loads
 
-    assert loads('{"a": 18446744073709551617}') == {"a": 2**64 + 1}
-    assert type(loads('{"a": -9223372036854775809}')["a"]) is int
+    assert loads('{"a": 18446744073709551617}', many=True) == {"a": 2**64 + 1}
+    assert type(loads('{"a": -9223372036854775809}', many=True)["a"]) is int
 
 
 _number = st.from_regex(
@@ -181,3 +181,17 @@ def test_documents_read_as_the_standard_library_reads_them(
     text = json.dumps(doc, ensure_ascii=ascii_only)
     assert _ours(text) == _reference(text)
     assert _ours(text.encode("utf-8", "surrogatepass")) == _reference(text)
+
+
+def test_one_document_is_read_without_orjson() -> None:
+    # status --payload and the client read one document: orjson's import would cost
+    # more start-up than it saves (the module docstring says why).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from notifier.core.jsondoc import decode_object;"
+        "decode_object(b'{\"a\": 1}'); print('orjson' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
