@@ -197,7 +197,7 @@ def test_three_new_buckets_are_all_named_and_four_say_how_many_more() -> None:
     assert three.title == "New Claude limits: A One, B Two, C Three"
     assert three.body == (
         "They are now watched with your default thresholds.\n"
-        f"Key: a_one, b_two, c_three. Details: {HINT}"
+        f"Keys: a_one, b_two, c_three. Details: {HINT}"
     )
     four = drift_message(_drift(*(_added(k) for k in ("a_one", "b_two", "c_three", "d_four"))))
     assert four is not None
@@ -236,7 +236,11 @@ def test_two_new_limit_kinds_are_named_in_the_plural_and_both_listed() -> None:
     message = drift_message(_drift(_kind("weekly_design"), _kind("daily_code")), buckets)
     assert message is not None
     assert message.title == "New Claude limit kinds: Weekly Design (12%), Daily Code"
-    assert message.body.splitlines()[1] == f"Kind: weekly_design, daily_code. Details: {HINT}"
+    # Several kinds are spoken of in the plural, in both lines of the body.
+    assert message.body.splitlines() == [
+        "Limits of these kinds are now watched with your default thresholds.",
+        f"Kinds: weekly_design, daily_code. Details: {HINT}",
+    ]
 
 
 # --------------------------------------------------------------------------- login, sample

@@ -42,8 +42,6 @@ USAGE_URL = "https://claude.ai/settings/usage"
 CRITICAL_AT = 100.0
 """At or above this percent a usage notification is critical; below it, normal."""
 
-"""``drift show <id>`` takes the first 12 hex characters of the variant fingerprint."""
-
 COMMAND = PROGRAM
 _SUMMARY_LINES = 5
 
@@ -331,7 +329,7 @@ def drift_message(
         watched = "It is now watched" if len(keys) == 1 else "They are now watched"
         lines = [
             f"{watched} with your default thresholds.",
-            f"Key: {', '.join(keys)}. Details: {hint}",
+            f"{'Key' if len(keys) == 1 else 'Keys'}: {', '.join(keys)}. Details: {hint}",
         ]
     elif kinds:
         # A limit of a new kind (issue 17): its `limit:<kind>:<slug>` bucket is watched.
@@ -341,9 +339,11 @@ def drift_message(
             shown.append(label(kind) + (f" ({percent(bucket.utilization)})" if bucket else ""))
         noun = "kind" if len(kinds) == 1 else "kinds"
         title = f"New Claude limit {noun}: {_names(shown)}"
+        one = len(kinds) == 1
         lines = [
-            "Limits of this kind are now watched with your default thresholds.",
-            f"Kind: {', '.join(kinds)}. Details: {hint}",
+            f"Limits of {'this kind' if one else 'these kinds'} are now watched"
+            " with your default thresholds.",
+            f"{'Kind' if one else 'Kinds'}: {', '.join(kinds)}. Details: {hint}",
         ]
     else:
         title = "Claude usage data changed shape"
