@@ -113,10 +113,35 @@ def is_ours(value: object) -> bool:
     return PROGRAM in names or module
 
 
+MAX_BYTES = 4 * 1024 * 1024
+"""A settings file larger than this is not a settings file: refused, not read into memory."""
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, through a symlink (dotfile managers link ``settings.json``) but never
+    from a FIFO, a device or a folder: ``O_NONBLOCK`` keeps a planted FIFO from hanging the
+    command at ``open``, and the ``fstat`` refuses it before any read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 16):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise OSError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB, not a settings file")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read(path: Path) -> dict[str, Any]:
     """The settings as a dict; ``{}`` when the file is missing; InputError when it is not JSON."""
     try:
-        raw = path.read_bytes()
+        raw = _read_bytes(path)
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -144,7 +169,7 @@ def _backup(path: Path, now: datetime) -> Path | None:
         if target.exists():
             continue
         try:
-            data = path.read_bytes()
+            data = _read_bytes(path)
             atomic_write_bytes(target, data, mode=_mode(path), ours=False)
         except OSError as exc:
             raise StoreError(f"cannot back up {path}: {exc.strerror or exc}") from None

@@ -13,7 +13,7 @@ poll). The document::
 fields as Claude Code sent them (the reader validates them; the writer does not
 need to).
 
-Standard library only (``os``, ``json``; not even ``contextlib``) and nothing of
+Standard library only (``os``, ``json``, ``stat``; not even ``contextlib``) and nothing of
 ours: ``statusline`` imports this on every statusline refresh, where every
 millisecond of start-up shows. So no :mod:`notifier.store` (which pulls in ``tempfile`` and
 ``pathlib``): the write is done here by hand, the same way:
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat  # already loaded by os itself: free at start-up
 
 TYPE_CHECKING = False  # typing is not imported at run time: its import costs start-up time
 if TYPE_CHECKING:
@@ -102,10 +103,14 @@ def read(path: str) -> object | None:
     bonus, and without one the agent simply polls.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        # O_NONBLOCK: opening a FIFO planted here must not wait for a writer (the agent
+        # reads this at each poll); the fstat below then refuses anything not a file.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
         raw = os.read(fd, MAX_BYTES + 1)
     except OSError:
         return None

@@ -378,7 +378,8 @@ class Agent:
         other bucket with its state kept, no drift check runs on it (its
         ``source`` says so), and the history records it marked as such. The
         endpoint's own memory (outcome, failures, backoff, last poll) is left
-        as it was: no request was made.
+        as it was: no request was made. The reset schedule does apply, as after an
+        ``ok`` poll: a reset due before the next deadline still gets its one extra poll.
         """
         agent = self.agent_state
         now = self.clock()
@@ -410,10 +411,15 @@ class Agent:
             logger.exception("could not use the statusline reading; polling instead")
             return None
         await self._publish(events, now)
-        self.agent_state = agent.model_copy(update={"last_reading_at": observation.observed_at})
-        self._save()
         regular = schedule.next_poll(Outcome.OK, 0, None, now, self.config, self.rng)
         deadline = passive.next_deadline(regular, agent.last_poll_at)
+        # A reading is as good as an ok poll for the reset schedule: without this, a reset
+        # due before the next deadline was seen up to one interval late.
+        deadline, reset_polls = self._reset_deadline(deadline, now, agent.reset_polls)
+        self.agent_state = agent.model_copy(
+            update={"last_reading_at": observation.observed_at, "reset_polls": reset_polls}
+        )
+        self._save()
         logger.debug(
             "used a statusline reading instead of polling; next in %s", _seconds(deadline - now)
         )

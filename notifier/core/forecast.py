@@ -24,13 +24,15 @@ Decisions the contract leaves open, taken here on purpose:
 - Points are kept only while ``L`` is known: before the first reset of a bucket
   with a learned length there is nothing to forecast, and that reset would
   start a new list anyway.
+- Only a bucket without a name default learns a length: one whose name gives ``L``
+  keeps no longest span in its state.
 - Points older than ``observed_at - L / 5`` are dropped as they age out, using the
   ``L`` of that moment. A learned ``L`` only grows, and within one window only
   when the server moves ``resets_at`` later without a reset, so at worst the
   list briefly holds less than ``L / 5``.
-- The slope is computed afresh from the points (two-pass least squares in
-  hours since the first point) when every other condition holds, never from
-  running sums: a state saved and loaded gives bit-for-bit the same forecasts.
+- The slope is computed afresh from the points (least squares in hours since
+  the first point) when every other condition holds, never from sums kept
+  between polls: a state saved and loaded gives bit-for-bit the same forecasts.
 
 :class:`PaceTrack` is the mutable working copy the :class:`~notifier.core.pipeline.Pipeline`
 keeps per bucket (appending to a deque costs nothing per poll); it converts to
@@ -52,6 +54,7 @@ from typing import Any
 from notifier.core.buckets import SCOPED_PREFIX, Bucket
 from notifier.core.events import CapProjected
 from notifier.core.models import BucketState, Point
+from notifier.core.rules import JITTER
 
 CAP = 100.0
 FIVE_HOURS = timedelta(hours=5)
@@ -77,14 +80,22 @@ def default_window(name: str) -> timedelta | None:
     return None
 
 
+def learned_length(longest_seconds: float | None, reset_seen: bool) -> timedelta | None:
+    """``L`` of a bucket without a name default: the longest span, once a reset was seen.
+
+    A span that is not positive (every ``resets_at`` seen was already past) is no length.
+    """
+    if reset_seen and longest_seconds is not None and longest_seconds > 0:
+        return timedelta(seconds=longest_seconds)
+    return None
+
+
 def window_length(name: str, longest_seconds: float | None, reset_seen: bool) -> timedelta | None:
     """``L``: the name's default, else the longest span seen once a reset was seen."""
     default = default_window(name)
     if default is not None:
         return default
-    if reset_seen and longest_seconds is not None and longest_seconds > 0:
-        return timedelta(seconds=longest_seconds)
-    return None
+    return learned_length(longest_seconds, reset_seen)
 
 
 def slope_per_hour(points: Sequence[Point]) -> float | None:
@@ -148,22 +159,27 @@ def project(
 def pace_delta(
     utilization: float, resets_at: datetime | None, now: datetime, length: timedelta | None
 ) -> float | None:
-    """Percentage points ahead of (positive) or behind (negative) an even pace, or ``None``."""
+    """Percentage points ahead of (positive) or behind (negative) an even pace, or ``None``.
+
+    ``length`` is positive (:func:`window_length` gives no other), and ``resets_at``
+    is after ``now``, so the share elapsed is below 1; it is only clamped at 0, for a
+    ``resets_at`` further ahead than one window.
+    """
     if resets_at is None or length is None or resets_at <= now:
         return None  # no window, or it is over: these numbers are from before its reset
-    elapsed = 1 - (resets_at - now) / length
-    elapsed = min(max(elapsed, 0.0), 1.0)
+    elapsed = max(1 - (resets_at - now) / length, 0.0)
     return utilization - CAP * elapsed
 
 
 def pace_words(delta: float) -> str:
-    """``ahead of pace by 12 points`` / ``on pace`` / ``behind pace by 8 points``."""
-    points = round(abs(delta))
+    """``ahead of pace by 12 points`` / ``on pace`` / ``behind pace by 8 points``.
+
+    Past the band the count is at least 5, so the word is always plural.
+    """
     if abs(delta) <= ON_PACE_BAND:
         return "on pace"
-    unit = "point" if points == 1 else "points"
     side = "ahead of" if delta > 0 else "behind"
-    return f"{side} pace by {points} {unit}"
+    return f"{side} pace by {round(abs(delta))} points"
 
 
 @dataclass(slots=True)
@@ -174,25 +190,23 @@ class PaceTrack:
     fired: bool = False
     longest_seconds: float | None = None
     reset_seen: bool = False
-    default: timedelta | None = None
-    """The length the bucket's name implies (:func:`default_window`), looked up once."""
-    default_fifth: timedelta | None = None
-    """``default / 5``, the age past which a point is dropped, computed once."""
+    fixed: tuple[timedelta, timedelta] | None = None
+    """``(L, L / 5)`` when the bucket's name implies ``L`` (:func:`default_window`):
+    the length and the age past which a point is dropped, computed once."""
 
     @classmethod
     def for_bucket(cls, name: str, state: BucketState | None = None) -> PaceTrack:
         """The working copy for bucket ``name``: from its persisted fields, or fresh."""
         default = default_window(name)
-        fifth = default / 5 if default is not None else None
+        fixed = (default, default / 5) if default is not None else None
         if state is None:
-            return cls(default=default, default_fifth=fifth)
+            return cls(fixed=fixed)
         return cls(
             points=deque(state.points),
             fired=state.forecast_fired,
             longest_seconds=state.longest_window_seconds,
             reset_seen=state.reset_seen,
-            default=default,
-            default_fifth=fifth,
+            fixed=fixed,
         )
 
     def fields(self) -> dict[str, Any]:
@@ -206,11 +220,9 @@ class PaceTrack:
 
     def length(self) -> timedelta | None:
         """``L`` as this track knows it (see :func:`window_length`)."""
-        if self.default is not None:
-            return self.default
-        if self.reset_seen and self.longest_seconds is not None and self.longest_seconds > 0:
-            return timedelta(seconds=self.longest_seconds)
-        return None
+        if self.fixed is not None:
+            return self.fixed[0]
+        return learned_length(self.longest_seconds, self.reset_seen)
 
     def observe(
         self,
@@ -232,30 +244,24 @@ class PaceTrack:
             points.clear()
             self.fired = False
             self.reset_seen = True
-        length = self.default
-        fifth = self.default_fifth
-        if (
-            length is None or fifth is None
-        ):  # learned: keep the longest span, forecast once a reset was seen
+        if self.fixed is not None:
+            length, fifth = self.fixed
+        else:  # learned: keep the longest span, forecast once a reset was seen
             if resets_at is not None:
                 span = (resets_at - observed_at).total_seconds()
-                if self.longest_seconds is None or span > self.longest_seconds:
-                    self.longest_seconds = span
-            length = self.length()
-            if length is None:
+                longest = self.longest_seconds
+                self.longest_seconds = span if longest is None else max(longest, span)
+            learned = learned_length(self.longest_seconds, self.reset_seen)
+            if learned is None:
                 return
-            fifth = length / 5
+            length, fifth = learned, learned / 5
         utilization = bucket.utilization
         points.append((observed_at, utilization))
         horizon = observed_at - fifth
         while points[0][0] < horizon:
             points.popleft()
-        if (
-            self.fired
-            or resets_at is None
-            or not forecast_min <= utilization < CAP
-            or len(points) < 3
-        ):
+        # At 100 % or more project() gives no date: nothing left to forecast.
+        if self.fired or resets_at is None or utilization < forecast_min or len(points) < 3:
             return
         projection = project(points, utilization, observed_at, length)
         if projection is None or projection.cap_at is None:
@@ -295,15 +301,18 @@ def pace_of(bucket: Bucket, state: BucketState | None, now: datetime) -> Pace:
     the newest point. Then the contract's conditions (3 points spanning ``L / 20``)
     decide whether there is a rate at all.
     """
-    longest = state.longest_window_seconds if state is not None else None
-    length = window_length(bucket.name, longest, state.reset_seen if state is not None else False)
+    if state is None:
+        length = default_window(bucket.name)
+    else:
+        length = window_length(bucket.name, state.longest_window_seconds, state.reset_seen)
     delta = pace_delta(bucket.utilization, bucket.resets_at, now, length)
-    if length is None or state is None or bucket.resets_at is None:
-        return Pace(length, delta, None, None)
-    same_window = state.resets_at is not None and abs(
-        state.resets_at - bucket.resets_at
-    ) <= timedelta(seconds=60)
-    if not same_window:
+    if (
+        length is None
+        or state is None
+        or state.resets_at is None
+        or bucket.resets_at is None
+        or abs(state.resets_at - bucket.resets_at) > JITTER
+    ):
         return Pace(length, delta, None, None)
     horizon = now - length / 5
     points = [point for point in state.points if horizon <= point[0] < now]

@@ -221,6 +221,38 @@ async def test_a_fresh_reading_skips_the_poll_and_feeds_only_its_windows() -> No
     assert await agent.use_reading() is None
 
 
+async def test_a_reading_keeps_the_extra_poll_just_after_an_expected_reset() -> None:
+    """A reading stands in for an ok poll, so the reset schedule applies after it too.
+
+    Interval 10 minutes: the poll 10 minutes before the 5-hour reset leaves the regular
+    deadline on the reset itself (no extra poll yet: reset + 30 s is not earlier). The
+    reading 5 minutes before the reset would wait the full interval, to 5 minutes past
+    it; the reset rule brings the next deadline to reset + 30 s, once.
+    """
+    from notifier.core.schedule import RESET_MARGIN
+
+    # "always": the 5-hour window (at ~40 %) crossed no threshold, and with the default
+    # "crossed" its reset would not be told, so it would get no extra poll at all.
+    config = _config(interval=timedelta(minutes=10)).model_copy(
+        update={"reset_notifications": "always"}
+    )
+    clock = FakeTime()
+    agent, endpoint, _ = await _agent(config, clock)
+    clock.now = FIVE_RESET - timedelta(minutes=10)
+    deadline = await agent.poll_once()
+    assert deadline == FIVE_RESET
+    assert agent.agent_state.reset_polls == ()
+    clock.now = FIVE_RESET - timedelta(minutes=5)
+    spool.write(str(resolve().state_dir), _reading(clock.now - timedelta(seconds=10)))
+
+    deadline = await agent.use_reading()
+
+    assert deadline == FIVE_RESET + RESET_MARGIN
+    assert len(endpoint.asked) == 1  # the reading spared the poll
+    saved = json.loads(resolve().state_file.read_text())
+    assert [datetime.fromisoformat(t) for t in saved["agent"]["reset_polls"]] == [FIVE_RESET]
+
+
 async def test_a_first_start_asks_the_endpoint_even_with_a_fresh_reading() -> None:
     clock = FakeTime()
     agent, endpoint, _ = await _agent(_config(), clock)

@@ -224,3 +224,36 @@ def test_dry_runs_write_nothing(claude: Path, capsys: pytest.CaptureFixture[str]
 def test_what_counts_as_ours(command: str, ours: bool) -> None:
     assert is_ours({"type": "command", "command": command}) is ours
     assert is_ours(command) is False  # not an entry at all
+
+
+@pytest.mark.parametrize("planted", ["fifo", "folder", "link to a fifo"])
+def test_a_settings_path_that_is_no_file_is_refused_without_waiting(
+    claude: Path, tmp_path: Path, planted: str
+) -> None:
+    """A FIFO at ``settings.json`` used to hang ``install --statusline`` at its read.
+
+    Run as a subprocess with a timeout, so a regression fails here instead of
+    hanging the suite; the answer is one line and exit 2, and nothing is created.
+    """
+    import os
+
+    path = claude / "settings.json"
+    if planted == "fifo":
+        os.mkfifo(path)
+    elif planted == "folder":
+        path.mkdir()
+    else:
+        os.mkfifo(tmp_path / "pipe")
+        path.symlink_to(tmp_path / "pipe")
+    env = {**os.environ, "CLAUDE_CONFIG_DIR": str(claude)}
+    done = subprocess.run(
+        [sys.executable, "-m", "notifier", "install", "--statusline"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == (f"claude-usage-notifier: cannot read {path}: not a regular file\n")
+    assert _backups(claude) == []

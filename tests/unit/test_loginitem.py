@@ -778,6 +778,57 @@ def test_agent_status_json_reports_facts_and_last_success(
     assert data["lock_holder_pid"] is None
 
 
+def test_agent_status_says_since_when_polls_fail_and_when_the_statusline_stood_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stale numbers in `status` need their reason here: failing polls, or a statusline reading."""
+    _write_state(
+        tmp_path,
+        {
+            "version": STATE_VERSION,
+            "buckets": {},
+            "agent": {
+                "outcome": "unreachable",
+                "consecutive_failures": 4,
+                "failing_since": "2025-11-20T10:00:00+00:00",
+                "last_success_at": "2025-11-20T09:55:00+00:00",
+                "last_reading_at": "2025-11-20T09:57:30+00:00",
+            },
+        },
+    )
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert (
+        "failing since: 2025-11-20T10:00:00+00:00 (4 failed polls in a row; "
+        "`status` shows the last good numbers)"
+    ) in text
+    assert "statusline:   last reading 2025-11-20T09:57:30+00:00 (stood in for a poll)" in text
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["failing_since"] == "2025-11-20T10:00:00+00:00"
+    assert data["consecutive_failures"] == 4
+    assert data["last_reading_at"] == "2025-11-20T09:57:30+00:00"
+
+
+def test_agent_status_of_a_healthy_agent_has_no_failure_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_state(tmp_path, {"version": STATE_VERSION, "buckets": {}, "agent": {"outcome": "ok"}})
+    runner = RecordingRunner(respond=lambda argv: _systemctl_show(True))
+    assert _run(commands.agent_status, _args(json=True, platform="linux"), runner) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["failing_since"], data["consecutive_failures"], data["last_reading_at"]) == (
+        None,
+        0,
+        None,
+    )
+    assert _run(commands.agent_status, _args(platform="linux"), runner) == 0
+    out = capsys.readouterr().out
+    assert "failing since" not in out
+    assert "statusline:" not in out
+
+
 def _write_state(tmp_path: Path, data: object) -> Path:
     state_file = tmp_path / "app" / "state" / "state.json"
     state_file.parent.mkdir(parents=True, exist_ok=True)

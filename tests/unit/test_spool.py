@@ -65,6 +65,29 @@ def test_read_ignores_what_is_not_a_reading(tmp_path: Path) -> None:
     assert spool.read(str(path)) is None  # never followed
 
 
+def test_read_does_not_wait_on_a_fifo_planted_at_the_spool(tmp_path: Path) -> None:
+    """A FIFO opened for reading blocks until a writer comes: the agent would hang at its poll.
+
+    The read runs in a thread so that a regression fails this test instead of
+    hanging the suite; a directory at the path is refused the same way.
+    """
+    import threading
+
+    path = tmp_path / spool.FILE_NAME
+    os.mkfifo(path)
+    answers: list[object] = []
+    reader = threading.Thread(target=lambda: answers.append(spool.read(str(path))), daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    if reader.is_alive():  # unblock the stuck open so the thread can end
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("spool.read waited on a FIFO")
+    assert answers == [None]
+    path.unlink()
+    path.mkdir()
+    assert spool.read(str(path)) is None
+
+
 def test_sweep_removes_only_orphans_a_minute_old(tmp_path: Path) -> None:
     tmp_path = tmp_path / "state"
     tmp_path.mkdir()

@@ -135,6 +135,9 @@ def status_data(item: LoginItem, where: Paths) -> dict[str, Any]:
         "last_success_at": _iso(agent.last_success_at),
         "last_poll_at": _iso(agent.last_poll_at),
         "backoff_until": _iso(agent.backoff_until),
+        "failing_since": _iso(agent.failing_since),
+        "consecutive_failures": agent.consecutive_failures,
+        "last_reading_at": _iso(agent.last_reading_at),
         "last_error": agent.last_error,
         "notifier": agent.notifier,
         "user_agent": agent.user_agent,
@@ -210,6 +213,15 @@ def agent_status(args: argparse.Namespace, runner: CommandRunner | None = None) 
             "osascript:    if nothing appears, allow Script Editor to notify once "
             '(open Script Editor, run `display notification "test"`, click Allow)'
         )
+    if data["failing_since"]:
+        # Why `status` shows old numbers: the polls fail, not the numbers stand still.
+        failures = data["consecutive_failures"]
+        lines.append(
+            f"failing since: {data['failing_since']} ({failures} failed "
+            f"poll{'s' if failures != 1 else ''} in a row; `status` shows the last good numbers)"
+        )
+    if data["last_reading_at"]:
+        lines.append(f"statusline:   last reading {data['last_reading_at']} (stood in for a poll)")
     if data["backoff_until"]:
         lines.append(f"backing off until: {data['backoff_until']}")
     if data["last_error"]:
