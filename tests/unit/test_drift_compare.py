@@ -130,6 +130,12 @@ OLD = [
         ],
     ),
     (
+        "a codename come alive below the top: its members read against the windows",
+        [{"g": {"five_hour": {"utilization": 1, "resets_at": "t"}, "amber": None}}],
+        {"g": {"five_hour": {"utilization": 1, "resets_at": "t"}, "amber": {"utilization": 2}}},
+        [type_changed("g.amber", "null", "object")],
+    ),
+    (
         "the items of a list that is also a new window: the list's own items",
         [{"a": [[None]]}],
         {"a": [[1], {"utilization": None}]},
@@ -154,6 +160,12 @@ OLD = [
             added("a[].utilization", "null"),
             type_changed("a[][]", "number", "object"),
         ],
+    ),
+    (
+        "an object that is a list in another item: its subtree is news, not looked at",
+        [{"l": [{"g": {"m": 1}}]}],
+        {"l": [{"g": {"x": 1}}, {"g": [1]}]},
+        [type_changed("l[].g", "object", "array")],  # neither g.x added nor g.m removed
     ),
     (
         "a value that became a list: its items are part of the news, not added",
