@@ -63,6 +63,19 @@ REN = [
         [added("w.b", "string"), renamed("w.a", "w.c")],
     ),
     (
+        # Member similarity is for objects: two lists are a rename with or without items.
+        "a list with items renamed to an empty list",
+        {"w": {"old": [1]}},
+        {"w": {"new": []}},
+        [renamed("w.old", "w.new")],
+    ),
+    (
+        "an empty list renamed to a list with items",
+        {"w": {"old": []}},
+        {"w": {"new": [1]}},
+        [renamed("w.old", "w.new")],
+    ),
+    (
         "objects sharing exactly half of their members: a rename",
         {"w": {"old": {"a": 1, "b": 1}}},
         {"w": {"new": {"a": 1}}},
