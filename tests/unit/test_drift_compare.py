@@ -57,6 +57,12 @@ REN = [
         [renamed("w.a", "w.b")],
     ),
     (
+        "a removed key with no added sibling stays removed beside a rename",
+        {"v": {"x": 1}, "w": {"a": 1}},
+        {"v": {}, "w": {"b": 1}},
+        [removed("v.x"), renamed("w.a", "w.b")],
+    ),
+    (
         "an incompatible candidate is passed over for the next one",
         {"w": {"a": 1}},
         {"w": {"b": "s", "c": 2}},
