@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from notifier.core.errors import ConfigError
-from notifier.core.models import Config
 from notifier.store import read_capped
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from notifier.core.models import Config
 
 ENV_PREFIX = "CLAUDE_USAGE_NOTIFIER_"
 MAX_CONFIG_BYTES = 1024 * 1024
+NOT_SETTINGS = frozenset({"home", "config_dir", "state_dir", "data_dir", "log_dir", "debug"})
+"""``CLAUDE_USAGE_NOTIFIER_<NAME>`` variables that are no setting: the folders
+(:mod:`notifier.paths`) and the CLI's debug switch. A test keeps them apart from
+:class:`~notifier.core.models.Config`'s fields."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ def _env_value(key: str, raw: str) -> Any:
     lists take JSON, ``75,90`` or a single number; everything else tries JSON
     (numbers, booleans, tables) and falls back to the text.
     """
+    from notifier.core.models import Config
+
     annotation = Config.model_fields[key].annotation
     if _textual(annotation):
         return raw
@@ -70,6 +77,8 @@ def _env_value(key: str, raw: str) -> Any:
 
 
 def _env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    from notifier.core.models import Config
+
     fields = set(Config.model_fields) - {"buckets"}
     out: dict[str, Any] = {}
     for name, raw in environ.items():
@@ -104,6 +113,12 @@ def load(
     ``path`` is ``--config FILE`` (must exist); ``default_path`` is the platform
     location (may be missing: defaults apply).
     """
+    import tomllib  # only with a file to read: see nothing_to_validate
+
+    from pydantic import ValidationError
+
+    from notifier.core.models import Config
+
     env = os.environ if environ is None else environ
     source = path if path is not None else default_path
     data: dict[str, Any] = {}
@@ -132,3 +147,35 @@ def load(
         raise ConfigError(_describe(exc, origin)) from None
     warnings = [f"{origin}: unknown key '{key}' ignored" for key in config.unknown_keys()]
     return LoadedConfig(config=config, source=found, warnings=warnings)
+
+
+def nothing_to_validate(
+    path: Path | None,
+    default_path: Path,
+    environ: dict[str, str] | None = None,
+) -> bool:
+    """True when :func:`load` could only answer the defaults, without a warning.
+
+    That is: no ``--config FILE``, no file (not even a broken link) at the default
+    location, and no ``CLAUDE_USAGE_NOTIFIER_<NAME>`` variable that might be a setting.
+    Then there is nothing for pydantic to check, and a read-only command that needs
+    nothing but the defaults (``status --payload``: every bucket enabled) can skip
+    building the model classes, the bulk of its start-up. Anything else, an empty
+    file included, goes through :func:`load`, the one validator.
+    """
+    if path is not None:
+        return False
+    env = os.environ if environ is None else environ
+    for name in env:
+        if (
+            name.startswith(ENV_PREFIX)
+            and name.removeprefix(ENV_PREFIX).lower() not in NOT_SETTINGS
+        ):
+            return False
+    try:
+        os.lstat(default_path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # load() says what is wrong with it
+    return False

@@ -28,8 +28,8 @@ from typing import Any
 
 from notifier.core.errors import InputError, StoreError
 from notifier.core.jsondoc import loads
-from notifier.core.models import ENDPOINT, STATUSLINE, Observation, parse_timestamp
 from notifier.core.redact import redact
+from notifier.core.values import ENDPOINT, STATUSLINE, Observation, parse_timestamp
 from notifier.paths import ensure_private_dir
 from notifier.store import open_regular
 

@@ -24,7 +24,6 @@ import errno
 import json
 import os
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -106,6 +105,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600, ours: bool
     ``schemas/``) pass ``ours=False`` and the wanted ``mode``: the parent is
     created if missing but its mode is left alone.
     """
+    import tempfile  # writers only: readers (`status`) start faster without it
+
     try:
         if ours:
             ensure_private_dir(path.parent)

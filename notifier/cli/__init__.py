@@ -52,13 +52,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str]) -> int:
+    """Parse (``status``'s plain options without argparse), call, map errors to exit codes."""
     import os
 
-    from notifier.cli.parser import PROG, build_parser
+    from notifier.core import PROGRAM as PROG
     from notifier.core.errors import ExitCode, NotifierError
     from notifier.core.text.clean import printable
 
-    args = build_parser().parse_args(argv)
+    args = None
+    if argv[:1] == ["status"]:
+        # The command people run by hand and in scripts: skip building the whole
+        # argparse tree when its options are plain (see notifier.cli.quickargs).
+        from notifier.cli.quickargs import status_args
+
+        args = status_args(argv[1:])
+    if args is None:
+        from notifier.cli.parser import build_parser
+
+        args = build_parser().parse_args(argv)
     if args.handler is None:
         # The bare program (or a bare `drift`): what can be done, not an error line.
         args.help_parser.print_help()

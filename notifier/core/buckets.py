@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, NamedTuple
 
-from notifier.core.models import as_number, parse_timestamp, unrepresentable_timestamp
+from notifier.core.values import as_number, parse_timestamp, unrepresentable_timestamp
 
 LIMIT_PREFIX = "limit:"
 SCOPED_KIND = "weekly_scoped"

@@ -49,12 +49,14 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from notifier.core.buckets import SCOPED_PREFIX, Bucket
-from notifier.core.events import CapProjected
-from notifier.core.models import BucketState, Point
-from notifier.core.rules import JITTER
+from notifier.core.values import JITTER, Point
+
+if TYPE_CHECKING:
+    from notifier.core.events import CapProjected
+    from notifier.core.models import BucketState
 
 CAP = 100.0
 FIVE_HOURS = timedelta(hours=5)
@@ -267,6 +269,10 @@ class PaceTrack:
         if projection is None or projection.cap_at is None:
             return
         if projection.cap_at < resets_at - length / 10:
+            # Imported here, on the rare emit: `status` reads paces and never builds events,
+            # and the events module is a noticeable part of its start-up (issue 18).
+            from notifier.core.events import CapProjected
+
             self.fired = True
             emit(
                 CapProjected(
@@ -281,6 +287,24 @@ class PaceTrack:
             )
 
 
+class PaceMemory(Protocol):
+    """What :func:`pace_of` reads of a bucket's persisted memory.
+
+    :class:`~notifier.core.models.BucketState` has it, and so has the pydantic-free
+    :class:`~notifier.core.stateview.BucketView` that ``status`` reads the agent's
+    state with (start-up time).
+    """
+
+    @property
+    def resets_at(self) -> datetime | None: ...  # noqa: D102 (the BucketState field)
+    @property
+    def points(self) -> Sequence[Point]: ...  # noqa: D102
+    @property
+    def longest_window_seconds(self) -> float | None: ...  # noqa: D102
+    @property
+    def reset_seen(self) -> bool: ...  # noqa: D102
+
+
 @dataclass(frozen=True, slots=True)
 class Pace:
     """What ``status`` shows about a bucket's pace now (every part ``None`` when unknown)."""
@@ -293,7 +317,7 @@ class Pace:
     """When 100 % comes at the recent rate; ``None`` when it does not climb."""
 
 
-def pace_of(bucket: Bucket, state: BucketState | None, now: datetime) -> Pace:
+def pace_of(bucket: Bucket, state: PaceMemory | None, now: datetime) -> Pace:
     """The pace of ``bucket`` read at ``now``, with the agent's persisted points if any.
 
     The stored points count only while they belong to this window (the stored

@@ -1,151 +1,44 @@
-"""Plain data: the usage payload (tolerant), the configuration and the persisted state.
+"""Plain data: the configuration and the persisted state.
 
-Pure: imports pydantic and the standard library only; no I/O, no clock.
+Pure: imports pydantic and the standard library only; no I/O, no clock. The plain
+values these models share with pydantic-free readers (timestamps, numbers,
+:class:`Outcome`, :data:`STATE_VERSION`) live in :mod:`notifier.core.values` and are
+re-exported here.
 
-The payload models accept everything the endpoint has been seen to send
-(``null`` windows, missing fields, ints or floats, unknown keys) because a
-watcher that fails a whole poll on one surprise is worse than useless. Unknown
-keys are kept (``extra="allow"``) so drift detection still sees them.
+The payload itself has no model: :mod:`notifier.core.buckets` reads it as plain
+JSON, leniently (``null`` windows, missing fields, ints or floats, unknown keys),
+because a watcher that fails a whole poll on one surprise is worse than useless,
+and drift detection needs the raw document anyway.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
 )
 
-JSONObject = dict[str, Any]
-
-
-# Representable instants: years 1-9999 once the offset is applied (the contract), less a
-# day at either end, so that showing one in any local time zone and the rules' arithmetic
-# (a minute of jitter, a share of a window) can never step outside ``datetime``'s range.
-EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 31, tzinfo=UTC) - timedelta(days=1)
-
-
-def representable(moment: datetime) -> bool:
-    """True for an aware instant safely inside ``datetime``'s range (see :data:`EARLIEST`)."""
-    if moment.tzinfo is None:
-        return False
-    try:
-        utc = moment.astimezone(UTC)
-    except (OverflowError, ValueError):  # the offset pushes it past year 1 or 9999
-        return False
-    return EARLIEST <= utc <= LATEST
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """ISO 8601 with its offset kept; ``None`` for null, naive, unparsable or unrepresentable.
-
-    A naive timestamp would be read in local time and move resets by hours, so it
-    is refused rather than guessed. One whose offset pushes it outside years
-    1-9999 cannot be compared or shown: it is missing, like any other bad value.
-    """
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if representable(parsed) else None
-
-
-def unrepresentable_timestamp(value: object) -> bool:
-    """True for a well-formed, aware ISO 8601 text whose instant is out of range.
-
-    Such a reading cannot be compared or shown, so the contract makes the whole
-    bucket reading missing for that observation (a garbage string, in contrast,
-    is just an unknown ``resets_at``).
-    """
-    if not isinstance(value, str):
-        return False
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return parsed.tzinfo is not None and not representable(parsed)
-
-
-def as_number(value: object) -> float | None:
-    """A finite JSON number as float; ``None`` for anything else (bools included).
-
-    An integer too large for a float (``10**400``) is ``None`` too, not an
-    OverflowError: that one reading is missing, the rest of the payload goes on.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-Timestamp = Annotated[datetime | None, BeforeValidator(parse_timestamp)]
-Number = Annotated[float | None, BeforeValidator(as_number)]
-
-
-class _Tolerant(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-
-class Window(_Tolerant):
-    """A usage window: ``{"utilization": percent, "resets_at": ISO 8601 | null}``."""
-
-    utilization: Number = None
-    resets_at: Timestamp = None
-
-
-class ExtraUsage(_Tolerant):
-    """Metered pay-as-you-go usage; money fields are minor units (cents)."""
-
-    is_enabled: bool | None = None
-    monthly_limit: Number = None
-    used_credits: Number = None
-    utilization: Number = None
-    currency: str | None = None
-    decimal_places: int | None = None
-
-
-class ScopeModel(_Tolerant):
-    """``limits[].scope.model``."""
-
-    id: str | None = None
-    display_name: str | None = None
-
-
-class Scope(_Tolerant):
-    """``limits[].scope``."""
-
-    model: ScopeModel | None = None
-
-
-class LimitEntry(_Tolerant):
-    """One entry of the self-describing ``limits`` list."""
-
-    kind: str | None = None
-    group: str | None = None
-    percent: Number = None
-    severity: str | None = None
-    resets_at: Timestamp = None
-    scope: Scope | None = None
-    is_active: bool | None = None
-
+# Re-exported (``X as X``): the shared plain values, see notifier.core.values.
+from notifier.core.values import EARLIEST as EARLIEST
+from notifier.core.values import ENDPOINT as ENDPOINT
+from notifier.core.values import LATEST as LATEST
+from notifier.core.values import STATE_VERSION as STATE_VERSION
+from notifier.core.values import STATUSLINE as STATUSLINE
+from notifier.core.values import JSONObject as JSONObject
+from notifier.core.values import Observation as Observation
+from notifier.core.values import Outcome as Outcome
+from notifier.core.values import Point as Point
+from notifier.core.values import as_number as as_number
+from notifier.core.values import parse_timestamp as parse_timestamp
+from notifier.core.values import representable as representable
+from notifier.core.values import unrepresentable_timestamp as unrepresentable_timestamp
 
 # --------------------------------------------------------------------------- config
 
@@ -315,30 +208,7 @@ class Config(BaseModel):
 # --------------------------------------------------------------------------- observation
 
 
-ENDPOINT = "endpoint"
-"""``Observation.source`` of a payload the usage endpoint sent (or a recording of one)."""
-STATUSLINE = "statusline"
-"""``Observation.source`` of a reading Claude Code handed the statusline command: only its
-windows, no payload (see :mod:`notifier.core.passive`); no drift check runs on it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """One timestamped raw payload, as polled or as read from a recording."""
-
-    observed_at: datetime
-    payload: JSONObject
-    source: str = ENDPOINT
-
-
 # --------------------------------------------------------------------------- state
-
-STATE_VERSION = 2
-"""2: buckets remember the pace forecast's points, its once-per-window flag and the
-learned window length (version 1 files migrate with those empty)."""
-
-Point = tuple[datetime, float]
-"""One (observed_at, utilization) pair of the pace forecast."""
 
 
 class BucketState(BaseModel):
@@ -358,30 +228,6 @@ class BucketState(BaseModel):
     forecast_fired: bool = False
     longest_window_seconds: float | None = None
     reset_seen: bool = False
-
-
-class Outcome(StrEnum):
-    """What one poll came to; persisted as its value (``AgentState.outcome``)."""
-
-    OK = "ok"
-    RATE_LIMITED = "rate_limited"
-    UNREACHABLE = "unreachable"
-    SERVER_ERROR = "server_error"
-    BAD_RESPONSE = "bad_response"
-    LOGIN_REQUIRED = "login_required"
-    KEYCHAIN_LOCKED = "keychain_locked"  # macOS: locked or refused keychain
-    NEVER = "never"  # no poll yet
-
-    @property
-    def is_backoff(self) -> bool:
-        """True for outcomes that put the agent on a backoff ladder."""
-        return self in {
-            Outcome.UNREACHABLE,
-            Outcome.SERVER_ERROR,
-            Outcome.BAD_RESPONSE,
-            Outcome.RATE_LIMITED,
-            Outcome.KEYCHAIN_LOCKED,
-        }
 
 
 class AgentState(BaseModel):

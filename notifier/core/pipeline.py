@@ -74,7 +74,7 @@ class Pipeline:
             name: PaceTrack.for_bucket(name, bucket) for name, bucket in initial.buckets.items()
         }
         self._known = known
-        # (enabled, forecast) per bucket name: the config is fixed for a pipeline's life.
+        # (enabled, forecast) per bucket name, looked up once per config (see reconfigure).
         self._switches: dict[str, tuple[bool, bool]] = {}
         self._seen: set[str] = set(seen_variants)
         self.last_buckets: list[Bucket] = []
@@ -92,6 +92,7 @@ class Pipeline:
         lower threshold fires at the next observation that is at or above it).
         """
         self._config = config
+        self._switches.clear()  # a reload may disable a bucket or switch its forecast
         if self._known is not None:
             self._known = known
 

@@ -44,17 +44,19 @@ Decisions the contract leaves open, taken here on purpose:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from notifier.core.buckets import Bucket
 from notifier.core.events import BucketReset, ThresholdCrossed
 from notifier.core.models import BucketState, Config
 
+# A change of ``resets_at`` of a minute or less is jitter, not a reset (defined with the
+# plain values, so the pace can use it without the rules' imports; re-exported here).
+from notifier.core.values import JITTER as JITTER
+
 RuleEvent = ThresholdCrossed | BucketReset
 """The events the rules can emit (drift events come from ``drift``)."""
 
-# A change of ``resets_at`` of a minute or less is jitter, not a reset.
-JITTER = timedelta(seconds=60)
 # An early reset (a grant used): the drop it needs, and the level it must reach.
 GRANT_DROP = 40.0
 GRANT_LEVEL = 10.0

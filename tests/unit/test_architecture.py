@@ -84,6 +84,8 @@ def test_pure_core_loads_no_edge_library() -> None:
 
 
 def test_status_command_stays_light() -> None:
-    # `status` must start fast: no notification stack, no deepdiff.
+    # `status` must start fast: no notification stack, no deepdiff, and pydantic only
+    # when a file needs validating (tests/integration/test_status_imports.py).
     loaded = _loaded_after("import notifier.cli, notifier.cli.commands.status")
-    assert not loaded & {"desktop_notifier", "deepdiff", "dbus_fast", "rubicon", "asyncio", "httpx"}
+    heavy = {"desktop_notifier", "deepdiff", "dbus_fast", "rubicon", "asyncio", "httpx", "pydantic"}
+    assert not loaded & heavy

@@ -255,3 +255,85 @@ def test_labels_spell_the_scoped_prefix_as_discovery_does() -> None:
     from notifier.core.text import labels
 
     assert labels.SCOPED_PREFIX == SCOPED_PREFIX
+
+
+def test_resets_a_minute_apart_are_still_one_limit_under_two_names() -> None:
+    # 60 s is jitter (the contract: a change of a minute or less is not a reset); 61 s,
+    # above, is another limit.
+    window = {"utilization": 41.0, "resets_at": "2026-11-07T14:59:00Z"}
+    found = _opus(window, 41, "2026-11-07T15:00:00Z")
+    assert [b.alias_of for b in found] == [None, "seven_day_opus"]
+
+
+def test_a_window_named_exactly_underscore_slug_ends_with_it() -> None:
+    # The contract's rule is "a key that ends with _<slug>": the key "_opus" does.
+    same = {"utilization": 41.0, "resets_at": None}
+    opus = {"model": {"display_name": "Opus"}}
+    payload = {"_opus": same, "limits": [{"kind": "weekly_scoped", "percent": 41, "scope": opus}]}
+    assert [b.alias_of for b in discover(payload)] == [None, "_opus"]
+
+
+def test_a_limit_whose_reset_time_is_out_of_range_is_missing_for_that_observation() -> None:
+    # Contract: a timestamp outside years 1-9999 once its offset is applied makes that
+    # bucket's reading missing (never a bucket with an unknown reset); the others go on.
+    payload = {
+        "limits": [
+            {"kind": "weekly_scoped", "percent": 3, "resets_at": "9999-12-31T23:59:59-01:00",
+             "scope": {"model": {"display_name": "Opus"}}},
+            {"kind": "daily_burst", "percent": 40, "resets_at": "garbage"},
+        ]
+    }  # fmt: skip
+    # A garbage string, in contrast, is just an unknown reset time.
+    assert [(b.name, b.resets_at) for b in discover(payload)] == [
+        ("limit:daily_burst:unscoped", None)
+    ]
+
+
+def test_two_limits_naming_the_same_bucket_keep_the_first() -> None:
+    payload = {
+        "limits": [
+            {"kind": "daily_burst", "percent": 40},
+            {"kind": "daily_burst", "percent": 55},  # same kind, unscoped again
+        ]
+    }
+    assert [(b.name, b.utilization) for b in discover(payload)] == [
+        ("limit:daily_burst:unscoped", 40.0)
+    ]
+
+
+@pytest.mark.parametrize("limits", [5, "weekly", {"kind": "weekly_scoped", "percent": 3}, True])
+def test_limits_that_are_not_a_list_are_ignored(limits: object) -> None:
+    # A surprise shape costs the limits, never the windows or the poll.
+    payload = {"five_hour": {"utilization": 10, "resets_at": None}, "limits": limits}
+    assert [b.name for b in discover(payload)] == ["five_hour"]
+
+
+def test_only_extra_usage_carries_money() -> None:
+    payload = {
+        "five_hour": {"utilization": 10, "resets_at": None, "used_credits": 5},
+        "extra_usage": {"utilization": 10, "used_credits": 100, "monthly_limit": 1000},
+    }
+    money = {b.name: b.money for b in discover(payload)}
+    assert money["five_hour"] is None
+    assert money["extra_usage"] is not None
+
+
+@pytest.mark.parametrize(
+    ("extra", "exponent", "currency"),
+    [
+        # decimal_places says how many digits the minor unit has: yen have none,
+        # dinars three; without it (or with a non-integer) cents, the common case.
+        ({"decimal_places": 0, "currency": "JPY"}, 0, "JPY"),
+        ({"decimal_places": 3, "currency": "KWD"}, 3, "KWD"),
+        ({}, 2, None),
+        ({"decimal_places": True}, 2, None),  # a boolean is no count of digits
+        ({"decimal_places": "3", "currency": 840}, 2, None),  # wrong types: the defaults
+    ],
+)
+def test_extra_usage_money_takes_its_exponent_and_currency_only_when_well_typed(
+    extra: dict[str, object], exponent: int, currency: str | None
+) -> None:
+    payload = {"extra_usage": {"utilization": 10, "used_credits": 100, **extra}}
+    (bucket,) = discover(payload)
+    assert bucket.money is not None
+    assert (bucket.money.exponent, bucket.money.currency) == (exponent, currency)

@@ -241,6 +241,72 @@ def test_every_number_is_finite_and_within_its_range(field: str, value: float) -
         assert _inside(field, value)
 
 
+# The exact edges of every documented range (Config's docstring and comments), both sides:
+# a random float almost never lands on an edge, and an off-by-one there is the usual bug.
+EDGES = [
+    # field, refused just outside, accepted at the edge
+    ("hysteresis", -0.5, 0),
+    ("hysteresis", 100.5, 100),
+    ("poll_interval_seconds", 0.5, 1),
+    ("poll_interval_seconds", 86_400.5, 86_400),
+    ("poll_jitter_seconds", -0.5, 0),
+    ("poll_jitter_seconds", 3600.5, 3600),
+    ("connect_timeout_seconds", 0, 0.5),  # (0, 10 min]: zero would never connect
+    ("connect_timeout_seconds", 600.5, 600),
+    ("read_timeout_seconds", 0, 0.5),
+    ("read_timeout_seconds", 600.5, 600),
+    ("rate_limit_backoff_seconds", 0, 0.5),  # (0, 1 day]: zero would hammer a 429
+    ("rate_limit_backoff_max_seconds", 86_400.5, 86_400),
+    ("error_backoff_seconds", 0, 0.5),
+    ("error_backoff_max_seconds", 86_400.5, 86_400),
+    ("max_notifications_per_hour", 0, 1),
+    ("max_notifications_per_hour", 3601, 3600),
+    ("history_max_bytes", 9_999, 10_000),  # [10 kB, 1 GB]
+    ("history_max_bytes", 1_000_000_001, 1_000_000_000),
+    ("archive_max_variants", 0, 1),
+    ("archive_max_variants", 10_001, 10_000),
+    ("forecast_min", -0.5, 0),
+    ("forecast_min", 100.5, 100),
+    ("stale_after_minutes", 9, 10),
+    ("stale_after_minutes", 7 * 24 * 60 + 1, 7 * 24 * 60),  # a week
+]
+
+
+@pytest.mark.parametrize(("field", "outside", "edge"), EDGES)
+def test_each_range_ends_exactly_at_its_documented_edge(
+    field: str, outside: float, edge: float
+) -> None:
+    assert getattr(Config.model_validate({field: edge}), field) == edge
+    with pytest.raises(ValidationError):
+        Config.model_validate({field: outside})
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "allowed"),
+    [
+        # Thresholds are percents in (0, 1000]: 0 % would fire on an idle bucket, and
+        # extra usage can pass 100 but not by ten times.
+        ([0], False),
+        ([0.5], True),
+        ([1000], True),
+        ([1000.5], False),
+        ([-5, 50], False),
+        ([50, 1001], False),  # one bad value among good ones is enough
+    ],
+)
+def test_thresholds_are_percents_above_0_and_at_most_1000(
+    thresholds: list[float], allowed: bool
+) -> None:
+    for document in ({"thresholds": thresholds}, {"buckets": {"b": {"thresholds": thresholds}}}):
+        if allowed:
+            Config.model_validate(document)
+            continue
+        with pytest.raises(ValidationError) as caught:
+            Config.model_validate(document)
+        # The error names the rule, so the user can fix the value.
+        assert "above 0 and at most 1000" in caught.value.errors()[0]["msg"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     field=st.sampled_from([*sorted(NUMBER_FIELDS), "max_notifications_per_hour"]),
@@ -283,3 +349,72 @@ def test_integers_are_fine_for_float_fields(tmp_path: Path) -> None:
     config = load(path, tmp_path / "missing.toml", environ={}).config
     assert config.thresholds == [50.0, 80.0]
     assert config.poll_interval_seconds == 120.0
+
+
+# ----------------------------------------------------- nothing to validate (status's fast path)
+
+
+def test_the_variables_that_are_no_setting_are_no_config_field() -> None:
+    from notifier.cli import DEBUG_ENV
+    from notifier.config import ENV_PREFIX, NOT_SETTINGS
+    from notifier.paths import HOME_ENV
+
+    assert not NOT_SETTINGS & set(Config.model_fields)
+    # Every variable the program reads under the prefix is either a setting or listed.
+    for name in (
+        HOME_ENV,
+        DEBUG_ENV,
+        *(f"{ENV_PREFIX}{d}_DIR" for d in ("CONFIG", "STATE", "DATA", "LOG")),
+    ):
+        assert name.removeprefix(ENV_PREFIX).lower() in NOT_SETTINGS, name
+
+
+def test_nothing_to_validate_means_load_answers_the_defaults(tmp_path: Path) -> None:
+    from notifier.config import nothing_to_validate
+
+    missing = tmp_path / "config.toml"
+    env = {"CLAUDE_USAGE_NOTIFIER_HOME": str(tmp_path), "CLAUDE_USAGE_NOTIFIER_DEBUG": "1"}
+    assert nothing_to_validate(None, missing, env)
+    loaded = load(None, missing, env)
+    assert loaded.config == Config()
+    assert loaded.warnings == []
+    assert loaded.source is None
+    # What status assumes of the defaults: no bucket is disabled.
+    assert Config().buckets == {}
+    assert Config().is_enabled("any bucket the server adds tomorrow")
+
+
+@pytest.mark.parametrize(
+    ("case", "env", "content"),
+    [
+        ("a config file", {}, "hysteresis = 3\n"),
+        ("an empty config file", {}, ""),
+        ("a bad config file", {}, "hysteresis = 'x'\n"),
+        ("a setting in the environment", {"CLAUDE_USAGE_NOTIFIER_HYSTERESIS": "3"}, None),
+        ("a bad setting in the environment", {"CLAUDE_USAGE_NOTIFIER_HYSTERESIS": "x"}, None),
+        ("an unknown variable", {"CLAUDE_USAGE_NOTIFIER_SOMETHING": "1"}, None),
+        ("odd case", {"CLAUDE_USAGE_NOTIFIER_Hysteresis": "3"}, None),
+    ],
+)
+def test_anything_to_read_goes_through_pydantic(
+    tmp_path: Path, case: str, env: dict[str, str], content: str | None
+) -> None:
+    from notifier.config import nothing_to_validate
+
+    path = tmp_path / "config.toml"
+    if content is not None:
+        path.write_text(content)
+    assert not nothing_to_validate(None, path, env), case
+
+
+def test_an_explicit_config_file_or_an_odd_path_goes_through_pydantic(tmp_path: Path) -> None:
+    from notifier.config import nothing_to_validate
+
+    assert not nothing_to_validate(tmp_path / "given.toml", tmp_path / "missing.toml", {})
+    dangling = tmp_path / "link.toml"
+    dangling.symlink_to(tmp_path / "nowhere")
+    assert not nothing_to_validate(None, dangling, {})
+    below_a_file = tmp_path / "file"
+    below_a_file.write_text("")
+    assert not nothing_to_validate(None, below_a_file / "config.toml", {})
+    assert not nothing_to_validate(None, tmp_path, {})  # a folder: load() says so

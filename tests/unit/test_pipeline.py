@@ -182,3 +182,115 @@ def test_a_payload_too_large_to_compare_is_not_compared_but_its_buckets_are_judg
     small.process(Observation(datetime(2026, 7, 1, tzinfo=UTC), {"five_hour": {"utilization": 1}}))
     assert small.too_large is None
     assert small.last_drift is not None
+
+
+# --------------------------------------------------------------------------- reload, switches
+
+OFF = {"enabled": False}
+
+
+def test_a_fresh_pipeline_has_neither_a_drift_result_nor_a_size_to_report() -> None:
+    pipeline = Pipeline(Config())
+    assert pipeline.last_drift is None
+    assert pipeline.too_large is None
+
+
+def test_a_disabled_bucket_is_skipped_and_the_buckets_after_it_are_judged() -> None:
+    config = Config(buckets={"five_hour": OFF})
+    seeded = State(buckets={"five_hour": BucketState(fired=(75.0,), last_utilization=80)})
+    pipeline = Pipeline(config, seeded)
+    events = pipeline.process(observation(0, 95, seven_day={"utilization": 80, "resets_at": None}))
+    assert [(e.bucket, e.threshold) for e in events if isinstance(e, ThresholdCrossed)] == [
+        ("seven_day", 75.0)
+    ]
+    # rules: a disabled bucket's state is dropped, so enabling it again starts fresh.
+    assert "five_hour" not in pipeline.state.buckets
+
+
+def test_with_its_forecast_off_a_bucket_keeps_no_forecast_memory() -> None:
+    seeded = State(
+        buckets={
+            "five_hour": BucketState(
+                last_utilization=70, resets_at=RESETS_AT, points=((T - timedelta(minutes=10), 70),)
+            )
+        }
+    )
+    pipeline = Pipeline(NO_FORECAST, seeded)
+    pipeline.process(observation(0, 71))
+    assert pipeline.state.buckets["five_hour"].points == ()
+
+
+def test_a_reloaded_config_applies_from_the_next_observation() -> None:
+    pipeline = Pipeline(Config())
+    assert pipeline.process(observation(0, 50)) == []
+    # New, lower thresholds fire at the next observation at or above them.
+    pipeline.reconfigure(Config(thresholds=[40, 60]), None)
+    assert pipeline.process(observation(5, 50)) == [
+        ThresholdCrossed("five_hour", 40.0, 50.0, T + timedelta(minutes=5), True, RESETS_AT)
+    ]
+    # Disabling the bucket by a reload (SIGHUP) silences it at once and drops its state,
+    # even though the pipeline already looked its switches up.
+    pipeline.reconfigure(Config(buckets={"five_hour": OFF}), None)
+    assert pipeline.process(observation(10, 95)) == []
+    assert "five_hour" not in pipeline.state.buckets
+    # Enabled again, it starts fresh: its level is announced once, and its forecast
+    # memory holds only what came after (nothing from before it was disabled).
+    pipeline.reconfigure(Config(), None)
+    assert pipeline.process(observation(15, 95)) == [
+        ThresholdCrossed("five_hour", 90.0, 95.0, T + timedelta(minutes=15), True, RESETS_AT)
+    ]
+    assert [at for at, _ in pipeline.state.buckets["five_hour"].points] == [
+        T + timedelta(minutes=15)
+    ]
+
+
+def test_a_reload_replaces_the_known_variants_but_never_turns_drift_detection_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    used: list[KnownSchemas] = []
+
+    def check(payload: dict[str, Any], known: KnownSchemas) -> drift.DriftResult:
+        used.append(known)
+        return drift.DriftResult(fingerprint="known")
+
+    monkeypatch.setattr(drift, "check", check)
+    old, new = KnownSchemas(), KnownSchemas()
+    watching = Pipeline(NO_FORECAST, known=old)
+    watching.reconfigure(NO_FORECAST, new)
+    watching.process(observation(0, 1))
+    assert len(used) == 1
+    assert used[0] is new  # a variant accepted since start-up counts as known
+    # A pipeline made without drift detection (replay without schemas) stays without.
+    blind = Pipeline(NO_FORECAST)
+    blind.reconfigure(NO_FORECAST, new)
+    blind.process(observation(0, 1))
+    assert len(used) == 1
+
+
+def _windows_and_values(values: int) -> dict[str, Any]:
+    # count_values counts the root object, each window object and its utilization.
+    windows = (values - 1) // 2
+    payload: dict[str, Any] = {f"k{i}": {"utilization": 1.0} for i in range(windows)}
+    if (values - 1) % 2:
+        payload["flag"] = True
+    assert count_values(payload, values + 10) == values
+    return payload
+
+
+def test_a_payload_of_exactly_the_limit_is_still_compared() -> None:
+    at = datetime(2026, 7, 1, tzinfo=UTC)
+    pipeline = Pipeline(NO_FORECAST, known=KnownSchemas())
+    pipeline.process(Observation(at, _windows_and_values(MAX_COMPARED_VALUES)))
+    assert pipeline.too_large is None
+    assert pipeline.last_drift is not None
+    pipeline.process(Observation(at, _windows_and_values(MAX_COMPARED_VALUES + 1)))
+    assert pipeline.too_large == MAX_COMPARED_VALUES + 1
+
+
+def test_without_schemas_no_payload_is_too_large_to_compare() -> None:
+    # Nothing is compared, so there is nothing to warn about (the agent logs too_large).
+    pipeline = Pipeline(NO_FORECAST)
+    pipeline.process(
+        Observation(datetime(2026, 7, 1, tzinfo=UTC), _windows_and_values(MAX_COMPARED_VALUES + 1))
+    )
+    assert pipeline.too_large is None

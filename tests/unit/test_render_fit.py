@@ -145,6 +145,54 @@ def test_an_ascii_bar_stays_ascii_when_it_shrinks() -> None:
     assert "\u2588" not in line
 
 
+def test_an_ascii_bar_at_0_percent_stays_ascii_too() -> None:
+    # All its cells are empty ("-"): the bar is still ASCII, not light-shade blocks.
+    line = fit([_row("5-hour", 0, ascii_only=True)], 60)[0]
+    assert "-" * MIN_BAR in line
+    assert "\u2591" not in line
+
+
+def test_at_exactly_the_compact_width_each_bucket_keeps_one_line() -> None:
+    # "From COMPACT_BELOW columns on, one line per bucket".
+    assert len(fit(CELLS, COMPACT_BELOW)) == len(CELLS)
+
+
+def test_a_bar_shrink_that_fits_exactly_leaves_short_labels_as_they_are() -> None:
+    # Labels shorter than MIN_LABEL are not padded up to it when the bar's shrink is
+    # enough: the line is as wide as the terminal and the detail stays whole.
+    cells = [_row("5-hour", 41), _row("7-day", 93)]
+    with_short = 2 + 6 + 2 + BAR_WIDTH + 2 + 3 + 2 + len(SHORT)
+    assert with_short - 4 >= COMPACT_BELOW, "still the one-line form"
+    lines = fit(cells, with_short - 4)
+    assert lines[0] == _line("5-hour", 6, BAR_WIDTH - 4, 41, SHORT)
+    assert len(lines[0]) == with_short - 4
+
+
+def test_last_the_detail_is_cut_to_the_room_left_on_the_line() -> None:
+    name = "Weekly Claude Design extra"
+    detail = "resets Thu 16:00 (in 3d 6h), then a long note that cannot fit"
+    row = Row(name, bar(93), "93%", detail, 93, short_detail=detail)
+    width = COMPACT_BELOW
+    room = width - (2 + MIN_LABEL + 2 + MIN_BAR + 2 + 3 + 2)
+    (line,) = fit([row], width)
+    label = name[: MIN_LABEL - 1] + ELLIPSIS
+    assert line == f"  {label}  {bar(93, MIN_BAR)}  93%  {clip(detail, room)}"
+    assert len(line) == width  # every column used, none more
+    assert line.endswith(ELLIPSIS)
+
+
+def test_the_compact_form_is_painted_too() -> None:
+    lines = fit(CELLS, 40, color=True)
+    assert re.findall(r"\x1b\[(\d+)m", lines[0])[0] == "31"  # 93 %: critical
+    assert [ANSI.sub("", line) for line in lines] == fit(CELLS, 40)
+
+
+@pytest.mark.parametrize("width", range(len("93%") + 1, COMPACT_BELOW))
+def test_no_compact_line_is_wider_than_the_terminal(width: int) -> None:
+    # Down to one column more than the percent: then the label gives way entirely.
+    assert all(len(line) <= width for line in fit(CELLS, width))
+
+
 def test_clip_marks_the_cut_and_keeps_what_fits() -> None:
     assert clip("abcdef", 6) == "abcdef"
     assert clip("abcdef", 5) == f"abcd{ELLIPSIS}"

@@ -21,6 +21,8 @@ from notifier.core.buckets import discover
 from notifier.core.events import ThresholdCrossed
 from notifier.core.jsondoc import decode_object
 from notifier.core.models import (
+    EARLIEST,
+    LATEST,
     STATE_VERSION,
     Config,
     Observation,
@@ -55,6 +57,27 @@ def test_parse_timestamp_never_raises_and_keeps_only_representable(moment: datet
     if parsed is not None:
         parsed.astimezone(UTC) - timedelta(days=1)  # the rules' and display's arithmetic
         parsed.astimezone(UTC) + timedelta(days=1)
+
+
+def test_the_bounds_themselves_are_representable_and_a_microsecond_beyond_is_not() -> None:
+    # EARLIEST and LATEST are the first and last instants the rules may hold: both sides
+    # of each edge, in UTC and in a zone whose offset moves the wall time but not the instant.
+    tick = timedelta(microseconds=1)
+    plus5 = timezone(timedelta(hours=5))
+    assert representable(EARLIEST)
+    assert representable(EARLIEST.astimezone(plus5))
+    assert not representable(EARLIEST - tick)
+    assert representable(LATEST)
+    assert representable(LATEST.astimezone(plus5))
+    assert not representable(LATEST + tick)
+
+
+def test_an_aware_datetime_is_taken_as_it_is_and_a_naive_one_is_refused() -> None:
+    # Callers in Python (tests, the statusline's readings) hand over datetimes, not text:
+    # an aware one is kept unchanged, a naive one is missing like naive text.
+    moment = datetime(2026, 7, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert parse_timestamp(moment) is moment
+    assert parse_timestamp(moment.replace(tzinfo=None)) is None
 
 
 @given(st.integers(min_value=10**309) | st.integers(max_value=-(10**309)))

@@ -28,7 +28,7 @@ from notifier.cli.commands.common import load_config
 from notifier.cli.output import Result
 from notifier.core.errors import ExitCode
 from notifier.core.models import Config
-from notifier.core.text.messages import sample_message
+from notifier.core.text.messages import TEST_SLOT, sample_message
 
 PERMISSION_WAIT = 60.0
 """How long ``notify --test`` waits for the user to answer the permission dialog."""
@@ -93,7 +93,7 @@ async def _send_sample(config: Config, wait: float = 0.0) -> Result:
                     f"Neither clicked nor dismissed within {wait:g} s "
                     "(it may still be on screen, or the server does not report clicks)."
                 )
-                await sink.withdraw("test")
+                await sink.withdraw(TEST_SLOT)
             else:
                 if heard[0] is Interaction.CLICKED:
                     after.append("Clicked: your usage page is opening. Clicks work.")

@@ -39,7 +39,6 @@ error body from the endpoint (``{"type": "error", ...}``) is named as such
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -48,8 +47,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from notifier import config as config_module
 from notifier.cli.commands import common
 from notifier.cli.output import Result
 from notifier.core.buckets import Bucket, discover, extra_usage_money
@@ -62,12 +62,19 @@ from notifier.core.errors import (
     Unreachable,
 )
 from notifier.core.forecast import Pace, pace_of, pace_words
-from notifier.core.models import Config, State
+from notifier.core.stateview import EMPTY, StateView
 from notifier.core.text import render
 from notifier.core.text.labels import label
-from notifier.core.text.messages import LOGIN_WARNING
 from notifier.core.useragent import UserAgent
+from notifier.core.values import LOGIN_WARNING
 from notifier.paths import Paths
+
+if TYPE_CHECKING:
+    # pydantic's model classes are built only when a config file needs validating or
+    # the state file is not the agent's own dump: see `run` (start-up time, issue 18).
+    import argparse
+
+    from notifier.core.models import Config
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def document(
     }
 
 
-def paces(buckets: Sequence[Bucket], remembered: State, now: datetime) -> dict[str, Pace]:
+def paces(buckets: Sequence[Bucket], remembered: StateView, now: datetime) -> dict[str, Pace]:
     """Each bucket's pace now, with the agent's persisted points where it has them."""
     return {b.name: pace_of(b, remembered.buckets.get(b.name), now) for b in buckets}
 
@@ -184,7 +191,7 @@ def heading(
 def text_lines(
     buckets: Sequence[Bucket],
     fetched_at: datetime,
-    config: Config,
+    config: Config | None,
     *,
     source: str | None = None,
     note: str | None = None,
@@ -197,8 +204,12 @@ def text_lines(
     user_agent: UserAgent | None = None,
     pace: Mapping[str, Pace] | None = None,
 ) -> list[str]:
-    """The human table for ``width`` columns, headed by when, from where, and how fresh."""
-    muted = frozenset(b.name for b in buckets if not config.is_enabled(b.name))
+    """The human table for ``width`` columns, headed by when, from where, and how fresh.
+
+    ``config`` None: the defaults, which disable no bucket.
+    """
+    enabled = config.is_enabled if config is not None else None
+    muted = frozenset(b.name for b in buckets if enabled is not None and not enabled(b.name))
     lines = textwrap.wrap(
         heading(fetched_at, source=source, stale=stale, tz=tz),
         width=width,
@@ -272,7 +283,9 @@ def error_body(payload: dict[str, Any]) -> str | None:
     return ": ".join(parts) or "an error"
 
 
-def last_seen(paths: Paths, state: State) -> tuple[list[Bucket], dict[str, Any], datetime] | None:
+def last_seen(
+    paths: Paths, state: StateView
+) -> tuple[list[Bucket], dict[str, Any], datetime] | None:
     """The last numbers the agent saw: its history's newest observation, else its state."""
     from notifier.recording import last_observation
 
@@ -290,12 +303,30 @@ def last_seen(paths: Paths, state: State) -> tuple[list[Bucket], dict[str, Any],
     return buckets, {}, seen_at
 
 
-def _agent_state(paths: Paths) -> State:
+def agent_state(paths: Paths) -> StateView:
+    """The agent's memory, read-only: the agent's own dump directly, anything else via pydantic.
+
+    :func:`notifier.core.stateview.parse` recognises the file the agent writes without
+    building the model classes; a file it does not vouch for (older, hand-edited,
+    damaged) is read by :func:`notifier.statefile.load_state`, leniently and without
+    moving it from under the agent, exactly as before.
+    """
+    from notifier.core import stateview
+    from notifier.core.errors import StoreError
+    from notifier.store import read_json
+
+    try:
+        view = stateview.parse(read_json(paths.state_file))
+    except FileNotFoundError:
+        return EMPTY
+    except StoreError:
+        view = None
+    if view is not None:
+        return view
     from notifier.statefile import load_state
 
-    # Read-only and lenient: never move the agent's file from under it.
     state, _warnings = load_state(paths.state_file, move_aside=False)
-    return state
+    return stateview.of(state)
 
 
 def _why(exc: ServerError, now: datetime) -> str:
@@ -348,8 +379,11 @@ def run(args: argparse.Namespace) -> Result | int:
 
         return watch.run(args)
     where = common.paths()
-    config = common.load_config(args, where).config
     payload_file: Path | None = args.payload
+    # None: the defaults, known without pydantic (see text_lines); a fetch builds them.
+    config: Config | None = None
+    if not config_module.nothing_to_validate(getattr(args, "config", None), where.config_file):
+        config = common.load_config(args, where).config
     user_agent: UserAgent | None = None
     now = datetime.now(UTC)
     stale: Staleness | None = None
@@ -357,7 +391,7 @@ def run(args: argparse.Namespace) -> Result | int:
     login_ends: datetime | None = None
     # The agent's memory, read once, leniently and read-only: its 429 deadline, its last
     # numbers (stale fallback) and its points (the pace).
-    state = _agent_state(where)
+    state = agent_state(where)
     if payload_file is not None:
         payload = common.read_json_object(payload_file)
         problem = error_body(payload)
@@ -380,7 +414,8 @@ def run(args: argparse.Namespace) -> Result | int:
             )
         else:
             try:
-                payload, user_agent, login_ends = _fetch(config, where)
+                settings = config or common.load_config(args, where).config  # the defaults
+                payload, user_agent, login_ends = _fetch(settings, where)
             except ServerError as exc:
                 failure = exc
                 reason = _why(exc, now)

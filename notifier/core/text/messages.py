@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from notifier.core import PROGRAM
 from notifier.core.buckets import Bucket
@@ -27,17 +28,19 @@ from notifier.core.events import (
     Event,
     ThresholdCrossed,
 )
-from notifier.core.models import DriftNotifications, Outcome
 from notifier.core.text.labels import label
 from notifier.core.text.render import clock_time, countdown, duration, local_time, percent
+from notifier.core.values import LOGIN_WARNING as LOGIN_WARNING  # re-exported (agent)
+from notifier.core.values import Outcome
+
+if TYPE_CHECKING:
+    from notifier.core.models import DriftNotifications
 
 USAGE_URL = "https://claude.ai/settings/usage"
 """Where a click on a usage notification leads."""
 
 CRITICAL_AT = 100.0
 """At or above this percent a usage notification is critical; below it, normal."""
-
-"""``drift show <id>`` takes the first 12 hex characters of the variant fingerprint."""
 
 COMMAND = PROGRAM
 _SUMMARY_LINES = 5
@@ -74,6 +77,11 @@ LOGIN_SLOT = "login"
 DRIFT_SLOT = "drift"
 STALE_SLOT = "stale"
 """The slot of the "numbers are stale" notice; "fresh again" takes its place."""
+LOGIN_LIFETIME_SLOT = "login-lifetime"
+"""The slot of the "login ends in 3 days" notice: not :data:`LOGIN_SLOT`, so a poll that
+succeeds (the login still works) does not withdraw the warning that it will end."""
+TEST_SLOT = "test"
+"""The slot of the ``notify --test`` sample, which the command withdraws when nobody answers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +202,13 @@ def reset_message(
     when = _when(current.resets_at if current else None, now, tz)
     if when:
         lines.append(f"Next reset {when}.")
-    title = None
     if event.early:  # the title says why, so the body says where it stands now
         title = f"Claude {name} reset early: a reset was used"
         lines.insert(0, f"Now at {now_at}.")
+    else:
+        title = f"Claude {name} window renewed: now {now_at}"
     return Message(
-        title=title or f"Claude {name} window renewed: now {now_at}",
+        title=title,
         body="\n".join(lines) or f"{name} starts a new window.",
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
@@ -304,8 +313,8 @@ def drift_message(
     if mode == "never":
         return None
     keys = new_buckets(event)
-    kinds = new_limit_kinds(event) if not keys else []
-    if not keys and not kinds and mode != "all":
+    kinds = new_limit_kinds(event)  # told only when no new bucket is (the branches below)
+    if not keys and not kinds and mode == "buckets":  # "all" tells every shape change
         return None
     variant = event.fingerprint[:ID_LENGTH]
     # Without a fingerprint there is no id to show; the list is the next best hint.
@@ -320,7 +329,7 @@ def drift_message(
         watched = "It is now watched" if len(keys) == 1 else "They are now watched"
         lines = [
             f"{watched} with your default thresholds.",
-            f"Key: {', '.join(keys)}. Details: {hint}",
+            f"{'Key' if len(keys) == 1 else 'Keys'}: {', '.join(keys)}. Details: {hint}",
         ]
     elif kinds:
         # A limit of a new kind (issue 17): its `limit:<kind>:<slug>` bucket is watched.
@@ -330,9 +339,11 @@ def drift_message(
             shown.append(label(kind) + (f" ({percent(bucket.utilization)})" if bucket else ""))
         noun = "kind" if len(kinds) == 1 else "kinds"
         title = f"New Claude limit {noun}: {_names(shown)}"
+        one = len(kinds) == 1
         lines = [
-            "Limits of this kind are now watched with your default thresholds.",
-            f"Kind: {', '.join(kinds)}. Details: {hint}",
+            f"Limits of {'this kind' if one else 'these kinds'} are now watched"
+            " with your default thresholds.",
+            f"{'Kind' if one else 'Kinds'}: {', '.join(kinds)}. Details: {hint}",
         ]
     else:
         title = "Claude usage data changed shape"
@@ -425,10 +436,6 @@ def _critical_first(messages: Sequence[Message]) -> list[Message]:
     return sorted(messages, key=lambda message: message.urgency is not Urgency.CRITICAL)
 
 
-LOGIN_WARNING = timedelta(days=3)
-"""How long before the login ends (``refreshTokenExpiresAt``) the agent says so, once."""
-
-
 def login_expiring_message(
     expires_at: datetime, now: datetime, tz: tzinfo | None = None
 ) -> Message:
@@ -444,7 +451,7 @@ def login_expiring_message(
         urgency=Urgency.NORMAL,
         open_url=None,
         kind=MessageKind.LOGIN,
-        slots=("login-lifetime",),
+        slots=(LOGIN_LIFETIME_SLOT,),
     )
 
 
@@ -483,7 +490,7 @@ def sample_message() -> Message:
         urgency=Urgency.NORMAL,
         open_url=USAGE_URL,
         kind=MessageKind.TEST,
-        slots=("test",),
+        slots=(TEST_SLOT,),
     )
 
 

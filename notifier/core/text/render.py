@@ -227,8 +227,9 @@ def _paint(text: str, row: Row, color: bool) -> str:
 
 
 def _rebar(row: Row, width: int) -> str:
-    full = row.bar[:1] if row.bar else _BLOCKS[0]
-    ascii_only = full == _ASCII_BLOCKS[0]
+    # Either ASCII cell marks an ASCII bar: one at 0 % is all "-", and must not turn
+    # into block characters the terminal may not show.
+    ascii_only = row.bar[:1] in _ASCII_BLOCKS
     return bar(row.utilization, width, ascii_only=ascii_only)
 
 
