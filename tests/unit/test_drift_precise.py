@@ -399,6 +399,39 @@ def test_a_drifting_shape_is_compared_once(
     assert len(calls) == 2
 
 
+def test_a_poll_judged_before_is_answered_from_the_quick_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The common case of the module doc: the same payload again (a new object, as every
+    # poll is) costs one walk, not the shape table, known or drifting.
+    calls: list[int] = []
+    real = drift.shape_of
+
+    def counting(payload: Payload) -> Any:
+        calls.append(1)
+        return real(payload)
+
+    monkeypatch.setattr("notifier.core.drift.shape_of", counting)
+    fresh = schemas.load_known()
+    drifting = base("full-2026-07")
+    new_limit_kind(drifting)
+    for payload in (base("full-2026-07"), drifting):
+        first = drift.check(copy.deepcopy(payload), fresh)
+        assert drift.check(copy.deepcopy(payload), fresh) == first
+    assert len(calls) == 2  # once per payload
+
+
+def test_a_new_shape_without_drift_keeps_its_shape_fingerprint() -> None:
+    # Null where the variant has a window: not a known variant's shape, yet no change.
+    # DriftResult: the fingerprint is the shape fingerprint when there are no changes.
+    fresh = schemas.load_known()
+    payload = base("full-2026-07")
+    null_valued_keys(payload)
+    print_ = drift.fingerprint(drift.shape_of(payload))
+    assert print_ not in fresh.fingerprints
+    assert drift.check(payload, fresh) == drift.DriftResult(print_)
+
+
 # ----------------------------------------------------------------------- properties
 
 KEYS = st.sampled_from(["utilization", "resets_at", "kind", "a", "b", "rows", "\x00x", "limits"])

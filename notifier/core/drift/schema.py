@@ -5,9 +5,12 @@ Schema the shipped and generated documents use is understood, and that is all a
 variant needs: ``type`` (a name or a list of names; ``integer`` reads as
 ``number``), ``properties``, ``items`` (one schema for every item), ``anyOf``
 (genson and :func:`infer_schema` write it for mixed item types) and ``enum`` (of
-strings, at :data:`ENUM_PATHS`). Everything else (``required``, ``description``,
-``x-*``, and ``$ref``, ``oneOf``, ``prefixItems``, which no variant uses) is
-ignored: a hand-written schema must be written in that subset.
+strings, at :data:`ENUM_PATHS`). A node describes something only through its
+``type`` (every node genson, :func:`infer_schema` and the shipped documents write
+has one), and its ``properties`` or ``items`` only when that type is object or
+array. Everything else (``required``, ``description``, ``x-*``, and ``$ref``,
+``oneOf``, ``prefixItems``, which no variant uses) is ignored: a hand-written
+schema must be written in that subset.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ _MEMO_TOKENS = 20_000  # a quick key grows with its payload (~60 for a real one)
 
 
 def _alternatives(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A schema node and its ``anyOf`` alternatives (nested ``anyOf`` unfolded)."""
+    """A node and its ``anyOf`` alternatives (nested ones unfolded) that declare a ``type``."""
     found: list[Mapping[str, Any]] = []
     pending = [node]
     while pending:
@@ -55,7 +58,7 @@ def _alternatives(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         subs = current.get("anyOf")
         if isinstance(subs, list):
             pending.extend(s for s in reversed(subs) if isinstance(s, Mapping))
-        if any(k in current for k in ("type", "properties", "items")):
+        if "type" in current:
             found.append(current)
     return found
 
@@ -63,8 +66,6 @@ def _alternatives(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def _bits(node: Mapping[str, Any]) -> int:
     declared = node.get("type")
     names = [declared] if isinstance(declared, str) else list(declared or ())
-    if not names:
-        names = ["object"] if "properties" in node else ["array"]
     bits = 0
     for name in names:
         bits |= BIT_OF_NAME.get(name, 0) if isinstance(name, str) else 0
@@ -88,8 +89,6 @@ def _read(document: Mapping[str, Any]) -> tuple[Shape, dict[Path, frozenset[str]
     # (node, path); breadth-first, so a parent path is always entered before its children.
     queue: list[tuple[Mapping[str, Any], Path]] = [(document, ())]
     for node, path in queue:
-        if len(path) > 64:
-            continue  # a cycle-like hand edit; the shipped documents are 5 levels deep
         for alt in _alternatives(node):
             bits = _bits(alt)
             if path:
@@ -289,7 +288,9 @@ class KnownSchemas:
                 union[path] = union.get(path, 0) | bits
             for path in variant.shape:
                 root = path[:-1]
-                if root and path[-1] == "utilization" and variant.shape[root] & OBJECT:
+                # A "utilization" key makes its parent an object: _read follows
+                # properties only under an object type.
+                if root and path[-1] == "utilization":
                     for member, member_bits in variant.shape.items():
                         if len(member) > len(root) and member[: len(root)] == root:
                             rel = member[len(root) :]
