@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,43 @@ def test_one_document_is_read_without_orjson() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_one_document_is_read_without_even_trying_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same promise in-process: with orjson made unimportable, the readers of one
+    # document (decode_object, loads without many) still read it.
+    import sys
+
+    from notifier.core.jsondoc import loads
+
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson now raises ImportError
+    assert decode_object(b'{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
+    assert loads('{"a": 1}') == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "\ud800"}',  # a real lone surrogate in the text, not the escape \\ud800
+        '{"\udfff": 1, "b": "x\udc80y"}',
+    ],
+)
+def test_a_text_holding_a_lone_surrogate_reads_as_the_standard_library_reads_it(
+    text: str,
+) -> None:
+    # json.loads accepts such a str; orjson refuses its bytes, so loads must fall back
+    # to json with the text itself, never fail to encode it first.
+    assert _ours(text) == _reference(text)
+    assert _ours(text)[0] == "value"
+
+
+def test_an_integer_of_the_longest_kept_length_stays_exact() -> None:
+    # read_int keeps integers of up to _MAX_INT_DIGITS digits exact (past float range
+    # already, so they are missing readings anyway) and reads longer ones as inf.
+    from notifier.core.jsondoc import _MAX_INT_DIGITS, loads, read_int
+
+    longest = "9" * _MAX_INT_DIGITS
+    assert read_int(longest) == int(longest)
+    assert read_int("-" + "9" * (_MAX_INT_DIGITS - 1)) == -int("9" * (_MAX_INT_DIGITS - 1))
+    assert read_int(longest + "9") == math.inf
+    assert loads('{"a": ' + longest + "}", many=True) == {"a": int(longest)}
