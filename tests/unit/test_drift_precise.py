@@ -3,10 +3,11 @@ and every reported change checked against the known variants (no phantom paths).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -487,7 +488,65 @@ def test_mappings_and_tuples_outside_plain_json_are_judged_the_slow_way(
     assert drift.check(odd, known) == plain
 
 
+@contextlib.contextmanager
+def fresh_layouts() -> Iterator[drift.shape._Layouts]:
+    """Empty layout tables for one test, restored after.
+
+    The tables are process-wide: without this, a signature learnt by an earlier test
+    is only looked up here, and ``_Layouts.learn`` (what decides which values are
+    containers and which strings are enums) would never run under these tests, so a
+    mutation run would not pick them for its mutants.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        layouts = drift.shape._Layouts()
+        patch.setattr(drift.shape, "_LAYOUTS", layouts)
+        yield layouts
+
+
 def test_int_and_float_share_a_quick_key() -> None:
+    with fresh_layouts():
+        _int_and_float_share_a_quick_key()
+
+
+def test_a_quick_key_sees_enum_values_nested_lists_and_key_order() -> None:
+    """What check() can tell apart, the key must: each pair differs in one such thing."""
+    pairs = [
+        ({"limits": [{"kind": "a", "x": 1}]}, {"limits": [{"kind": "b", "x": 1}]}),
+        ({"g": {"group": "a"}}, {"g": {"group": "b"}}),
+        ({"a": [{"b": 1}]}, {"a": [{"c": 1}]}),  # inside a list's object
+        ({"a": [[1]]}, {"a": [["x"]]}),  # inside a list's list
+        ({"a": {"b": {"c": 1}}}, {"a": {"b": {"d": 1}}}),  # two levels down
+        ({"a": [1, {"b": 1}]}, {"a": [1, {"c": 1}]}),  # the second of two items
+        ({"a": {"p": [1], "q": {"r": 1}}}, {"a": {"p": [1], "q": {"s": 1}}}),  # two nested
+    ]
+    with fresh_layouts():
+        for one, other in pairs:
+            assert drift.shape.quick_key(one) != drift.shape.quick_key(other), (one, other)
+        # A string under a key that is no enum is a value, not a shape: one key.
+        assert drift.shape.quick_key({"a": {"label": "x"}}) == drift.shape.quick_key(
+            {"a": {"label": "y"}}
+        )
+
+
+def test_the_layout_tables_start_over_just_past_their_bound() -> None:
+    """Each new signature of one value counts 2 tokens (its layout and its lookup).
+
+    With a bound of 2: the first signature takes 2 tokens; looking it up again is a
+    hit and costs none; the second fits (4); the third finds 4 > 2 and starts over,
+    so it is alone (2); the fourth finds 2, not past the bound, and joins it. (A
+    lookup that missed a known signature would learn it again and count tokens: the
+    tables would start over one signature early.)
+    """
+    with pytest.MonkeyPatch.context() as patch, fresh_layouts() as layouts:
+        patch.setattr(drift.shape, "_LAYOUT_TOKENS", 2)
+        sizes = []
+        for key in "aabcd":
+            drift.shape.quick_key({key: 1})
+            sizes.append(len(layouts.by_types))
+        assert sizes == [1, 1, 2, 1, 2]
+
+
+def _int_and_float_share_a_quick_key() -> None:
     one = {"five_hour": {"utilization": 1, "resets_at": None}}
     other = {"five_hour": {"utilization": 1.5, "resets_at": None}}
     assert drift.shape.quick_key(one) == drift.shape.quick_key(other)
@@ -526,7 +585,9 @@ def test_one_quick_key_is_one_shape_with_one_set_of_enum_values(
 ) -> None:
     # Small alphabets, so that equal keys happen often: the memo may only ever merge
     # payloads that check() could not tell apart.
-    if drift.shape.quick_key(first) == drift.shape.quick_key(second):
+    with fresh_layouts():
+        same = drift.shape.quick_key(first) == drift.shape.quick_key(second)
+    if same:
         assert drift.shape_of(first) == drift.shape_of(second)
         assert enum_strings(first) == enum_strings(second)
 
