@@ -16,6 +16,7 @@ events or a poll loop cannot wait for one final value.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,3 +91,17 @@ def line(text: str, *, out: TextIO | None = None) -> None:
 def warn(message: str) -> None:
     """One warning line on stderr, prefixed like errors."""
     sys.stderr.write(f"{PROG}: warning: {printable(message)}\n")
+
+
+def use_color() -> bool:
+    """Colour only for a person at a terminal: never with ``NO_COLOR``, ``TERM=dumb`` or a pipe.
+
+    https://no-color.org: any non-empty ``NO_COLOR`` turns colour off. One rule for
+    every command that colours (``status``, ``history``).
+    """
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

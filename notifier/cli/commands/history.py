@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import shutil
 import sys
 from datetime import UTC, datetime, timedelta
 
 from notifier.cli.commands.common import load_config, paths
-from notifier.cli.output import Result
+from notifier.cli.output import Result, use_color
 from notifier.core import history as core_history
 from notifier.core.errors import InputError
 from notifier.core.text import chart
@@ -35,16 +34,6 @@ def _days(value: float) -> float:
     if not math.isfinite(value) or not 0 < value <= MAX_DAYS:
         raise InputError(f"--days must be more than 0 and at most {MAX_DAYS:g}, not {value:g}")
     return value
-
-
-def _colour() -> bool:
-    # https://no-color.org: any non-empty NO_COLOR turns colour off; so does a pipe.
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _can_draw_blocks() -> bool:
@@ -86,7 +75,7 @@ def run(args: argparse.Namespace) -> Result:
             now=now,
             width=shutil.get_terminal_size((80, 24)).columns,
             ascii_only=not _can_draw_blocks(),
-            colour=_colour(),
+            colour=use_color(),
             thresholds={s.name: config.thresholds_for(s.name) for s in history.series},
             muted=frozenset(s.name for s in history.series if not config.is_enabled(s.name)),
         )

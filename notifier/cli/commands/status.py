@@ -39,7 +39,6 @@ error body from the endpoint (``{"type": "error", ...}``) is named as such
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import textwrap
@@ -51,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from notifier import config as config_module
 from notifier.cli.commands import common
-from notifier.cli.output import Result
+from notifier.cli.output import Result, use_color
 from notifier.core.buckets import Bucket, discover, extra_usage_money
 from notifier.core.errors import (
     BadResponse,
@@ -259,16 +258,6 @@ def _can_draw_blocks() -> bool:
 def terminal_width() -> int:
     """``COLUMNS`` when set, else the terminal's width, else 80 (piped)."""
     return max(20, shutil.get_terminal_size((80, 24)).columns)
-
-
-def use_color() -> bool:
-    """Colour only for a person at a terminal: never with ``NO_COLOR``, ``TERM=dumb`` or a pipe."""
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def error_body(payload: dict[str, Any]) -> str | None:
