@@ -24,11 +24,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from notifier.core.values import as_number, timestamp_reading
+from notifier.core.values import JITTER, as_number, timestamp_reading
 
 LIMIT_PREFIX = "limit:"
 SCOPED_KIND = "weekly_scoped"
@@ -36,8 +36,6 @@ SCOPED_PREFIX = f"{LIMIT_PREFIX}{SCOPED_KIND}:"
 MIRROR_KINDS = frozenset({"session", "weekly_all"})
 """``limits[]`` kinds that repeat ``five_hour`` / ``seven_day`` and are no bucket of their own."""
 
-ALIAS_JITTER = timedelta(seconds=60)
-"""Two reset times this close are the same (the contract's jitter for ``resets_at``)."""
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -141,7 +139,7 @@ def limit_slug(name: str) -> str:
 def _same_reset(a: datetime | None, b: datetime | None) -> bool:
     if a is None or b is None:
         return a is b
-    return abs(a - b) <= ALIAS_JITTER
+    return abs(a - b) <= JITTER  # two reset times this close are the same
 
 
 class _Windows:

@@ -55,6 +55,7 @@ from enum import StrEnum
 from typing import Any
 
 from notifier.core.models import STATUSLINE, BucketState, Observation, as_number
+from notifier.core.values import JITTER
 
 SPOOL_VERSION = 1
 """The ``version`` of the spool document this module reads (``notifier.spool`` writes it)."""
@@ -66,8 +67,6 @@ MAX_READING_AGE = timedelta(minutes=10)
 ENDPOINT_FLOOR = timedelta(minutes=30)
 # A reading "from the future" by more than this is a clock problem, not a reading.
 FUTURE_SLACK = timedelta(seconds=60)
-# As in the rules: a change of resets_at of a minute or less is jitter.
-JITTER = timedelta(seconds=60)
 PERCENT_DIGITS = 6
 
 
